@@ -1,0 +1,66 @@
+#include "deit_support.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ERROR_CAPACITY = 1024 };
+static _Thread_local char last_error[ERROR_CAPACITY];
+
+void deit_support_set_error(const char *text, size_t length) {
+    if (text == NULL) length = 0;
+    if (length >= ERROR_CAPACITY) length = ERROR_CAPACITY - 1;
+    if (length > 0) memcpy(last_error, text, length);
+    last_error[length] = '\0';
+}
+
+const char *deit_support_last_error(void) { return last_error; }
+
+int deit_support_read_file(const char *path, size_t max_bytes, void **out_data, size_t *out_size,
+                           int *out_errno) {
+    *out_data = NULL;
+    *out_size = 0;
+    *out_errno = 0;
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        *out_errno = errno;
+        return DEIT_SUPPORT_READ_OPEN_FAILED;
+    }
+    int result = DEIT_SUPPORT_READ_FAILED;
+    if (fseek(file, 0, SEEK_END) != 0) goto done;
+    long end = ftell(file);
+    if (end < 0 || fseek(file, 0, SEEK_SET) != 0) goto done;
+    size_t size = (size_t)end;
+    *out_size = size;
+    if (size > max_bytes) {
+        result = DEIT_SUPPORT_READ_TOO_LARGE;
+        goto done;
+    }
+    /* One extra byte so an empty file still yields a valid pointer. */
+    unsigned char *data = malloc(size + 1);
+    if (data == NULL) {
+        result = DEIT_SUPPORT_READ_OUT_OF_MEMORY;
+        goto done;
+    }
+    if (fread(data, 1, size, file) != size) {
+        *out_errno = errno;
+        free(data);
+        goto done;
+    }
+    *out_data = data;
+    result = DEIT_SUPPORT_READ_OK;
+done:
+    if (result != DEIT_SUPPORT_READ_OK && *out_errno == 0) *out_errno = errno;
+    fclose(file);
+    return result;
+}
+
+void deit_support_free(void *data) { free(data); }
+
+void *deit_support_aligned_alloc(size_t alignment, size_t size) {
+    void *memory = NULL;
+    if (size == 0) size = 1;
+    if (posix_memalign(&memory, alignment, size) != 0) return NULL;
+    return memory;
+}

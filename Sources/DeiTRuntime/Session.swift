@@ -1,0 +1,110 @@
+/// The mutable half of inference: one arena of activations planned for a model. Use a session
+/// from one thread at a time; give each thread its own.
+public final class Session {
+    public let model: Model
+    /// Worker threads requested (the forward pass currently runs on the calling thread alone).
+    public let threadCount: Int
+    /// Bytes of arena the session uses (its own, or the caller's).
+    public let arenaBytes: Int
+
+    let buffers: ActivationBuffers
+    private let ownedArena: AlignedBuffer?
+
+    /// Largest thread count accepted.
+    public static let maxThreads = 256
+
+    /// Arena bytes a session of `model` with `threads` workers needs.
+    public static func arenaBytes(for model: Model, threads: Int) throws(DeiTError) -> Int {
+        try arenaBytes(for: model.config, threads: threads)
+    }
+
+    /// Arena bytes a session of a model with `config` and `threads` workers needs.
+    public static func arenaBytes(for config: ModelConfig, threads: Int) throws(DeiTError) -> Int {
+        try validate(threads: threads)
+        return try ActivationPlan(config: config).arenaBytes
+    }
+
+    /// A session over `arena` (caller memory of `arenaBytes` bytes, any alignment, outliving the
+    /// session) or, when `arena` is nil, over an arena allocated here once.
+    public init(model: Model, threads: Int = 1, arena: UnsafeMutableRawPointer? = nil, arenaBytes: Int = 0) throws(DeiTError) {
+        try Session.validate(threads: threads)
+        let plan = try ActivationPlan(config: model.config)
+        let base: UnsafeMutableRawPointer
+        if let arena {
+            guard arenaBytes >= plan.arenaBytes else {
+                throw DeiTError(.arenaTooSmall, "arena of \(arenaBytes) bytes is smaller than the \(plan.arenaBytes) bytes this model needs")
+            }
+            ownedArena = nil
+            base = arena
+            self.arenaBytes = arenaBytes
+        } else {
+            let owned = try AlignedBuffer(byteCount: plan.arenaBytes, purpose: "session arena")
+            ownedArena = owned
+            base = owned.raw
+            self.arenaBytes = plan.arenaBytes
+        }
+        let misalignment = Int(bitPattern: base) & (ActivationPlan.alignment - 1)
+        let aligned = misalignment == 0 ? base : base + (ActivationPlan.alignment - misalignment)
+        self.model = model
+        self.threadCount = threads
+        self.buffers = ActivationBuffers(arena: aligned, plan: plan)
+    }
+
+    private static func validate(threads: Int) throws(DeiTError) {
+        guard threads >= 1, threads <= maxThreads else {
+            throw DeiTError(.invalidArgument, "num_threads is \(threads); it must be between 1 and \(maxThreads)")
+        }
+    }
+
+    /// Classifies one image: `input` holds 3·S·S normalised floats (CHW), `logits` receives
+    /// `numClasses` floats. Performs no heap allocation.
+    public func run(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
+        try runCapturingTokens(input: input, logits: logits, tokens: nil)
+    }
+
+    /// As `run`, and when `tokens` is given, copies the residual stream after the embedding and after
+    /// each block into it: (depth + 1, T, D) floats. For conformance tests against timm.
+    public func runCapturingTokens(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,
+                                   tokens: UnsafeMutableBufferPointer<Float>?) throws(DeiTError) {
+        let config = model.config
+        guard let inputBase = input.baseAddress, input.count == config.inputCount else {
+            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
+        }
+        guard let logitsBase = logits.baseAddress, logits.count == config.numClasses else {
+            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.numClasses)")
+        }
+        var capture: UnsafeMutablePointer<Float>?
+        if let tokens {
+            let needed = (config.depth + 1) * config.numTokens * config.embedDim
+            guard let tokensBase = tokens.baseAddress, tokens.count == needed else {
+                throw DeiTError(.invalidArgument, "token capture needs \(needed) floats")
+            }
+            capture = tokensBase
+        }
+        forward(input: inputBase, logits: logitsBase, capture: capture)
+    }
+}
+
+/// Typed pointers into the aligned arena, one per planned buffer (shapes in ActivationPlan).
+struct ActivationBuffers {
+    let patches: UnsafeMutablePointer<Float>
+    let tokens: UnsafeMutablePointer<Float>
+    let normed1: UnsafeMutablePointer<Float>
+    let qkv: UnsafeMutablePointer<Float>
+    let attentionScratch: UnsafeMutablePointer<Float>
+    let heads: UnsafeMutablePointer<Float>
+    let normed2: UnsafeMutablePointer<Float>
+    let hidden: UnsafeMutablePointer<Float>
+    let prefix: UnsafeMutablePointer<Float>
+    let headDist: UnsafeMutablePointer<Float>
+
+    init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
+        // Every buffer holds Float32; offsets are multiples of 64 bytes.
+        let floats = arena.bindMemory(to: Float.self, capacity: plan.plannedBytes / MemoryLayout<Float>.stride)
+        func at(_ offset: Int) -> UnsafeMutablePointer<Float> { floats + offset / MemoryLayout<Float>.stride }
+        let o = plan.offsets
+        patches = at(o.patches); tokens = at(o.tokens); normed1 = at(o.normed1); qkv = at(o.qkv)
+        attentionScratch = at(o.attention); heads = at(o.heads); normed2 = at(o.normed2)
+        hidden = at(o.hidden); prefix = at(o.prefix); headDist = at(o.headDist)
+    }
+}

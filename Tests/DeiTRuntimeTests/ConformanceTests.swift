@@ -1,0 +1,72 @@
+import DeiTRuntime
+import Foundation
+import Testing
+
+/// Our forward pass against timm's, per block and at the logits (fixtures from
+/// scripts/python/gen_fixtures.py; the real DeiT-Ti weights from ../shared when present).
+@Suite struct ConformanceTests {
+    @Test(arguments: try FixtureModel.all())
+    func fixtureMatchesTimmPerBlockAndAtLogits(_ fixture: FixtureModel) throws {
+        let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
+        #expect(model.config == fixture.config)
+        let session = try Session(model: model)
+        let c = fixture.config
+        let sliceCount = c.numTokens * c.embedDim
+        for input in fixture.inputs {
+            let x = try TestData.floats(fixture.directory.appendingPathComponent("\(input).in.f32"))
+            let expectedLogits = try TestData.floats(fixture.directory.appendingPathComponent("\(input).logits.f32"))
+            let expectedBlocks = try TestData.floats(fixture.directory.appendingPathComponent("\(input).blocks.f32"))
+            #expect(expectedBlocks.count == (c.depth + 1) * sliceCount)
+            var logits = [Float](repeating: .nan, count: c.numClasses)
+            var blocks = [Float](repeating: .nan, count: (c.depth + 1) * sliceCount)
+            try x.withUnsafeBufferPointer { input throws(DeiTError) in
+                try logits.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
+                    try blocks.withUnsafeMutableBufferPointer { blocks throws(DeiTError) in
+                        try session.runCapturingTokens(input: input, logits: logits, tokens: blocks)
+                    }
+                }
+            }
+            for slice in 0...c.depth {
+                let range = slice * sliceCount..<(slice + 1) * sliceCount
+                let comparison = Comparison(blocks[range], expectedBlocks[range])
+                #expect(comparison.passes,
+                        "\(fixture.name)/\(input) block output \(slice): max error \(comparison.maxError) > \(comparison.tolerance)")
+            }
+            let comparison = Comparison(logits[...], expectedLogits[...])
+            #expect(comparison.passes, "\(fixture.name)/\(input) logits: max error \(comparison.maxError) > \(comparison.tolerance)")
+            #expect(topK(logits, 5) == topK(expectedLogits, 5), "\(fixture.name)/\(input): top-5 differs")
+        }
+    }
+
+    @Test func everyFixtureDtypeIsCovered() throws {
+        #expect(Set(try FixtureModel.all().map(\.dtype)).isSuperset(of: ["F32", "F16", "BF16"]))
+        #expect(try FixtureModel.all().contains { $0.config.distilled })
+        #expect(try FixtureModel.all().contains { $0.config.imageSize == 384 })
+    }
+
+    @Test(.enabled(if: TestData.shared != nil, Comment(rawValue: TestData.sharedMissing)))
+    func realDeiTTinyMatchesTimmOnPhotos() throws {
+        let shared = try #require(TestData.shared)
+        let model = try TestData.model(shared.appendingPathComponent("models/deit-tiny-in1k.safetensors"))
+        #expect(model.parameterCount == 5_717_416)
+        let session = try Session(model: model)
+        let references = shared.appendingPathComponent("data/reference")
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: references.path)
+            .filter { $0.hasSuffix(".in.f32") }.sorted()
+        #expect(inputs.count >= 16)
+        for name in inputs {
+            let stem = String(name.dropLast(".in.f32".count))
+            let x = try TestData.floats(references.appendingPathComponent(name))
+            let expected = try TestData.floats(references.appendingPathComponent("\(stem).logits.f32"))
+            var logits = [Float](repeating: .nan, count: 1000)
+            try x.withUnsafeBufferPointer { input throws(DeiTError) in
+                try logits.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
+                    try session.run(input: input, logits: logits)
+                }
+            }
+            let comparison = Comparison(logits[...], expected[...])
+            #expect(comparison.passes, "\(stem): max error \(comparison.maxError) > \(comparison.tolerance)")
+            #expect(topK(logits, 5) == topK(expected, 5), "\(stem): top-5 differs")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+/*
+ * deit.h — C API of libdeit, a runtime for DeiT / ViT image classifiers (timm checkpoints in
+ * safetensors format) on CPUs. This hand-written header is the ABI's single source of truth.
+ *
+ * Ownership
+ *   - deit_model_load_* returns a model the caller frees with deit_model_free. The loader copies
+ *     what it needs: the file or memory buffer may be released as soon as loading returns.
+ *   - A session keeps its model alive: deit_model_free may be called while sessions still use the
+ *     model; the weights are released when the last of them is freed.
+ *   - An arena passed to deit_session_create belongs to the caller and must outlive the session.
+ * Threading
+ *   - A model is immutable after loading; any number of threads may share it.
+ *   - A session is used by one thread at a time (one session per thread).
+ *   - deit_last_error() is per thread.
+ * Usage
+ *   deit_model *model = NULL;  deit_session *session = NULL;
+ *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
+ *       fprintf(stderr, "%s\n", deit_last_error()); return 1;
+ *   }
+ *   deit_model_info info;  deit_model_get_info(model, &info);
+ *   deit_session_create(model, 1, NULL, 0, &session);
+ *   size_t n_in = 3 * (size_t)info.image_size * info.image_size;
+ *   float *input = ...;  float *logits = malloc(sizeof(float) * info.num_classes);
+ *   deit_session_run(session, input, n_in, logits, (size_t)info.num_classes);
+ *   deit_session_free(session);  deit_model_free(model);
+ */
+#ifndef DEIT_H
+#define DEIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEIT_VERSION_MAJOR 0
+#define DEIT_VERSION_MINOR 1
+#define DEIT_VERSION_PATCH 0
+
+typedef enum deit_status {
+    DEIT_OK = 0,
+    DEIT_ERR_INVALID_ARGUMENT,  /* NULL pointer, wrong count, bad handle, bad thread count */
+    DEIT_ERR_IO,                /* the file could not be opened or read */
+    DEIT_ERR_FORMAT,            /* malformed safetensors, or tensors that do not form a DeiT/ViT */
+    DEIT_ERR_UNSUPPORTED,       /* well-formed, but a dtype or architecture this runtime does not run */
+    DEIT_ERR_OUT_OF_MEMORY,     /* an allocation failed or a size limit was exceeded */
+    DEIT_ERR_ARENA_TOO_SMALL    /* the caller's arena is smaller than deit_session_arena_size */
+} deit_status;
+
+typedef struct deit_model deit_model;     /* immutable, shareable across threads */
+typedef struct deit_session deit_session; /* one per thread: arena + workers   */
+
+typedef struct deit_model_info {
+    int32_t image_size, patch_size, embed_dim, depth, num_heads, num_classes, num_tokens, distilled;
+    uint64_t num_params, weight_bytes;
+} deit_model_info;
+
+/* Loads a timm DeiT/ViT checkpoint (safetensors; F32, F16 or BF16 tensors) from a file. The whole
+ * header is validated; every failure returns a status and sets deit_last_error().
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_IO, DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED or
+ * DEIT_ERR_OUT_OF_MEMORY. */
+deit_status deit_model_load_file(const char *path, deit_model **out_model);
+
+/* As deit_model_load_file, from `size` bytes at `data` (the buffer may be freed after the call). */
+deit_status deit_model_load_memory(const void *data, size_t size, deit_model **out_model);
+
+/* Releases the caller's reference to a model. NULL is a no-op. */
+void deit_model_free(deit_model *model);
+
+/* Fills *out_info. Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT. */
+deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_info);
+
+/* Bytes of arena a session with `num_threads` workers needs (for deit_session_create). */
+deit_status deit_session_arena_size(const deit_model *model, int32_t num_threads, size_t *out_bytes);
+
+/* Creates a session. `arena` may be NULL (the session allocates deit_session_arena_size bytes
+ * once) or caller memory of `arena_size` bytes, 64-byte aligned, that outlives the session.
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_ARENA_TOO_SMALL or DEIT_ERR_OUT_OF_MEMORY. */
+deit_status deit_session_create(const deit_model *model, int32_t num_threads,
+                                void *arena /* NULL: allocate once */, size_t arena_size,
+                                deit_session **out_session);
+
+/* Frees a session (not a caller-provided arena). NULL is a no-op. */
+void deit_session_free(deit_session *session);
+
+/* Runs one image: `input_chw` holds 3×S×S normalised floats, channel-major (timm's eval
+ * transform output); `logits` receives num_classes floats. Performs no heap allocation.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, bad handle). */
+deit_status deit_session_run(deit_session *session, const float *input_chw, size_t input_count,
+                             float *logits, size_t logits_count);
+
+/* "DEIT_OK", "DEIT_ERR_FORMAT", ...; never NULL. */
+const char *deit_status_string(deit_status status);
+
+/* This thread's detail message for its last failure ("" if none); never NULL. */
+const char *deit_last_error(void);
+
+/* "MAJOR.MINOR.PATCH" of the library. */
+const char *deit_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DEIT_H */
