@@ -17,7 +17,7 @@ let package = Package(
     targets: [
         // MARK: Core (Embedded-compatible)
         .target(name: "CDeiTSupport"),
-        .target(name: "DeiTKernels"),
+        .target(name: "DeiTKernels", exclude: ["README.md"]),
         .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport"]),
         .target(name: "DeiT", dependencies: ["DeiTRuntime", "CDeiTSupport"]),
 

@@ -83,14 +83,14 @@ func run(_ options: [String: String]) throws {
         throw Failure(message: "\(inputPath): \(input.count) floats, but the model takes 3×\(model.config.imageSize)×\(model.config.imageSize) = \(model.config.inputCount)")
     }
     var logits = [Float](repeating: 0, count: model.config.numClasses)
-    do {
+    do throws(DeiTError) {
         let session = try Session(model: model, threads: threads)
         try input.withUnsafeBufferPointer { inputBuffer throws(DeiTError) in
             try logits.withUnsafeMutableBufferPointer { logitsBuffer throws(DeiTError) in
                 try session.run(input: inputBuffer, logits: logitsBuffer)
             }
         }
-    } catch let error as DeiTError {
+    } catch {
         throw Failure(message: "\(inputPath): \(error.status.name): \(error.message)")
     }
     let bytes = logits.withUnsafeBufferPointer { Data(buffer: $0) }

@@ -1,5 +1,6 @@
 import DeiTRuntime
 import Foundation
+import Testing
 
 /// Locations of the committed fixtures and of the shared data beside the checkout.
 enum TestData {

@@ -1,0 +1,83 @@
+/// The f32 GEMM micro-kernel: a `rows`×32 register tile with two `SIMD16<Float>` accumulators per row,
+/// broadcasting one element of A per row and multiplying it by one 32-wide row of a packed panel.
+///
+/// Written once for every row count (`rows` is a compile-time value, so the row loops unroll and the
+/// accumulators live in registers). The contract — panel layout, edges, what is read and written — is in
+/// `README.md` next to this file.
+struct F32GEMMTile32<let rows: Int> {
+    /// Rows of A and C this tile covers.
+    static var rowCount: Int { rows }
+
+    /// C[rows × columns] (ldc) ⟵ epilogue(A[rows × k] (lda) · panel + panel bias row).
+    ///
+    /// - `panel`: one packed panel, `(1 + k)` rows × 32 floats, bias row first.
+    /// - `columns`: how many of the 32 columns are real (1...32); only those are read or written in C.
+    /// Reads exactly `rows` rows × `k` columns of A and the whole panel.
+    /// Not inlined: each row count is one self-contained function (same speed, and easy to find in a
+    /// disassembly to check the loop is vector code).
+    @inline(never)
+    static func run(
+        k: Int,
+        a: UnsafePointer<Float>, lda: Int,  // [rows, k]
+        panel: UnsafePointer<Float>,  // [1 + k, 32]
+        c: UnsafeMutablePointer<Float>, ldc: Int,  // [rows, columns]
+        columns: Int,
+        epilogue: GEMMEpilogue
+    ) {
+        // The bias row initialises every accumulator, so the bias costs nothing.
+        var low = InlineArray<rows, SIMD16<Float>>(repeating: loadSIMD16(panel))  // columns 0..<16
+        var high = InlineArray<rows, SIMD16<Float>>(repeating: loadSIMD16(panel + 16))  // columns 16..<32
+
+        var panelRow = panel + GEMMTileShape.columns
+        var aColumn = a
+        for _ in 0..<k {
+            let bLow = loadSIMD16(panelRow)
+            let bHigh = loadSIMD16(panelRow + 16)
+            for row in 0..<rows {
+                let broadcast = SIMD16<Float>(repeating: aColumn[row &* lda])
+                low[row] = multiplyAdd(broadcast, bLow, low[row])
+                high[row] = multiplyAdd(broadcast, bHigh, high[row])
+            }
+            panelRow += GEMMTileShape.columns
+            aColumn += 1
+        }
+
+        for row in 0..<rows {
+            storeTileRow(low[row], high[row], to: c + row &* ldc, columns: columns, epilogue: epilogue)
+        }
+    }
+}
+
+/// Writes one 32-wide accumulator row into C, touching only the first `columns` elements.
+@inline(__always)
+private func storeTileRow(
+    _ low: SIMD16<Float>, _ high: SIMD16<Float>,
+    to c: UnsafeMutablePointer<Float>,  // [columns]
+    columns: Int,
+    epilogue: GEMMEpilogue
+) {
+    if columns == GEMMTileShape.columns {
+        switch epilogue {
+        case .store, .gelu:
+            storeSIMD16(low, to: c)
+            storeSIMD16(high, to: c + 16)
+        case .accumulate:
+            storeSIMD16(loadSIMD16(c) + low, to: c)
+            storeSIMD16(loadSIMD16(c + 16) + high, to: c + 16)
+        }
+    } else {
+        // Last panel of a ragged n: lane by lane, never past `columns`.
+        for column in 0..<columns {
+            let value = column < 16 ? low[column] : high[column &- 16]
+            switch epilogue {
+            case .store, .gelu: c[column] = value
+            case .accumulate: c[column] += value
+            }
+        }
+    }
+    // GELU runs in place over the freshly written row: one pointer-based pass keeps the vector erf out
+    // of every tile specialisation.
+    if case .gelu = epilogue {
+        Elementwise.applyGELU(c, count: columns)
+    }
+}

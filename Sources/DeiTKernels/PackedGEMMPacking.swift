@@ -1,0 +1,71 @@
+/// Packing of the GEMM's right-hand matrix into NR-wide panels, bias row first (done once, at load).
+///
+/// Layout (see README.md): panel `p` covers output columns `p·NR ..< p·NR + NR` and is `(1 + k) × NR`
+/// floats — the bias row, then row `i` holds `W[p·NR + j, i]` for `j` in `0..<NR`. Columns past `n`
+/// are zero, so the kernel may compute full panels and simply not store the padding.
+extension PackedGEMM {
+    /// NR: columns per packed panel (two `SIMD16<Float>`).
+    public static let panelWidth = GEMMTileShape.columns
+
+    /// ⌈n / NR⌉: panels of a packed matrix with `n` output columns.
+    public static func panelCount(n: Int) -> Int {
+        SaturatingArithmetic.ceilingDivision(n, panelWidth)
+    }
+
+    /// Floats for a packed [n, k] weight with bias: ⌈n/NR⌉ panels × (1 + k) rows × NR.
+    /// Saturates at `Int.max` instead of overflowing (so an allocation of that size fails cleanly).
+    public static func packedCount(n: Int, k: Int) -> Int {
+        let panelFloats = SaturatingArithmetic.product(SaturatingArithmetic.sum(k, 1), panelWidth)
+        return SaturatingArithmetic.product(panelCount(n: n), panelFloats)
+    }
+
+    /// Packs a PyTorch Linear weight (`[n, k]` row-major, `out × in`) and its bias `[n]`.
+    public static func pack(
+        weight: UnsafePointer<Float>,  // [n, k]
+        bias: UnsafePointer<Float>,  // [n]
+        n: Int, k: Int,
+        into packed: UnsafeMutablePointer<Float>  // [packedCount(n, k)]
+    ) {
+        pack(matrix: weight, n: n, k: k, nStride: k, kStride: 1, scale: 1, bias: bias, into: packed)
+    }
+
+    /// Packs any strided `n × k` matrix W (element `(j, i)` at `matrix[j·nStride + i·kStride]`), each
+    /// element multiplied by `scale`, with an optional bias (`nil`: zeros).
+    ///
+    /// Lets attention use the same kernel: `K` rows (`nStride` = row stride, `kStride` = 1) for `Q·Kᵀ`,
+    /// and `V` transposed (`nStride` = 1, `kStride` = row stride) for `P·V`.
+    public static func pack(
+        matrix: UnsafePointer<Float>,  // [n, k] with the given strides
+        n: Int, k: Int,
+        nStride: Int, kStride: Int,
+        scale: Float,
+        bias: UnsafePointer<Float>?,  // [n] or nil
+        into packed: UnsafeMutablePointer<Float>  // [packedCount(n, k)]
+    ) {
+        guard n > 0, k >= 0 else { return }
+        var destination = packed
+        for panel in 0..<panelCount(n: n) {
+            let firstColumn = panel * panelWidth
+            let columns = min(panelWidth, n - firstColumn)
+
+            // Bias row (zeros without a bias), zero-padded past n.
+            destination.update(repeating: 0, count: panelWidth)
+            if let bias {
+                destination.update(from: bias + firstColumn, count: columns)
+            }
+            destination += panelWidth
+
+            // k rows: row i holds W[firstColumn + j, i] · scale, zero-padded past n.
+            for i in 0..<k {
+                let source = matrix + firstColumn * nStride + i * kStride
+                for j in 0..<columns {
+                    destination[j] = source[j * nStride] * scale
+                }
+                for j in columns..<panelWidth {
+                    destination[j] = 0
+                }
+                destination += panelWidth
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// Converting checkpoint tensors (F32, F16, BF16, little-endian, any alignment) to Float32, and
+/// rejecting non-finite weights: safetensors does not check NaN/Inf, and one NaN weight would
+/// silently turn every output into NaN.
+
+/// Exact scalar conversions from 16-bit float encodings.
+public enum HalfConversion {
+    /// IEEE 754 binary16 → Float32. Exact for every input: ±0, subnormals (m·2⁻²⁴), normals, ±Inf;
+    /// NaN payloads are kept (shifted into the Float32 mantissa).
+    @inline(__always)
+    public static func float(fromHalfBits bits: UInt16) -> Float {
+        let sign = UInt32(bits & 0x8000) << 16
+        let exponent = UInt32(bits >> 10) & 0x1F
+        let mantissa = UInt32(bits & 0x3FF)
+        if exponent == 0 {
+            let magnitude = Float(mantissa) * 0x1p-24  // exact: mantissa < 2¹⁰
+            return sign != 0 ? -magnitude : magnitude
+        }
+        if exponent == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | mantissa << 13) }
+        return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)  // rebias 15 → 127
+    }
+
+    /// bfloat16 → Float32: the upper half of a Float32, so exact for every input.
+    @inline(__always)
+    public static func float(fromBFloat16Bits bits: UInt16) -> Float {
+        Float(bitPattern: UInt32(bits) << 16)
+    }
+}
+
+extension TensorInfo {
+    /// Converts this tensor's data in `file` (the whole file's bytes) to Float32 into
+    /// `destination`, which must have room for `elementCount` floats.
+    /// `.invalidArgument` if `file` is too small to hold the tensor, `.unsupported` for a dtype other
+    /// than F32/F16/BF16, `.format` (naming the tensor and element) for a NaN or ±Inf value.
+    public func readFloats(from file: UnsafeRawBufferPointer,
+                           into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+        let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
+        guard byteRange.lowerBound >= 0, byteRange.upperBound <= file.count,
+              !overflow, byteRange.count == byteCount else {
+            throw DeiTError(.invalidArgument, "tensor \(quotedName(name)): bytes \(byteRange.lowerBound)..<\(byteRange.upperBound) are not inside the \(file.count)-byte buffer given")
+        }
+        guard elementCount > 0, let base = file.baseAddress else { return }
+        let source = base + byteRange.lowerBound
+        switch dtype {
+        case .f32:
+            for index in 0..<elementCount {
+                let bits = UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
+                destination[index] = Float(bitPattern: bits)
+            }
+        case .f16:
+            for index in 0..<elementCount {
+                let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))
+                destination[index] = HalfConversion.float(fromHalfBits: bits)
+            }
+        case .bf16:
+            for index in 0..<elementCount {
+                let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))
+                destination[index] = HalfConversion.float(fromBFloat16Bits: bits)
+            }
+        default:
+            throw DeiTError(.unsupported, "tensor \(quotedName(name)) has dtype \(dtype.name); only F32, F16 and BF16 weights are supported")
+        }
+        try checkFinite(destination, count: elementCount)
+    }
+
+    /// `.format` naming the first NaN or ±Inf element. A separate integer pass (max of the exponent
+    /// bits, which vectorises) keeps the conversion loops branch-free.
+    private func checkFinite(_ values: UnsafeMutablePointer<Float>, count: Int) throws(DeiTError) {
+        let exponentMask: UInt32 = 0x7F80_0000  // all ones ⇔ NaN or ±Inf
+        var largestExponent: UInt32 = 0
+        for index in 0..<count { largestExponent = max(largestExponent, values[index].bitPattern & exponentMask) }
+        if largestExponent != exponentMask { return }
+        for index in 0..<count where !values[index].isFinite {
+            let kind = values[index].isNaN ? "NaN" : (values[index] < 0 ? "-Inf" : "+Inf")
+            throw DeiTError(.format, "tensor \(quotedName(name)) contains \(kind) at element \(index) of \(describeShape(shape))")
+        }
+    }
+}
+
+extension Checkpoint {
+    /// Converts one tensor (F32/F16/BF16) to Float32 into `destination` (`tensor.elementCount`
+    /// floats); `bytes` is the same buffer the checkpoint was parsed from. Rejects NaN/Inf weights
+    /// with `.format` naming the tensor.
+    public func readFloats(_ tensor: TensorInfo, from bytes: UnsafeRawBufferPointer,
+                           into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+        try tensor.readFloats(from: bytes, into: destination)
+    }
+}
