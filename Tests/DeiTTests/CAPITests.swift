@@ -91,29 +91,47 @@ import Testing
 
     /// One model, a session per thread, each running the same input: outputs bit-identical to a serial run.
     @Test func oneModelSharedBySessionsOnManyThreads() throws {
-        let model = try loadSmallModel()
-        defer { deit_model_free(model) }
-        let input = (0..<(3 * 112 * 112)).map { Float(sin(Double($0) * 0.37)) }
-        func classify() -> [Float] {
-            var session: OpaquePointer?
-            guard deit_session_create(model, 1, nil, 0, &session) == DEIT_OK else { return [] }
-            defer { deit_session_free(session) }
-            var logits = [Float](repeating: 0, count: 37)
-            var last: [Float] = []
-            for _ in 0..<10 {
-                guard input.withUnsafeBufferPointer({ deit_session_run(session, $0.baseAddress, $0.count, &logits, 37) }) == DEIT_OK
-                else { return [] }
-                if !last.isEmpty && last != logits { return [] }
-                last = logits
-            }
-            return logits
-        }
-        let serial = classify()
+        let shared = SharedRun(model: try loadSmallModel(), threads: 4)
+        defer { deit_model_free(shared.model) }
+        let serial = shared.classify()
         #expect(serial.count == 37)
-        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: 4)
+        DispatchQueue.concurrentPerform(iterations: shared.threads) { shared.results[$0] = shared.classify() }
+        for result in shared.results { #expect(result == serial) }
+    }
+}
+
+/// State for the threading test. Each thread writes only its own slot of `results`; the model
+/// handle is documented as shareable across threads.
+private final class SharedRun: @unchecked Sendable {
+    let model: OpaquePointer
+    let threads: Int
+    let input = (0..<(3 * 112 * 112)).map { Float(sin(Double($0) * 0.37)) }
+    let results: UnsafeMutableBufferPointer<[Float]>
+
+    init(model: OpaquePointer, threads: Int) {
+        self.model = model
+        self.threads = threads
+        results = .allocate(capacity: threads)
         results.initialize(repeating: [])
-        defer { results.deallocate() }
-        DispatchQueue.concurrentPerform(iterations: 4) { results[$0] = classify() }
-        for result in results { #expect(result == serial) }
+    }
+
+    deinit {
+        _ = results.deinitialize()
+        results.deallocate()
+    }
+
+    /// Ten runs on a new session; the logits if every run succeeded and all agreed, else [].
+    func classify() -> [Float] {
+        var session: OpaquePointer?
+        guard deit_session_create(model, 1, nil, 0, &session) == DEIT_OK else { return [] }
+        defer { deit_session_free(session) }
+        var logits = [Float](repeating: 0, count: 37)
+        var first: [Float] = []
+        for _ in 0..<10 {
+            let status = input.withUnsafeBufferPointer { deit_session_run(session, $0.baseAddress, $0.count, &logits, 37) }
+            guard status == DEIT_OK, first.isEmpty || first == logits else { return [] }
+            first = logits
+        }
+        return logits
     }
 }
