@@ -48,7 +48,13 @@ public func deit_session_run(_ handle: OpaquePointer?, _ input: UnsafePointer<Fl
     }
     guard let input else { return fail(.invalidArgument, "deit_session_run: input_chw is NULL") }
     guard let logits else { return fail(.invalidArgument, "deit_session_run: logits is NULL") }
-    guard inputCount >= 0, logitsCount >= 0 else { return fail(.invalidArgument, "deit_session_run: count too large") }
+    // size_t values above Int.max arrive negative here.
+    guard inputCount >= 0 else {
+        return fail(.invalidArgument, "deit_session_run: input_count \(UInt(bitPattern: inputCount)) is too large")
+    }
+    guard logitsCount >= 0 else {
+        return fail(.invalidArgument, "deit_session_run: logits_count \(UInt(bitPattern: logitsCount)) is too large")
+    }
     do {
         try session.run(input: UnsafeBufferPointer(start: input, count: inputCount),
                         logits: UnsafeMutableBufferPointer(start: logits, count: logitsCount))

@@ -10,7 +10,8 @@ public struct BufferRequest: Equatable, Sendable {
         self.lastUse = lastUse
     }
 
-    func overlapsInTime(_ other: BufferRequest) -> Bool {
+    /// True when both buffers are live at some common step.
+    public func overlapsInTime(_ other: BufferRequest) -> Bool {
         firstUse <= other.lastUse && other.firstUse <= lastUse
     }
 }

@@ -1,0 +1,211 @@
+/*
+ * alloc_count — proves deit_session_run performs no heap allocation.
+ *
+ *   alloc_count model.safetensors [more.safetensors ...]
+ *
+ * This executable defines malloc, free and the rest of the C allocation family itself, so the
+ * dynamic linker binds every allocation in the process (libdeit, the Swift runtime, libc) to these
+ * definitions; they count each call and forward to glibc's __libc_* entry points, which (unlike
+ * dlsym) never allocate. For every model and for 1 and 2 threads, with the session's own arena and
+ * with a caller arena: warm up with one run, reset the counter, run 20 times, and require zero calls.
+ * The counter must move during deit_model_load_file, which shows the interposition works.
+ */
+#include "deit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* MARK: Counting allocator */
+
+/* glibc's own allocator entry points (exported by libc.so.6 since 2.2.5). */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void __libc_free(void *pointer);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void *__libc_valloc(size_t size);
+extern void *__libc_pvalloc(size_t size);
+
+/* Calls to any allocation function, and to free, since the last reset (all threads). */
+static unsigned long allocation_calls;
+static unsigned long free_calls;
+
+static void count(unsigned long *counter) { __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }
+static unsigned long read_counter(unsigned long *counter) { return __atomic_load_n(counter, __ATOMIC_RELAXED); }
+static void reset_counters(void) {
+    __atomic_store_n(&allocation_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&free_calls, 0, __ATOMIC_RELAXED);
+}
+
+void *malloc(size_t size) {
+    count(&allocation_calls);
+    return __libc_malloc(size);
+}
+
+void *calloc(size_t count_, size_t size) {
+    count(&allocation_calls);
+    return __libc_calloc(count_, size);
+}
+
+void *realloc(void *pointer, size_t size) {
+    count(&allocation_calls);
+    return __libc_realloc(pointer, size);
+}
+
+void *reallocarray(void *pointer, size_t count_, size_t size) {
+    count(&allocation_calls);
+    if (size != 0 && count_ > (size_t)-1 / size) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return __libc_realloc(pointer, count_ * size);
+}
+
+void free(void *pointer) {
+    count(&free_calls);
+    __libc_free(pointer);
+}
+
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    void *pointer;
+    count(&allocation_calls);
+    if (alignment < sizeof(void *) || (alignment & (alignment - 1)) != 0) return EINVAL;
+    pointer = __libc_memalign(alignment, size);
+    if (pointer == NULL) return ENOMEM;
+    *out = pointer;
+    return 0;
+}
+
+void *aligned_alloc(size_t alignment, size_t size) {
+    count(&allocation_calls);
+    return __libc_memalign(alignment, size);
+}
+
+void *memalign(size_t alignment, size_t size) {
+    count(&allocation_calls);
+    return __libc_memalign(alignment, size);
+}
+
+void *valloc(size_t size) {
+    count(&allocation_calls);
+    return __libc_valloc(size);
+}
+
+void *pvalloc(size_t size) {
+    count(&allocation_calls);
+    return __libc_pvalloc(size);
+}
+
+/* MARK: Test */
+
+enum { MEASURED_RUNS = 20 };
+static int failures;
+
+static void report_failure(const char *what, deit_status status) {
+    printf("FAIL  %s: %s (%s)\n", what, deit_status_string(status), deit_last_error());
+    failures++;
+}
+
+/** Creates a session, warms it up, then counts allocation calls over MEASURED_RUNS runs. */
+static void measure(const char *model_path, const deit_model *model, int32_t threads, int caller_arena) {
+    deit_model_info info;
+    deit_session *session = NULL;
+    void *arena = NULL;
+    size_t arena_bytes = 0, input_count, logits_count, i;
+    float *input, *logits;
+    unsigned long allocations, frees;
+    deit_status status = DEIT_OK;
+    int run;
+
+    if ((status = deit_model_get_info(model, &info)) != DEIT_OK) {
+        report_failure("deit_model_get_info", status);
+        return;
+    }
+    input_count = 3 * (size_t)info.image_size * (size_t)info.image_size;
+    logits_count = (size_t)info.num_classes;
+    input = malloc(input_count * sizeof(float));
+    logits = malloc(logits_count * sizeof(float));
+    if (input == NULL || logits == NULL) {
+        printf("FAIL  out of memory\n");
+        failures++;
+        goto done;
+    }
+    for (i = 0; i < input_count; i++) input[i] = (float)((i * 7919) % 255) / 128.0f - 1.0f;
+
+    if (caller_arena) {
+        if ((status = deit_session_arena_size(model, threads, &arena_bytes)) != DEIT_OK) {
+            report_failure("deit_session_arena_size", status);
+            goto done;
+        }
+        if (posix_memalign(&arena, 64, arena_bytes) != 0) {
+            printf("FAIL  cannot allocate a %lu-byte arena\n", (unsigned long)arena_bytes);
+            failures++;
+            goto done;
+        }
+    }
+    if ((status = deit_session_create(model, threads, arena, arena_bytes, &session)) != DEIT_OK) {
+        report_failure("deit_session_create", status);
+        goto done;
+    }
+    if ((status = deit_session_run(session, input, input_count, logits, logits_count)) != DEIT_OK) {
+        report_failure("deit_session_run (warm-up)", status);
+        goto done;
+    }
+
+    fflush(stdout); /* no stdio buffer allocation inside the measured window */
+    reset_counters();
+    for (run = 0; run < MEASURED_RUNS && status == DEIT_OK; run++)
+        status = deit_session_run(session, input, input_count, logits, logits_count);
+    allocations = read_counter(&allocation_calls);
+    frees = read_counter(&free_calls);
+
+    if (status != DEIT_OK) report_failure("deit_session_run", status);
+    printf("%s  %s, %d thread%s, %-12s %d runs: %lu allocation calls, %lu free calls\n",
+           allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
+           caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
+    if (allocations != 0 || frees != 0) failures++;
+done:
+    deit_session_free(session);
+    free(arena);
+    free(input);
+    free(logits);
+}
+
+int main(int argc, char **argv) {
+    int i;
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s model.safetensors [more.safetensors ...]\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (i = 1; i < argc; i++) {
+        deit_model *model = NULL;
+        unsigned long load_allocations;
+        deit_status status;
+        int32_t threads;
+
+        reset_counters();
+        status = deit_model_load_file(argv[i], &model);
+        load_allocations = read_counter(&allocation_calls);
+        if (status != DEIT_OK) {
+            printf("FAIL  deit_model_load_file(%s): %s (%s)\n", argv[i], deit_status_string(status), deit_last_error());
+            failures++;
+            continue;
+        }
+        if (load_allocations == 0) {
+            printf("FAIL  the counter did not move while loading %s: the interposition does not work\n", argv[i]);
+            failures++;
+        } else {
+            printf("ok    %s: loading made %lu allocation calls (the counter works)\n", argv[i], load_allocations);
+        }
+        for (threads = 1; threads <= 2; threads++) {
+            measure(argv[i], model, threads, 0);
+            measure(argv[i], model, threads, 1);
+        }
+        deit_model_free(model);
+    }
+    printf("alloc_count: %d failures\n", failures);
+    return failures == 0 ? 0 : 1;
+}

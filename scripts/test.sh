@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs every test of deit: the command README and CI (.ci/run) use.
+#
+#   scripts/test.sh
+#
+# Steps: install build dependencies, release build (libdeit.so, deit-cli), Swift tests (release),
+# Embedded Swift compile check, C/C++ tests against libdeit.so. Stops at the first failing step.
+# Real-weight checks use the shared data at $DEIT_SHARED, else ../shared beside the checkout; without
+# it they skip with a message and everything else still runs.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+shared="${DEIT_SHARED:-$repo/../shared}"
+if [ -d "$shared" ]; then
+    DEIT_SHARED=$(cd "$shared" && pwd)
+    export DEIT_SHARED
+    echo "shared data: $DEIT_SHARED"
+else
+    export DEIT_SHARED="$shared"
+    echo "shared data: not found at $shared (set DEIT_SHARED); real-weight tests will skip"
+fi
+
+step_names=()
+step_seconds=()
+current_step=""
+step_started=0
+
+# Prints a banner and starts timing a step; the previous step's time is recorded.
+step() {
+    finish_step
+    current_step="$1"
+    step_started=$SECONDS
+    printf '\n==== %s ====\n' "$current_step"
+}
+
+finish_step() {
+    if [ -n "$current_step" ]; then
+        step_names+=("$current_step")
+        step_seconds+=($((SECONDS - step_started)))
+        current_step=""
+    fi
+}
+
+summary() {
+    local status=$?
+    local failed_step="$current_step"
+    finish_step
+    printf '\n==== summary ====\n'
+    local i
+    for i in "${!step_names[@]}"; do
+        printf '%6ds  %s\n' "${step_seconds[$i]}" "${step_names[$i]}"
+    done
+    printf '%6ds  total\n' "$SECONDS"
+    if [ "$status" -ne 0 ]; then
+        echo "FAILED in step: ${failed_step:-setup}"
+    else
+        echo "all tests passed"
+    fi
+}
+trap summary EXIT
+trap 'exit 130' INT   # so that an interrupted run reports failure, not success
+trap 'exit 143' TERM
+
+step "setup: build dependencies"
+scripts/setup.sh
+
+step "swift build -c release (libdeit.so, deit-cli)"
+swift build -c release
+release_bin=$(swift build -c release --show-bin-path)
+ls -l "$release_bin/libdeit.so" "$release_bin/deit-cli"
+
+# Release, not debug: unoptimised SIMD kernels make the conformance suites take tens of minutes.
+# -enable-testing lets the test targets use @testable imports in an optimised build.
+step "swift test (release)"
+swift test -c release
+
+step "Embedded Swift compile check (aarch64-none-none-elf)"
+scripts/check-embedded.sh
+
+step "C and C++ tests against libdeit.so"
+Tests/c/run.sh "$release_bin"
+
+finish_step
