@@ -171,7 +171,7 @@ private func parsed(_ bytes: [UInt8], limits: LoadLimits = .default) throws -> S
     @Test func randomHeaderCorruptionNeverTraps() {
         let bytes = TestSafetensors.file(TestSafetensors.deit(depth: 1), metadata: [("num_heads", "2")])
         let headerEnd = 8 + (Int(bytes[0]) | Int(bytes[1]) << 8)
-        var generator = SplitMix64(seed: 0x5AFE_7E45)
+        var generator = SplitMix(seed: 0x5AFE_7E45)
         let interesting: [UInt8] = Array("{}[]\":,0123456789-.eE\\u \t".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xED, 0xFF]
         var outcomes: [DeiTStatus: Int] = [:]
         for _ in 0..<3000 {
@@ -187,18 +187,5 @@ private func parsed(_ bytes: [UInt8], limits: LoadLimits = .default) throws -> S
             #expect([.ok, .format, .unsupported, .outOfMemory].contains(status))
         }
         #expect(outcomes[.format, default: 0] > 1000)  // the mutations really do break things
-    }
-}
-
-/// A small seeded generator (SplitMix64) so the corruption test is reproducible.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
