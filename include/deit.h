@@ -90,6 +90,46 @@ void deit_session_free(deit_session *session);
 deit_status deit_session_run(deit_session *session, const float *input_chw, size_t input_count,
                              float *logits, size_t logits_count);
 
+/* ---- Images ------------------------------------------------------------------------------
+ * Preprocessing is timm's eval transform for the model, bit for bit given the same pixels: the
+ * shorter side resized to floor(S / crop_pct) with Pillow's antialiased bicubic, centre crop S×S,
+ * /255, ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), CHW. crop_pct is 0.9,
+ * or 1.0 for models with S >= 384 (timm's configs). Pixels are 8-bit RGB, 3 bytes per pixel, rows
+ * `stride_bytes` apart (0 means 3 * width). */
+
+/* One class of a result: its index, logit and softmax probability. */
+typedef struct deit_prediction {
+    int32_t class_index;
+    float logit;
+    float probability;
+} deit_prediction;
+
+/* Writes the model input for an RGB image to `out_chw` (out_count = 3 * S * S floats), which can
+ * then go to deit_session_run. Allocates a small scratch buffer.
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer, bad size, stride or count) or
+ * DEIT_ERR_OUT_OF_MEMORY. */
+deit_status deit_preprocess_rgb8(const deit_model *model, const uint8_t *rgb, int32_t width,
+                                 int32_t height, int32_t stride_bytes, float *out_chw, size_t out_count);
+
+/* Preprocesses and classifies an RGB image; `top` receives the k best classes (1 <= k <=
+ * num_classes), best first. Uses only the session's arena: performs no heap allocation.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT. */
+deit_status deit_classify_rgb8(deit_session *session, const uint8_t *rgb, int32_t width, int32_t height,
+                               int32_t stride_bytes, int32_t k, deit_prediction *top);
+
+/* Reads, decodes (JPEG or PNG: gray, gray+alpha, RGB, RGBA, palette; alpha is dropped, as PIL's
+ * convert("RGB")) and classifies an image file, as deit_classify_rgb8. Limits checked before
+ * decoding: 64 MiB file, 16384 pixels per side, 50 megapixels. Decoding allocates.
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_IO (cannot open or read),
+ * DEIT_ERR_FORMAT (corrupt or truncated image), DEIT_ERR_UNSUPPORTED (not a JPEG or PNG) or
+ * DEIT_ERR_OUT_OF_MEMORY (a limit was exceeded or decoding ran out of memory). */
+deit_status deit_classify_file(deit_session *session, const char *path, int32_t k, deit_prediction *top);
+
+/* The name of class `class_index` ("tench, Tinca tinca"): the ImageNet-1k names in timm's order
+ * for models with 1000 classes. NULL if out of range, for other class counts, or a bad handle.
+ * The string is static. */
+const char *deit_class_label(const deit_model *model, int32_t class_index); /* NULL if out of range */
+
 /* "DEIT_OK", "DEIT_ERR_FORMAT", ...; never NULL. */
 const char *deit_status_string(deit_status status);
 

@@ -11,7 +11,7 @@ required_packages=(
     libc6-dev   # C headers and libraries
     binutils    # `size` for the Embedded compile check
     pkg-config  # locating system libraries
-    libstb-dev  # stb_image.h: JPEG/PNG/BMP decoding, compiled into Sources/CDeiTImage
+    libstb-dev  # stb_image.h: JPEG/PNG decoding, compiled into Sources/CDeiTImage
 )
 
 is_installed() {

@@ -82,4 +82,10 @@ scripts/check-embedded.sh
 step "C and C++ tests against libdeit.so"
 Tests/c/run.sh "$release_bin"
 
+step "deit-cli tests (exit codes, errors, JSON)"
+Tests/cli/run.sh "$release_bin"
+
+step "accuracy on 900 photos vs timm (needs ../shared)"
+scripts/check-accuracy.sh "$release_bin/deit-cli"
+
 finish_step

@@ -1,18 +1,15 @@
-/// The f32 GEMM micro-kernel: a `rows`×32 register tile with two `SIMD16<Float>` accumulators per row,
-/// broadcasting one element of A per row and multiplying it by one 32-wide row of a packed panel.
+/// The 32-column f32 GEMM tile family: a `rows`×32 block of C in two `SIMD16<Float>` accumulators per
+/// row, broadcasting one element of A per row against one 32-wide row of a packed panel.
 ///
-/// Written once for every row count (`rows` is a compile-time value, so the row loops unroll and the
-/// accumulators live in registers). The contract — panel layout, edges, what is read and written — is in
-/// `README.md` next to this file.
-struct F32GEMMTile32<let rows: Int> {
-    /// Rows of A and C this tile covers.
+/// For 32 vector registers of 512 bits (AVX-512: 8 rows use 16 zmm accumulators + 2 for the panel row
+/// + 1 broadcast). Written once for every row count (`rows` is a compile-time value, so the row loops
+/// unroll and the accumulators live in registers). The contract — panel layout, edges, what is read
+/// and written — is in `README.md` next to this file.
+struct F32GEMMTile32<let rows: Int>: F32GEMMTile {
+    /// NR of this family.
+    static var panelWidth: Int { 32 }
     static var rowCount: Int { rows }
 
-    /// C[rows × columns] (ldc) ⟵ epilogue(A[rows × k] (lda) · panel + panel bias row).
-    ///
-    /// - `panel`: one packed panel, `(1 + k)` rows × 32 floats, bias row first.
-    /// - `columns`: how many of the 32 columns are real (1...32); only those are read or written in C.
-    /// Reads exactly `rows` rows × `k` columns of A and the whole panel.
     /// Not inlined: each row count is one self-contained function (same speed, and easy to find in a
     /// disassembly to check the loop is vector code).
     @inline(never)
@@ -28,7 +25,7 @@ struct F32GEMMTile32<let rows: Int> {
         var low = InlineArray<rows, SIMD16<Float>>(repeating: loadSIMD16(panel))  // columns 0..<16
         var high = InlineArray<rows, SIMD16<Float>>(repeating: loadSIMD16(panel + 16))  // columns 16..<32
 
-        var panelRow = panel + GEMMTileShape.columns
+        var panelRow = panel + 32
         var aColumn = a
         for _ in 0..<k {
             let bLow = loadSIMD16(panelRow)
@@ -38,7 +35,7 @@ struct F32GEMMTile32<let rows: Int> {
                 low[row] = multiplyAdd(broadcast, bLow, low[row])
                 high[row] = multiplyAdd(broadcast, bHigh, high[row])
             }
-            panelRow += GEMMTileShape.columns
+            panelRow += 32
             aColumn += 1
         }
 
@@ -56,7 +53,7 @@ private func storeTileRow(
     columns: Int,
     epilogue: GEMMEpilogue
 ) {
-    if columns == GEMMTileShape.columns {
+    if columns == 32 {
         switch epilogue {
         case .store, .gelu:
             storeSIMD16(low, to: c)

@@ -4,19 +4,27 @@
 /// floats — the bias row, then row `i` holds `W[p·NR + j, i]` for `j` in `0..<NR`. Columns past `n`
 /// are zero, so the kernel may compute full panels and simply not store the padding.
 extension PackedGEMM {
-    /// NR: columns per packed panel (two `SIMD16<Float>`).
-    public static let panelWidth = GEMMTileShape.columns
+    /// NR: columns per packed panel of this build's micro-kernel (16 or 32).
+    public static var panelWidth: Int { ActiveGEMMKernel.panelWidth }
 
     /// ⌈n / NR⌉: panels of a packed matrix with `n` output columns.
     public static func panelCount(n: Int) -> Int {
-        SaturatingArithmetic.ceilingDivision(n, panelWidth)
+        panelCount(n: n, panelWidth: panelWidth)
     }
 
     /// Floats for a packed [n, k] weight with bias: ⌈n/NR⌉ panels × (1 + k) rows × NR.
     /// Saturates at `Int.max` instead of overflowing (so an allocation of that size fails cleanly).
     public static func packedCount(n: Int, k: Int) -> Int {
+        packedCount(n: n, k: k, panelWidth: panelWidth)
+    }
+
+    static func panelCount(n: Int, panelWidth: Int) -> Int {
+        SaturatingArithmetic.ceilingDivision(n, panelWidth)
+    }
+
+    static func packedCount(n: Int, k: Int, panelWidth: Int) -> Int {
         let panelFloats = SaturatingArithmetic.product(SaturatingArithmetic.sum(k, 1), panelWidth)
-        return SaturatingArithmetic.product(panelCount(n: n), panelFloats)
+        return SaturatingArithmetic.product(panelCount(n: n, panelWidth: panelWidth), panelFloats)
     }
 
     /// Packs a PyTorch Linear weight (`[n, k]` row-major, `out × in`) and its bias `[n]`.
@@ -42,9 +50,24 @@ extension PackedGEMM {
         bias: UnsafePointer<Float>?,  // [n] or nil
         into packed: UnsafeMutablePointer<Float>  // [packedCount(n, k)]
     ) {
+        pack(
+            matrix: matrix, n: n, k: k, nStride: nStride, kStride: kStride, scale: scale, bias: bias,
+            into: packed, panelWidth: panelWidth)
+    }
+
+    /// ``pack(matrix:n:k:nStride:kStride:scale:bias:into:)`` for any panel width of the kernel table.
+    static func pack(
+        matrix: UnsafePointer<Float>,  // [n, k] with the given strides
+        n: Int, k: Int,
+        nStride: Int, kStride: Int,
+        scale: Float,
+        bias: UnsafePointer<Float>?,  // [n] or nil
+        into packed: UnsafeMutablePointer<Float>,  // [packedCount(n, k, panelWidth)]
+        panelWidth: Int
+    ) {
         guard n > 0, k >= 0 else { return }
         var destination = packed
-        for panel in 0..<panelCount(n: n) {
+        for panel in 0..<panelCount(n: n, panelWidth: panelWidth) {
             let firstColumn = panel * panelWidth
             let columns = min(panelWidth, n - firstColumn)
 

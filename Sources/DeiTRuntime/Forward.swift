@@ -4,63 +4,108 @@ extension Session {
     /// LayerNorm epsilon of timm's ViT/DeiT (`partial(nn.LayerNorm, eps=1e-6)`).
     static let layerNormEpsilon: Float = 1e-6
 
+    /// GEMM tasks per thread: enough to even out a core shared with another process, few enough that
+    /// each task is many microseconds of work.
+    static let gemmTasksPerThread = 4
+
     /// The forward pass with timm's semantics. Pointer arithmetic and kernel calls only: every buffer
-    /// was planned and placed when the session was created, so nothing here allocates.
+    /// was planned and placed, and the worker threads started, when the session was created, so nothing
+    /// here allocates. Work is split over GEMM panels and over (head, block of query rows); every
+    /// output element is computed by the same instructions whatever the split, so the logits do not
+    /// depend on the thread count.
     func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>,
-                 capture: UnsafeMutablePointer<Float>?) {
+                 capture: UnsafeMutablePointer<Float>?, profile: UnsafeMutablePointer<ForwardProfile>? = nil) {
         let config = model.config
         let weights = model.weights
         let b = buffers
         let t = config.numTokens, d = config.embedDim, hd = config.headDim, h = config.mlpHiddenDim
         let prefixCount = config.numPrefixTokens
         let tokenFloats = t * d
+        var clock = ProfileClock(profile)
 
         // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
         PatchKernel.extractPatches(image: input, channels: config.inChannels, imageSize: config.imageSize,
                                    patchSize: config.patchSize, out: b.patches)
-        PackedGEMM.multiply(m: config.numPatches, n: d, k: config.patchValues, a: b.patches, lda: config.patchValues,
-                            packed: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
+        linear(m: config.numPatches, n: d, k: config.patchValues, a: b.patches, lda: config.patchValues,
+               packed: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
+        clock.lap(.patchEmbed)
         b.tokens.update(from: weights.classToken, count: d)
         if let distToken = weights.distToken { (b.tokens + d).update(from: distToken, count: d) }
         Elementwise.add(weights.posEmbed, into: b.tokens, count: tokenFloats)
         capture?.update(from: b.tokens, count: tokenFloats)
+        clock.lap(.other)
 
         let scale = 1 / Float(hd).squareRoot()
         for (index, block) in weights.blocks.enumerated() {
             // x = x + proj(attention(LN1(x)))
             LayerNormKernel.normalize(rows: t, width: d, x: b.tokens, ldx: d, gamma: block.norm1Gamma,
                                       beta: block.norm1Beta, epsilon: Session.layerNormEpsilon, out: b.normed1, ldOut: d)
-            PackedGEMM.multiply(m: t, n: 3 * d, k: d, a: b.normed1, lda: d, packed: block.qkv,
-                                c: b.qkv, ldc: 3 * d, epilogue: .store)
-            for head in 0..<config.numHeads {
-                let q = b.qkv + head * hd
-                AttentionKernel.head(tokens: t, headDim: hd, q: q, k: q + d, v: q + 2 * d, ldQKV: 3 * d, scale: scale,
-                                     scratch: b.attentionScratch, out: b.heads + head * hd, ldOut: d)
-            }
-            PackedGEMM.multiply(m: t, n: d, k: d, a: b.heads, lda: d, packed: block.proj,
-                                c: b.tokens, ldc: d, epilogue: .accumulate)
+            clock.lap(.layerNorm)
+            linear(m: t, n: 3 * d, k: d, a: b.normed1, lda: d, packed: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
+            clock.lap(.qkv)
+            attention(scale: scale)
+            clock.lap(.attention)
+            linear(m: t, n: d, k: d, a: b.heads, lda: d, packed: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
+            clock.lap(.proj)
 
             // x = x + fc2(GELU(fc1(LN2(x))))
             LayerNormKernel.normalize(rows: t, width: d, x: b.tokens, ldx: d, gamma: block.norm2Gamma,
                                       beta: block.norm2Beta, epsilon: Session.layerNormEpsilon, out: b.normed2, ldOut: d)
-            PackedGEMM.multiply(m: t, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1,
-                                c: b.hidden, ldc: h, epilogue: .gelu)
-            PackedGEMM.multiply(m: t, n: d, k: h, a: b.hidden, lda: h, packed: block.fc2,
-                                c: b.tokens, ldc: d, epilogue: .accumulate)
+            clock.lap(.layerNorm)
+            if clock.isProfiling {
+                // Profiled: GELU as its own pass to time it (same function on the same values, so the
+                // same results as the fused epilogue).
+                linear(m: t, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
+                clock.lap(.mlp)
+                let chunks = pool.chunkCount(of: t, tasksPerThread: 2)
+                pool.run(.gelu(GELUStep(x: b.hidden, rows: t, width: h, chunks: chunks)), taskCount: chunks)
+                clock.lap(.gelu)
+            } else {
+                linear(m: t, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
+            }
+            linear(m: t, n: d, k: h, a: b.hidden, lda: h, packed: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
+            clock.lap(.mlp)
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
 
         // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone.
         LayerNormKernel.normalize(rows: prefixCount, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
                                   beta: weights.normBeta, epsilon: Session.layerNormEpsilon, out: b.prefix, ldOut: d)
+        clock.lap(.layerNorm)
         let classes = config.numClasses
-        PackedGEMM.multiply(m: 1, n: classes, k: d, a: b.prefix, lda: d, packed: weights.head,
-                            c: logits, ldc: classes, epilogue: .store)
+        linear(m: 1, n: classes, k: d, a: b.prefix, lda: d, packed: weights.head, c: logits, ldc: classes, epilogue: .store)
         if let headDist = weights.headDist {
             // Distilled models at inference: the mean of head(cls) and head_dist(dist), as timm.
-            PackedGEMM.multiply(m: 1, n: classes, k: d, a: b.prefix + d, lda: d, packed: headDist,
-                                c: b.headDist, ldc: classes, epilogue: .store)
+            linear(m: 1, n: classes, k: d, a: b.prefix + d, lda: d, packed: headDist, c: b.headDist, ldc: classes,
+                   epilogue: .store)
             for i in 0..<classes { logits[i] = (logits[i] + b.headDist[i]) * 0.5 }
         }
+        clock.lap(.other)
+        clock.finish()
+    }
+
+    /// C = epilogue(A·Wᵀ + b) with the panels of W shared out over the threads.
+    private func linear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
+        let panelCount = PackedGEMM.panelCount(n: n)
+        let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
+        pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: packed, c: c, ldc: ldc,
+                                    epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
+                 taskCount: chunks)
+    }
+
+    /// Multi-head attention from b.qkv into b.heads: every head's K and V packed once (one task per
+    /// head), then one task per (head, block of R query rows), each worker with its own scores.
+    private func attention(scale: Float) {
+        let config = model.config
+        let t = config.numTokens
+        let rowBlock = min(ActivationPlan.attentionRowBlock, t)
+        let step = AttentionStep(
+            tokens: t, headDim: config.headDim, width: config.embedDim, scale: scale, qkv: buffers.qkv,
+            packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
+            packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
+            scores: buffers.scores, out: buffers.heads, rowBlock: rowBlock, blocksPerHead: (t + rowBlock - 1) / rowBlock)
+        pool.run(.packHeads(step), taskCount: config.numHeads)
+        pool.run(.attentionRows(step), taskCount: config.numHeads * step.blocksPerHead)
     }
 }

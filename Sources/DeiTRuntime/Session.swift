@@ -2,12 +2,14 @@
 /// from one thread at a time; give each thread its own.
 public final class Session {
     public let model: Model
-    /// Worker threads requested (the forward pass currently runs on the calling thread alone).
+    /// Threads a run uses: the caller plus `threadCount − 1` workers started with the session.
     public let threadCount: Int
     /// Bytes of arena the session uses (its own, or the caller's).
     public let arenaBytes: Int
 
     let buffers: ActivationBuffers
+    let plan: ActivationPlan
+    let pool: WorkerPool
     private let ownedArena: AlignedBuffer?
 
     /// Largest thread count accepted.
@@ -21,14 +23,14 @@ public final class Session {
     /// Arena bytes a session of a model with `config` and `threads` workers needs.
     public static func arenaBytes(for config: ModelConfig, threads: Int) throws(DeiTError) -> Int {
         try validate(threads: threads)
-        return try ActivationPlan(config: config).arenaBytes
+        return try ActivationPlan(config: config, threads: threads).arenaBytes
     }
 
     /// A session over `arena` (caller memory of `arenaBytes` bytes, any alignment, outliving the
     /// session) or, when `arena` is nil, over an arena allocated here once.
     public init(model: Model, threads: Int = 1, arena: UnsafeMutableRawPointer? = nil, arenaBytes: Int = 0) throws(DeiTError) {
         try Session.validate(threads: threads)
-        let plan = try ActivationPlan(config: model.config)
+        let plan = try ActivationPlan(config: model.config, threads: threads)
         let base: UnsafeMutableRawPointer
         if let arena {
             guard arenaBytes >= plan.arenaBytes else {
@@ -48,6 +50,8 @@ public final class Session {
         self.model = model
         self.threadCount = threads
         self.buffers = ActivationBuffers(arena: aligned, plan: plan)
+        self.plan = plan
+        self.pool = try WorkerPool(threads: threads)
     }
 
     private static func validate(threads: Int) throws(DeiTError) {
@@ -83,6 +87,22 @@ public final class Session {
         }
         forward(input: inputBase, logits: logitsBase, capture: capture)
     }
+
+    /// As `run`, and adds the time of each op class (and the run's total) to `profile`, which
+    /// accumulates over calls. Same logits as `run`; costs a few dozen clock reads per run.
+    public func runProfiled(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,
+                            profile: inout ForwardProfile) throws(DeiTError) {
+        let config = model.config
+        guard let inputBase = input.baseAddress, input.count == config.inputCount else {
+            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
+        }
+        guard let logitsBase = logits.baseAddress, logits.count == config.numClasses else {
+            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.numClasses)")
+        }
+        withUnsafeMutablePointer(to: &profile) { profile in
+            forward(input: inputBase, logits: logitsBase, capture: nil, profile: profile)
+        }
+    }
 }
 
 /// Typed pointers into the aligned arena, one per planned buffer (shapes in ActivationPlan).
@@ -91,12 +111,17 @@ struct ActivationBuffers {
     let tokens: UnsafeMutablePointer<Float>
     let normed1: UnsafeMutablePointer<Float>
     let qkv: UnsafeMutablePointer<Float>
-    let attentionScratch: UnsafeMutablePointer<Float>
+    let packedKeys: UnsafeMutablePointer<Float>
+    let packedValues: UnsafeMutablePointer<Float>
+    let scores: UnsafeMutablePointer<Float>
     let heads: UnsafeMutablePointer<Float>
     let normed2: UnsafeMutablePointer<Float>
     let hidden: UnsafeMutablePointer<Float>
     let prefix: UnsafeMutablePointer<Float>
     let headDist: UnsafeMutablePointer<Float>
+    let input: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>
+    let preprocessScratch: UnsafeMutableRawBufferPointer
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
         // Every buffer holds Float32; offsets are multiples of 64 bytes.
@@ -104,7 +129,10 @@ struct ActivationBuffers {
         func at(_ offset: Int) -> UnsafeMutablePointer<Float> { floats + offset / MemoryLayout<Float>.stride }
         let o = plan.offsets
         patches = at(o.patches); tokens = at(o.tokens); normed1 = at(o.normed1); qkv = at(o.qkv)
-        attentionScratch = at(o.attention); heads = at(o.heads); normed2 = at(o.normed2)
+        packedKeys = at(o.packedKeys); packedValues = at(o.packedValues); scores = at(o.scores); heads = at(o.heads); normed2 = at(o.normed2)
         hidden = at(o.hidden); prefix = at(o.prefix); headDist = at(o.headDist)
+        input = at(o.input); logits = at(o.logits)
+        preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + o.preprocessScratch,
+                                                          count: EvalTransform.scratchBytes)
     }
 }

@@ -5,11 +5,15 @@ import Testing
 /// Our forward pass against timm's, per block and at the logits (fixtures from
 /// scripts/python/gen_fixtures.py; the real DeiT-Ti weights from ../shared when present).
 @Suite struct ConformanceTests {
-    @Test(arguments: try FixtureModel.all())
-    func fixtureMatchesTimmPerBlockAndAtLogits(_ fixture: FixtureModel) throws {
+    /// Thread counts every fixture runs with: the single-threaded path, the pool, and more workers
+    /// than this machine may have cores.
+    static let threadCounts = [1, 2, 4]
+
+    @Test(arguments: try FixtureModel.all(), ConformanceTests.threadCounts)
+    func fixtureMatchesTimmPerBlockAndAtLogits(_ fixture: FixtureModel, threads: Int) throws {
         let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
         #expect(model.config == fixture.config)
-        let session = try Session(model: model)
+        let session = try Session(model: model, threads: threads)
         let c = fixture.config
         let sliceCount = c.numTokens * c.embedDim
         for input in fixture.inputs {
@@ -33,7 +37,7 @@ import Testing
                         "\(fixture.name)/\(input) block output \(slice): max error \(comparison.maxError) > \(comparison.tolerance)")
             }
             let comparison = Comparison(logits[...], expectedLogits[...])
-            #expect(comparison.passes, "\(fixture.name)/\(input) logits: max error \(comparison.maxError) > \(comparison.tolerance)")
+            #expect(comparison.passes, "\(fixture.name)/\(input) threads \(threads) logits: max error \(comparison.maxError) > \(comparison.tolerance)")
             #expect(topK(logits, 5) == topK(expectedLogits, 5), "\(fixture.name)/\(input): top-5 differs")
         }
     }

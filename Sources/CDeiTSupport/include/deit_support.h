@@ -37,6 +37,38 @@ void deit_support_free(void *data);
  *  has no memory — unlike Swift's allocate, which traps. Free with deit_support_free. */
 void *deit_support_aligned_alloc(size_t alignment, size_t size);
 
+/* MARK: Time */
+
+/** CLOCK_MONOTONIC in nanoseconds (for the per-op profile). */
+uint64_t deit_support_monotonic_ns(void);
+
+/* MARK: Worker pool (pool.c) */
+
+/** One task of a parallel step: `task` in [0, task_count), `worker` in [0, threads) names the thread
+ *  running it (0 is the caller), so each worker can use its own scratch. */
+typedef void (*deit_support_task_function)(void *context, int64_t task, int32_t worker);
+
+/** A fixed set of `threads − 1` worker threads plus the calling thread. Opaque. */
+typedef struct deit_support_pool deit_support_pool;
+
+/** Starts `threads − 1` workers (threads ≥ 1; 1 starts none). Allocates here and only here; NULL
+ *  when memory or threads run out. */
+deit_support_pool *deit_support_pool_create(int32_t threads);
+
+/** Stops and joins the workers and frees the pool. NULL is a no-op. */
+void deit_support_pool_destroy(deit_support_pool *pool);
+
+/** Threads of the pool, the caller included. */
+int32_t deit_support_pool_threads(const deit_support_pool *pool);
+
+/** Runs `function(context, task, worker)` for every task in [0, task_count) on the workers and the
+ *  calling thread, and returns when all have finished (their writes are then visible to the caller).
+ *  Tasks are handed out in order from a shared counter. No allocation. Idle workers spin briefly,
+ *  then yield the core (sched_yield), then sleep until the next step. Not reentrant: one caller at a
+ *  time per pool (a session is used from one thread at a time). */
+void deit_support_pool_run(deit_support_pool *pool, int64_t task_count, deit_support_task_function function,
+                           void *context);
+
 #ifdef __cplusplus
 }
 #endif

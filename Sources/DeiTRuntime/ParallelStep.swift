@@ -1,0 +1,74 @@
+import DeiTKernels
+
+/// One parallel step of the forward pass: what every task of a `WorkerPool.run` does.
+///
+/// A plain value (pointers and sizes) handed to the C pool as a pointer to a stack variable, so a step
+/// costs no allocation — unlike a capturing closure, which Swift may box on the heap when it crosses
+/// into C.
+enum ParallelStep {
+    /// C = epilogue(A·Wᵀ + b) over W's panels, cut into `chunks` contiguous panel ranges.
+    case linear(LinearStep)
+    /// Pack K and V of head `task`.
+    case packHeads(AttentionStep)
+    /// Attention for (head, block of query rows) number `task`, with worker `worker`'s scores.
+    case attentionRows(AttentionStep)
+    /// GELU in place over a chunk of rows (the profiled run's separate GELU pass).
+    case gelu(GELUStep)
+
+    func run(task: Int, worker: Int) {
+        switch self {
+        case .linear(let s):
+            let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
+            PackedGEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, packed: s.packed, c: s.c, ldc: s.ldc,
+                                epilogue: s.epilogue, panelRange: panels)
+        case .packHeads(let s):
+            let q = s.qkv + task * s.headDim
+            AttentionKernel.packHead(tokens: s.tokens, headDim: s.headDim, k: q + s.width, v: q + 2 * s.width,
+                                     ldQKV: 3 * s.width, scale: s.scale,
+                                     packedKeys: s.packedKeys + task * s.packedKeysCount,
+                                     packedValues: s.packedValues + task * s.packedValuesCount)
+        case .attentionRows(let s):
+            let head = task / s.blocksPerHead
+            let first = (task % s.blocksPerHead) * s.rowBlock
+            AttentionKernel.rows(first..<min(s.tokens, first + s.rowBlock), tokens: s.tokens, headDim: s.headDim,
+                                 q: s.qkv + head * s.headDim, ldQKV: 3 * s.width,
+                                 packedKeys: s.packedKeys + head * s.packedKeysCount,
+                                 packedValues: s.packedValues + head * s.packedValuesCount,
+                                 scores: s.scores + worker * s.rowBlock * s.tokens,
+                                 out: s.out + head * s.headDim, ldOut: s.width)
+        case .gelu(let s):
+            let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
+            Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+        }
+    }
+}
+
+/// A GEMM split over panel ranges.
+struct LinearStep {
+    var m: Int, n: Int, k: Int
+    var a: UnsafePointer<Float>, lda: Int            // [m, k]
+    var packed: UnsafePointer<Float>                 // packed W [n, k] with bias
+    var c: UnsafeMutablePointer<Float>, ldc: Int     // [m, n]
+    var epilogue: GEMMEpilogue
+    var panelCount: Int                              // ⌈n / NR⌉
+    var chunks: Int                                  // tasks: contiguous panel ranges
+}
+
+/// Multi-head attention from the qkv buffer into the head outputs.
+struct AttentionStep {
+    var tokens: Int, headDim: Int, width: Int        // T, hd, D
+    var scale: Float
+    var qkv: UnsafeMutablePointer<Float>             // [T, 3D]
+    var packedKeys: UnsafeMutablePointer<Float>      // [heads, packedKeysCount]
+    var packedValues: UnsafeMutablePointer<Float>    // [heads, packedValuesCount]
+    var packedKeysCount: Int, packedValuesCount: Int
+    var scores: UnsafeMutablePointer<Float>          // [threads, rowBlock, T]
+    var out: UnsafeMutablePointer<Float>             // [T, D]
+    var rowBlock: Int, blocksPerHead: Int
+}
+
+/// GELU in place over `rows` rows of `width` floats, in `chunks` tasks.
+struct GELUStep {
+    var x: UnsafeMutablePointer<Float>               // [rows, width]
+    var rows: Int, width: Int, chunks: Int
+}

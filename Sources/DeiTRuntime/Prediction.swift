@@ -1,0 +1,64 @@
+import DeiTKernels
+
+/// One class of a classification result (the C API's `deit_prediction`).
+public struct Prediction: Equatable, Sendable {
+    public var classIndex: Int
+    public var logit: Float
+    /// softmax(logits)[classIndex]
+    public var probability: Float
+
+    public init(classIndex: Int, logit: Float, probability: Float) {
+        self.classIndex = classIndex
+        self.logit = logit
+        self.probability = probability
+    }
+}
+
+/// Top-k selection with softmax probabilities, without any storage of its own (so the C API can
+/// write straight into the caller's array and nothing allocates).
+public enum TopK {
+    /// Calls `emit(rank, prediction)` for the `count` best classes, best first: larger logit first,
+    /// equal logits by lower index, NaN after everything. Probabilities are the softmax over all
+    /// logits (max-subtracted, summed in double). O(count · classes).
+    public static func select(logits: UnsafeBufferPointer<Float>, count: Int,
+                              emit: (Int, Prediction) -> Void) throws(DeiTError) {
+        guard count >= 1, count <= logits.count else {
+            throw DeiTError(.invalidArgument, "k is \(count); it must be between 1 and the number of classes, \(logits.count)")
+        }
+        var maximum = -Float.infinity
+        for logit in logits where logit > maximum { maximum = logit }
+        var sum = 0.0
+        for logit in logits { sum += Double(VectorMath.exp(logit - maximum)) }
+
+        var previous = -1
+        for rank in 0..<count {
+            var best = -1
+            for index in logits.indices {
+                guard previous < 0 || precedes(previous, index, logits) else { continue }
+                if best < 0 || precedes(index, best, logits) { best = index }
+            }
+            guard best >= 0 else { return }   // unreachable: count ≤ logits.count
+            let logit = logits[best]
+            let numerator = Double(VectorMath.exp(logit - maximum))
+            emit(rank, Prediction(classIndex: best, logit: logit, probability: sum > 0 ? Float(numerator / sum) : 0))
+            previous = best
+        }
+    }
+
+    /// Fills `top` (k = top.count) as `select(logits:count:emit:)`.
+    public static func select(logits: UnsafeBufferPointer<Float>,
+                              into top: UnsafeMutableBufferPointer<Prediction>) throws(DeiTError) {
+        try select(logits: logits, count: top.count) { rank, prediction in top[rank] = prediction }
+    }
+
+    /// The ranking order: a strict total order on indices.
+    @inline(__always)
+    private static func precedes(_ a: Int, _ b: Int, _ logits: UnsafeBufferPointer<Float>) -> Bool {
+        let x = logits[a], y = logits[b]
+        if x.isNaN || y.isNaN {
+            if x.isNaN != y.isNaN { return y.isNaN }
+            return a < b
+        }
+        return x > y || (x == y && a < b)
+    }
+}

@@ -1,0 +1,115 @@
+import DeiTRuntime
+import Foundation
+
+/// `bench`: load time, first run, latency statistics, memory.
+enum BenchCommand {
+    static func run(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs"], switches: ["json", "profile"])
+        let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
+        let warmup = try args.int("warmup", default: 3, range: 0...100_000)
+        let runs = try args.int("runs", default: 20, range: 1...1_000_000)
+        let json = args.has("json")
+
+        // Load (from a file, or from synthetic safetensors bytes built in memory).
+        let model: Model
+        let source: String
+        let loadStart: UInt64
+        switch (args.string("model"), args.string("synthetic")) {
+        case (let path?, nil):
+            source = path
+            loadStart = now()
+            model = try loadModel(path)
+        case (nil, let name?):
+            let architecture = try SyntheticModel.architecture(named: name)
+            source = "synthetic:\(name)"
+            let bytes = SyntheticModel.safetensors(architecture)
+            loadStart = now()
+            model = try attempt(source) { () throws(DeiTError) in
+                try withBytes(bytes) { raw throws(DeiTError) in try Model(bytes: raw) }
+            }
+        default:
+            throw UsageError(message: "bench needs exactly one of --model FILE or --synthetic NAME")
+        }
+        let loadNanoseconds = now() - loadStart
+
+        let session = try attempt(source) { () throws(DeiTError) in try Session(model: model, threads: threads) }
+        let config = model.config
+        // A fixed pseudo-random normalised input (values in ±2, like a real image's).
+        var state: UInt32 = 12345
+        let input = (0..<config.inputCount).map { _ -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 24) * 4 - 2
+        }
+        var logits = [Float](repeating: 0, count: config.numClasses)
+        var profile = ForwardProfile()
+        func once(profiled: Bool) throws -> UInt64 {
+            let start = now()
+            try attempt(source) { () throws(DeiTError) in
+                try input.withUnsafeBufferPointer { i throws(DeiTError) in
+                    try logits.withUnsafeMutableBufferPointer { l throws(DeiTError) in
+                        if profiled { try session.runProfiled(input: i, logits: l, profile: &profile) } else {
+                            try session.run(input: i, logits: l)
+                        }
+                    }
+                }
+            }
+            return now() - start
+        }
+
+        let firstRun = try once(profiled: false)
+        for _ in 0..<warmup { _ = try once(profiled: false) }
+        var samples: [Double] = []
+        samples.reserveCapacity(runs)
+        for _ in 0..<runs { samples.append(milliseconds(try once(profiled: false))) }
+        if args.has("profile") { for _ in 0..<runs { _ = try once(profiled: true) } }
+        let stats = LatencyStats(samples)
+        let peak = peakResidentBytes()
+
+        if json {
+            var fields = [
+                "\"model\":\(jsonString(source))",
+                "\"image_size\":\(config.imageSize)", "\"embed_dim\":\(config.embedDim)", "\"depth\":\(config.depth)",
+                "\"num_classes\":\(config.numClasses)", "\"distilled\":\(config.distilled)",
+                "\"threads\":\(threads)", "\"warmup\":\(warmup)", "\"runs\":\(runs)",
+                "\"load_ms\":\(jsonNumber(milliseconds(loadNanoseconds)))",
+                "\"first_run_ms\":\(jsonNumber(milliseconds(firstRun)))",
+                "\"latency_ms\":\(stats.json)",
+                "\"images_per_second\":\(jsonNumber(1000 / stats.mean))",
+                "\"parameters\":\(model.parameterCount)", "\"weight_bytes\":\(model.weightBytes)",
+                "\"arena_bytes\":\(session.arenaBytes)",
+                "\"peak_rss_bytes\":\(peak.map(String.init) ?? "null")",
+            ]
+            if args.has("profile") { fields.append("\"profile_ms_per_run\":\(profileJSON(profile))") }
+            print("{" + fields.joined(separator: ",") + "}")
+        } else {
+            print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
+            print("threads        \(threads)   warmup \(warmup)   runs \(runs)")
+            print(String(format: "load           %.1f ms", milliseconds(loadNanoseconds)))
+            print(String(format: "first run      %.3f ms", milliseconds(firstRun)))
+            print("per image      \(stats.text)")
+            print(String(format: "throughput     %.1f images/s", 1000 / stats.mean))
+            print("parameters     \(model.parameterCount)")
+            print("weight bytes   \(model.weightBytes)")
+            print("arena bytes    \(session.arenaBytes)")
+            print("peak RSS       \(peak.map { "\($0) bytes (\($0 >> 20) MiB)" } ?? "unavailable")")
+            if args.has("profile") { printProfile(profile) }
+        }
+    }
+
+    static func printProfile(_ profile: ForwardProfile) {
+        guard profile.runs > 0 else { return }
+        let runs = Double(profile.runs), total = Double(profile.totalNanoseconds)
+        print(String(format: "profile        %d runs, %.3f ms per run", profile.runs, total / runs / 1e6))
+        for opClass in ForwardProfile.OpClass.allCases {
+            let nanoseconds = Double(profile[opClass])
+            print(String(format: "  %-12@ %8.3f ms  %5.1f %%", opClass.name as NSString, nanoseconds / runs / 1e6,
+                         total > 0 ? 100 * nanoseconds / total : 0))
+        }
+    }
+
+    static func profileJSON(_ profile: ForwardProfile) -> String {
+        let runs = Double(max(profile.runs, 1))
+        let parts = ForwardProfile.OpClass.allCases.map { "\(jsonString($0.name)):\(jsonNumber(Double(profile[$0]) / runs / 1e6))" }
+        return "{" + (parts + ["\"total\":\(jsonNumber(Double(profile.totalNanoseconds) / runs / 1e6))"]).joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,157 @@
+import DeiTRuntime
+import Foundation
+
+/// `classify`: top-K classes for JPEG/PNG files and directories of them.
+enum ClassifyCommand {
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+
+    static func run(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels"],
+                                 switches: ["json"], positionalsAllowed: true)
+        let modelPath = try args.required("model")
+        guard !args.positionals.isEmpty else { throw UsageError(message: "classify needs at least one IMAGE or DIR") }
+        let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
+        let cropPct = try args.double("crop-pct")
+        if let cropPct, !(0.1...1).contains(cropPct) { throw UsageError(message: "--crop-pct must be between 0.1 and 1") }
+        var limits = ImageLimits.default
+        limits.maxFileBytes = try args.int("max-image-bytes", default: limits.maxFileBytes, range: 1...Int(Int32.max))
+        limits.maxPixels = try args.int("max-pixels", default: limits.maxPixels, range: 1...Int(Int32.max))
+        let json = args.has("json")
+
+        let model = try loadModel(modelPath)
+        let classes = model.config.numClasses
+        let k = try args.int("top", default: 5, range: 1...classes)
+        let labels = try args.string("labels").map { try readLabels($0, classes: classes) }
+        let session = try attempt(modelPath) { () throws(DeiTError) in try Session(model: model, threads: threads) }
+        let files = try expand(args.positionals)
+
+        var failures = 0
+        var decodeTimes: [Double] = [], preprocessTimes: [Double] = [], inferTimes: [Double] = []
+        let started = now()
+        let progress = standardErrorIsTerminal && files.count > 1
+        for (number, file) in files.enumerated() {
+            if progress { drawProgress(number, files.count) }
+            var top: [Prediction] = []
+            let t0 = now()
+            var t1 = t0, t2 = t0
+            let outcome: Result<Void, DeiTError> = file.withCString { path in
+                do throws(DeiTError) {
+                    let image = try RGBImage.load(path: path, limits: limits)
+                    t1 = now()
+                    try session.prepareInput(image.view, cropPct: cropPct)
+                    t2 = now()
+                    try session.classifyPreparedInput(count: k) { _, prediction in top.append(prediction) }
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let t3 = now()
+            if case .failure(let error) = outcome {
+                failures += 1
+                if progress { writeStandardError("\r\u{1B}[K") }
+                let message = error.message.hasPrefix("'") ? error.message : "\(file): \(error.message)"
+                writeStandardError("deit-cli: \(error.status.name): \(message)\n")
+                continue
+            }
+            decodeTimes.append(milliseconds(t1 - t0)); preprocessTimes.append(milliseconds(t2 - t1))
+            inferTimes.append(milliseconds(t3 - t2))
+            if progress { writeStandardError("\r\u{1B}[K") }
+            report(file: file, top: top, labels: labels, json: json,
+                   times: (milliseconds(t1 - t0), milliseconds(t2 - t1), milliseconds(t3 - t2)))
+        }
+        if progress { writeStandardError("\r\u{1B}[K") }
+        if files.count > 1 {
+            summarize(count: files.count, failures: failures, seconds: Double(now() - started) / 1e9,
+                      decode: decodeTimes, preprocess: preprocessTimes, infer: inferTimes, toStandardError: json)
+        }
+        if failures > 0 {
+            // Each failure was already reported on its own line; a summary line only for many files.
+            throw files.count > 1 ? Failure(message: "\(failures) of \(files.count) images failed") : Failure(message: "")
+        }
+    }
+
+    /// Files named directly, plus the JPEG/PNG files of named directories (sorted, not recursive).
+    static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                files.append(path)   // reported as an I/O error when classified
+                continue
+            }
+            if isDirectory.boolValue {
+                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                    throw Failure(message: "\(path): cannot list the directory")
+                }
+                let images = entries.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+                files += images.map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    /// One label per line, line i naming class i; on tab-separated lines (index, synset, name) the
+    /// last field.
+    static func readLabels(_ path: String, classes: Int) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Failure(message: "\(path): cannot read the labels file")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+            return String(trimmed.split(separator: "\t", omittingEmptySubsequences: false).last ?? "")
+        }
+        while lines.last == "" { lines.removeLast() }
+        guard lines.count >= classes else {
+            throw Failure(message: "\(path): \(lines.count) labels, but the model has \(classes) classes")
+        }
+        return lines
+    }
+
+    static func label(_ index: Int, _ labels: [String]?) -> String {
+        if let labels { return labels[index] }
+        if let name = ImageNetLabels.name(index), ImageNetLabels.count > 0 { return String(cString: name) }
+        return "class \(index)"
+    }
+
+    static func report(file: String, top: [Prediction], labels: [String]?, json: Bool,
+                       times: (decode: Double, preprocess: Double, infer: Double)) {
+        let useImageNet = labels == nil
+        func name(_ index: Int) -> String {
+            if let labels { return labels[index] }
+            if useImageNet, let imageNet = ImageNetLabels.name(index) { return String(cString: imageNet) }
+            return "class \(index)"
+        }
+        if json {
+            let entries = top.map {
+                "{\"index\":\($0.classIndex),\"label\":\(jsonString(name($0.classIndex))),\"logit\":\(jsonNumber(Double($0.logit), digits: 7)),\"prob\":\(jsonNumber(Double($0.probability), digits: 6))}"
+            }
+            print("{\"file\":\(jsonString(file)),\"top\":[\(entries.joined(separator: ","))],\"decode_ms\":\(jsonNumber(times.decode, digits: 4)),\"preprocess_ms\":\(jsonNumber(times.preprocess, digits: 4)),\"infer_ms\":\(jsonNumber(times.infer, digits: 4))}")
+        } else {
+            print(file)
+            for (rank, prediction) in top.enumerated() {
+                print(String(format: "  %d. %6.2f %%  %-5d %@  (logit %.4f)", rank + 1, 100 * prediction.probability,
+                             prediction.classIndex, name(prediction.classIndex) as NSString, prediction.logit))
+            }
+        }
+    }
+
+    static func drawProgress(_ done: Int, _ total: Int) {
+        let width = 30, filled = total > 0 ? done * width / total : 0
+        writeStandardError("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total)")
+    }
+
+    static func summarize(count: Int, failures: Int, seconds: Double, decode: [Double], preprocess: [Double],
+                          infer: [Double], toStandardError: Bool) {
+        let lines = [
+            String(format: "%d images (%d failed) in %.2f s: %.1f images/s", count, failures, seconds, Double(count - failures) / seconds),
+            "decode      " + LatencyStats(decode).text,
+            "preprocess  " + LatencyStats(preprocess).text,
+            "infer       " + LatencyStats(infer).text,
+        ]
+        let text = lines.joined(separator: "\n") + "\n"
+        if toStandardError { writeStandardError(text) } else { print(text, terminator: "") }
+    }
+}

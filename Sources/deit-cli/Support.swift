@@ -1,0 +1,102 @@
+import DeiTRuntime
+import Foundation
+
+/// Runs a typed-throwing runtime call, turning its error into a one-line failure naming `subject`.
+func attempt<T>(_ subject: String, _ body: () throws(DeiTError) -> T) throws -> T {
+    do throws(DeiTError) {
+        return try body()
+    } catch {
+        throw Failure(message: "\(subject): \(error.status.name): \(error.message)")
+    }
+}
+
+/// `body` with a C string, keeping its typed error (`withCString` rethrows untyped).
+func withCPath<T>(_ path: String, _ body: (UnsafePointer<CChar>) throws(DeiTError) -> T) throws(DeiTError) -> T {
+    let result: Result<T, DeiTError> = path.withCString { cPath in
+        do throws(DeiTError) { return .success(try body(cPath)) } catch { return .failure(error) }
+    }
+    return try result.get()
+}
+
+/// `body` with the bytes of `array`, keeping its typed error.
+func withBytes<T>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(DeiTError) -> T) throws(DeiTError) -> T {
+    let result: Result<T, DeiTError> = array.withUnsafeBytes { raw in
+        do throws(DeiTError) { return .success(try body(raw)) } catch { return .failure(error) }
+    }
+    return try result.get()
+}
+
+func loadModel(_ path: String) throws -> Model {
+    try attempt(path) { () throws(DeiTError) in try withCPath(path) { cPath throws(DeiTError) in try Model.load(path: cPath) } }
+}
+
+/// Monotonic nanoseconds.
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func milliseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
+
+/// Peak resident set size in bytes (VmHWM of /proc/self/status), nil where unavailable.
+func peakResidentBytes() -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        if fields.count >= 2, let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
+    }
+    return nil
+}
+
+func writeStandardError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
+
+let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
+
+/// A JSON string literal.
+func jsonString(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+/// A JSON number (finite floats; null otherwise).
+func jsonNumber(_ value: Double, digits: Int = 6) -> String {
+    value.isFinite ? String(format: "%.\(digits)g", value) : "null"
+}
+
+/// Latency statistics over samples in milliseconds.
+struct LatencyStats {
+    let count: Int, min: Double, median: Double, p90: Double, p99: Double, mean: Double, std: Double
+
+    init(_ samples: [Double]) {
+        let sorted = samples.sorted()
+        count = sorted.count
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return .nan }
+            // Linear interpolation between closest ranks (numpy's default).
+            let position = p / 100 * Double(sorted.count - 1)
+            let lower = Int(position), upper = Swift.min(lower + 1, sorted.count - 1)
+            return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
+        }
+        min = sorted.first ?? .nan
+        median = percentile(50); p90 = percentile(90); p99 = percentile(99)
+        mean = sorted.isEmpty ? .nan : sorted.reduce(0, +) / Double(sorted.count)
+        let m = mean
+        std = sorted.count < 2 ? 0 : (sorted.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(sorted.count - 1)).squareRoot()
+    }
+
+    var text: String {
+        String(format: "min %.3f  median %.3f  p90 %.3f  p99 %.3f  mean %.3f  std %.3f ms", min, median, p90, p99, mean, std)
+    }
+
+    var json: String {
+        "{\"min\":\(jsonNumber(min)),\"median\":\(jsonNumber(median)),\"p90\":\(jsonNumber(p90)),\"p99\":\(jsonNumber(p99)),\"mean\":\(jsonNumber(mean)),\"std\":\(jsonNumber(std))}"
+    }
+}

@@ -1,0 +1,86 @@
+import DeiTRuntime
+import Foundation
+
+/// `info`, `run` and `preprocess`: inspect a checkpoint, run raw tensors, write preprocessed tensors.
+enum ToolCommands {
+    static func info(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["model"])
+        let model = try loadModel(try args.required("model"))
+        let c = model.config
+        let arena = try attempt("arena") { () throws(DeiTError) in try Session.arenaBytes(for: model, threads: 1) }
+        print("""
+            image size     \(c.imageSize)
+            patch size     \(c.patchSize)
+            embed dim      \(c.embedDim)
+            depth          \(c.depth)
+            heads          \(c.numHeads) (head dim \(c.headDim))
+            mlp hidden     \(c.mlpHiddenDim)
+            classes        \(c.numClasses)\(c.numClasses == ImageNetLabels.count ? " (ImageNet-1k labels built in)" : "")
+            tokens         \(c.numTokens)
+            distilled      \(c.distilled ? "yes" : "no")
+            crop pct       \(EvalTransform.defaultCropPct(imageSize: c.imageSize)) (default for classify)
+            parameters     \(model.parameterCount)
+            weight bytes   \(model.weightBytes)
+            arena bytes    \(arena)
+            """)
+    }
+
+    static func readFloats(_ path: String) throws -> [Float] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(message: "\(path): cannot read") }
+        guard data.count % 4 == 0 else { throw Failure(message: "\(path): \(data.count) bytes is not a whole number of float32 values") }
+        return data.withUnsafeBytes { raw in
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
+    static func writeFloats(_ values: [Float], to path: String) throws {
+        let bytes = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        guard FileManager.default.createFile(atPath: path, contents: bytes) else { throw Failure(message: "\(path): cannot write") }
+    }
+
+    static func run(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["model", "input", "output", "threads"])
+        let model = try loadModel(try args.required("model"))
+        let inputPath = try args.required("input"), outputPath = try args.required("output")
+        let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
+        let input = try readFloats(inputPath)
+        guard input.count == model.config.inputCount else {
+            throw Failure(message: "\(inputPath): \(input.count) floats, but the model takes 3×\(model.config.imageSize)×\(model.config.imageSize) = \(model.config.inputCount)")
+        }
+        var logits = [Float](repeating: 0, count: model.config.numClasses)
+        try attempt(inputPath) { () throws(DeiTError) in
+            let session = try Session(model: model, threads: threads)
+            try input.withUnsafeBufferPointer { inputBuffer throws(DeiTError) in
+                try logits.withUnsafeMutableBufferPointer { logitsBuffer throws(DeiTError) in
+                    try session.run(input: inputBuffer, logits: logitsBuffer)
+                }
+            }
+        }
+        try writeFloats(logits, to: outputPath)
+        let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
+        for index in top { print(String(format: "%5d  %10.4f", index, logits[index])) }
+    }
+
+    static func preprocess(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: ["model", "image-size", "crop-pct", "output"], positionalsAllowed: true)
+        guard args.positionals.count == 1 else { throw UsageError(message: "preprocess needs exactly one IMAGE") }
+        let imagePath = args.positionals[0], outputPath = try args.required("output")
+        let size: Int
+        switch (args.string("model"), args.string("image-size")) {
+        case (let path?, nil): size = try loadModel(path).config.imageSize
+        case (nil, .some): size = try args.int("image-size", default: 224, range: 1...4096)
+        default: throw UsageError(message: "preprocess needs exactly one of --model FILE or --image-size S")
+        }
+        let cropPct = try args.double("crop-pct")
+        var output = [Float](repeating: 0, count: 3 * size * size)
+        try attempt(imagePath) { () throws(DeiTError) in
+            let transform = try EvalTransform(imageSize: size, cropPct: cropPct)
+            let image = try withCPath(imagePath) { path throws(DeiTError) in try RGBImage.load(path: path) }
+            try output.withUnsafeMutableBufferPointer { out throws(DeiTError) in
+                guard let base = out.baseAddress else { return }
+                try transform.apply(to: image.view, output: base)
+            }
+        }
+        try writeFloats(output, to: outputPath)
+    }
+}

@@ -1,0 +1,101 @@
+@testable import DeiTKernels
+import Testing
+
+/// Every micro-kernel of the table (`GEMMKernelTable.swift`), not just the one this build uses, against
+/// the double-precision reference: each is compiled for this machine's instruction set, so the tile
+/// shapes, edges and panel widths of every ISA path are checked wherever the tests run. (The
+/// portable build's instruction selection is checked by running the tests with
+/// DEIT_TARGET_CPU=portable.)
+@Suite("GEMM kernel table")
+struct GEMMKernelTableTests {
+    /// Ragged and aligned shapes around every tile height (1, 2, 4, 5, 6, 8) and both panel widths.
+    static let shapes: [GEMMShape] = [
+        GEMMShape(m: 1, n: 1, k: 1), GEMMShape(m: 3, n: 15, k: 7), GEMMShape(m: 5, n: 16, k: 13),
+        GEMMShape(m: 6, n: 17, k: 13), GEMMShape(m: 7, n: 31, k: 7), GEMMShape(m: 8, n: 32, k: 16),
+        GEMMShape(m: 11, n: 33, k: 5), GEMMShape(m: 13, n: 48, k: 64), GEMMShape(m: 40, n: 197, k: 64),
+        GEMMShape(m: 37, n: 64, k: 197), GEMMShape(m: 197, n: 192, k: 192), GEMMShape(m: 198, n: 7, k: 0),
+    ]
+
+    @Test("f32_gemm_8x32__avx512f matches the reference", arguments: shapes)
+    func avx512(shape: GEMMShape) { check(F32GEMM8x32AVX512.self, shape) }
+
+    @Test("f32_gemm_5x16__avx2_fma matches the reference", arguments: shapes)
+    func avx2(shape: GEMMShape) { check(F32GEMM5x16AVX2.self, shape) }
+
+    @Test("f32_gemm_6x16__neon matches the reference", arguments: shapes)
+    func neon(shape: GEMMShape) { check(F32GEMM6x16NEON.self, shape) }
+
+    @Test("f32_gemm_2x16__portable matches the reference", arguments: shapes)
+    func portable(shape: GEMMShape) { check(F32GEMM2x16Portable.self, shape) }
+
+    @Test("the build uses one of the table's kernels, fused where the kernel set says so")
+    func activeKernel() {
+        let names = [F32GEMM8x32AVX512.name, F32GEMM5x16AVX2.name, F32GEMM6x16NEON.name, F32GEMM2x16Portable.name]
+        #expect(names.contains(PackedGEMM.kernelName))
+        #expect(PackedGEMM.panelWidth == ActiveGEMMKernel.panelWidth)
+        #expect(KernelSet.fusedMultiplyAdd == (KernelSet.active != .portable))
+        #if arch(x86_64)
+        print("kernel set \(KernelSet.active.name), GEMM \(PackedGEMM.kernelName)")
+        #endif
+    }
+
+    /// All three epilogues, C strided (ldc > n) with a sentinel between rows, the last panel ragged.
+    private func check<Kernel: F32GEMMMicroKernel>(_ kernel: Kernel.Type, _ shape: GEMMShape) {
+        let (m, n, k) = (shape.m, shape.n, shape.k)
+        let lda = k + 3, ldc = n + 5
+        var random = SeededGenerator(seed: UInt64(m * 7919 + n * 31 + k))
+        let a = random.floats(m * lda)
+        let weight = random.floats(n * k)
+        let bias = random.floats(n)
+        let initialC = random.floats(m * ldc, in: -2...2)
+        let (z, absSum) = Reference.linear(m: m, n: n, k: k, a: a, lda: lda, weight: weight, bias: bias)
+        var packed = [Float](repeating: .nan, count: PackedGEMM.packedCount(n: n, k: k, panelWidth: Kernel.panelWidth))
+        packed.withUnsafeMutableBufferPointer { packed in
+            weight.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    PackedGEMM.pack(matrix: w.baseAddress!, n: n, k: k, nStride: k, kStride: 1, scale: 1,
+                                    bias: b.baseAddress!, into: packed.baseAddress!, panelWidth: Kernel.panelWidth)
+                }
+            }
+        }
+        let sentinel: Float = 4321.5
+        for epilogue in [GEMMEpilogue.store, .accumulate, .gelu] {
+            var c = (0..<(m * ldc)).map { i -> Float in
+                i % ldc >= n ? sentinel : (epilogue == .accumulate ? initialC[i] : .nan)
+            }
+            a.withUnsafeBufferPointer { a in
+                packed.withUnsafeBufferPointer { packed in
+                    c.withUnsafeMutableBufferPointer { c in
+                        PackedGEMM.multiply(using: Kernel.self, m: m, n: n, k: k, a: a.baseAddress!, lda: lda,
+                                            packed: packed.baseAddress!, c: c.baseAddress!, ldc: ldc,
+                                            epilogue: epilogue, panelRange: 0..<Int.max)
+                    }
+                }
+            }
+            var tracker = ToleranceTracker()
+            var sentinelsIntact = true
+            for i in 0..<m {
+                for j in 0..<ldc {
+                    let got = c[i * ldc + j]
+                    guard j < n else {
+                        sentinelsIntact = sentinelsIntact && got == sentinel
+                        continue
+                    }
+                    let value = z[i * n + j]
+                    let bound = Double(k + 2) * floatRoundoff * absSum[i * n + j] + 1e-30
+                    switch epilogue {
+                    case .store:
+                        tracker.check(got, value, tolerance: bound)
+                    case .accumulate:
+                        let old = Double(initialC[i * ldc + j])
+                        tracker.check(got, old + value, tolerance: bound + 2 * floatRoundoff * (abs(old) + abs(value)))
+                    case .gelu:
+                        tracker.check(got, Reference.gelu(value), tolerance: 1.13 * bound + 1e-6 * max(1, abs(value)))
+                    }
+                }
+            }
+            #expect(tracker.failures == 0, "\(Kernel.name) \(shape) \(epilogue): worst error/tolerance \(tracker.worstRatio)")
+            #expect(sentinelsIntact, "\(Kernel.name) \(shape) \(epilogue) wrote between rows of C")
+        }
+    }
+}

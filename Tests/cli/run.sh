@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# deit-cli's contract: exit codes (0 ok, 1 failure, 2 usage), one-line errors naming the file,
+# --json output, bench --synthetic. Needs only the committed fixtures.
+# Usage: Tests/cli/run.sh BIN_DIR   (the directory holding deit-cli, e.g. .build/release)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+cli=${1:?usage: Tests/cli/run.sh BIN_DIR}/deit-cli
+model=Tests/Fixtures/conformance/deit_tiny_d2/model.safetensors
+images=Tests/Fixtures/images
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code, keeps stdout/stderr.
+expect() {
+    local code=$1 description=$2; shift 3
+    "$@" >"$work/out" 2>"$work/err"
+    local actual=$?
+    if [ "$actual" -eq "$code" ]; then
+        echo "ok    $description (exit $actual)"
+    else
+        echo "FAIL  $description: exit $actual, expected $code"; sed 's/^/      /' "$work/err" | head -5
+        failures=$((failures + 1))
+    fi
+}
+# contains FILE TEXT DESCRIPTION
+contains() {
+    if grep -q -- "$2" "$work/$1"; then echo "ok    $3"; else
+        echo "FAIL  $3: '$2' not in $1:"; sed 's/^/      /' "$work/$1" | head -5; failures=$((failures + 1)); fi
+}
+
+head -c 700 "$images/photo_120x90.jpg" >"$work/truncated.jpg"
+printf 'not an image' >"$work/notes.jpg"
+
+expect 0 "classify PNGs (gray, gray+alpha, RGBA, palette, 1×1, 1000×3)" -- "$cli" classify --model "$model" --top 3 \
+    "$images/gray_50x80.png" "$images/gray_alpha_64x64.png" "$images/rgba_45x30.png" "$images/palette_40x40.png" \
+    "$images/tiny_1x1.png" "$images/wide_1000x3.png"
+contains out "tench\|class\|%" "human-readable top-3"
+expect 0 "classify a directory, --json" -- "$cli" classify --model "$model" --json --top 2 "$images"
+if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]; r=json.loads(open(sys.argv[1]).readline()); assert set(r) >= {"file","top","decode_ms","infer_ms"} and set(r["top"][0]) == {"index","label","logit","prob"}' "$work/out"; then
+    echo "ok    --json prints one valid object per line"; else echo "FAIL  --json output"; failures=$((failures + 1)); fi
+[ "$(wc -l <"$work/out")" -eq 10 ] && echo "ok    10 images in the directory" || { echo "FAIL  directory listing"; failures=$((failures + 1)); }
+expect 1 "truncated JPEG → exit 1" -- "$cli" classify --model "$model" "$work/truncated.jpg"
+contains err "truncated.jpg.*truncated" "error names the file and the reason"
+[ "$(wc -l <"$work/err")" -eq 1 ] && echo "ok    one-line error" || { echo "FAIL  error is not one line"; failures=$((failures + 1)); }
+expect 1 "not an image → exit 1" -- "$cli" classify --model "$model" "$work/notes.jpg"
+contains err "DEIT_ERR_UNSUPPORTED" "unsupported format status"
+expect 1 "missing image → exit 1" -- "$cli" classify --model "$model" "$work/missing.png"
+expect 1 "image above --max-pixels → exit 1" -- "$cli" classify --model "$model" --max-pixels 100 "$images/rgb_97x61.png"
+contains err "limit" "limit named in the error"
+expect 1 "missing model → exit 1" -- "$cli" classify --model "$work/none.safetensors" "$images/tiny_1x1.png"
+contains err "none.safetensors" "error names the model file"
+expect 1 "labels file shorter than the classes → exit 1" -- "$cli" classify --model "$model" --labels "$images/manifest.tsv" "$images/tiny_1x1.png"
+seq 0 999 | sed 's/^/label-/' >"$work/labels.txt"
+expect 0 "--labels file" -- "$cli" classify --model "$model" --labels "$work/labels.txt" --json "$images/tiny_1x1.png"
+contains out '"label":"label-' "user labels used"
+expect 2 "no command → exit 2" -- "$cli"
+expect 2 "unknown command → exit 2" -- "$cli" frobnicate
+expect 2 "unknown option → exit 2" -- "$cli" classify --model "$model" --bogus 1 "$images/tiny_1x1.png"
+expect 2 "--top 0 → exit 2" -- "$cli" classify --model "$model" --top 0 "$images/tiny_1x1.png"
+expect 2 "--top above the classes → exit 2" -- "$cli" classify --model "$model" --top 1001 "$images/tiny_1x1.png"
+expect 2 "--crop-pct 1.5 → exit 2" -- "$cli" classify --model "$model" --crop-pct 1.5 "$images/tiny_1x1.png"
+expect 2 "classify without images → exit 2" -- "$cli" classify --model "$model"
+expect 2 "bench without a model → exit 2" -- "$cli" bench
+expect 2 "bench --synthetic unknown → exit 2" -- "$cli" bench --synthetic resnet50
+expect 0 "bench --synthetic deit_tiny --json" -- "$cli" bench --synthetic deit_tiny --warmup 0 --runs 2 --json
+if python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["parameters"] == 5717416 and r["runs"] == 2 and r["latency_ms"]["median"] > 0 and r["peak_rss_bytes"] > 0 and r["arena_bytes"] > 0' "$work/out"; then
+    echo "ok    bench --json fields"; else echo "FAIL  bench --json fields"; cat "$work/out"; failures=$((failures + 1)); fi
+expect 0 "bench --model" -- "$cli" bench --model "$model" --warmup 0 --runs 2
+expect 0 "preprocess writes a tensor" -- "$cli" preprocess --image-size 32 --crop-pct 0.9 --output "$work/x.f32" "$images/rgb_97x61.png"
+cmp -s "$work/x.f32" "$images/rgb_97x61.png.s32_c0.9.in.f32" && echo "ok    preprocess output equals timm's tensor" \
+    || { echo "FAIL  preprocess output differs from timm's"; failures=$((failures + 1)); }
+expect 0 "info" -- "$cli" info --model "$model"
+expect 1 "run with a wrong-size input → exit 1" -- "$cli" run --model "$model" --input "$work/x.f32" --output "$work/y.f32"
+
+if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
+echo "cli tests: all passed"

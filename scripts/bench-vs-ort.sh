@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# deit against ONNX Runtime on DeiT-Ti, batch 1, fp32, 1 and 2 threads, interleaved in one process.
+#
+#   scripts/bench-vs-ort.sh [--runs N] [--warmup N] [--threads 1,2]
+#
+# Builds libdeit.so (release, kernels for this CPU unless DEIT_TARGET_CPU says otherwise), installs
+# the pinned ONNX Runtime into .venv (scripts/setup-python.sh first: torch + timm for the export),
+# exports the same checkpoint to ONNX with timm, then runs scripts/python/bench_vs_ort.py.
+# The checkpoint is the real DeiT-Ti from $DEIT_SHARED (default ../shared) when present, else a
+# random-init DeiT-Ti exported the same way (speed does not depend on the values).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+work="$repo/.build/bench"
+mkdir -p "$work"
+
+scripts/setup-python.sh >/dev/null
+venv_python="$repo/.venv/bin/python"
+stamp="$repo/.venv/.bench-requirements.sha256"
+wanted=$(sha256sum scripts/python/requirements-bench.txt | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+    "$venv_python" -m pip install --disable-pip-version-check --only-binary=:all: \
+        --requirement scripts/python/requirements-bench.txt
+    echo "$wanted" > "$stamp"
+fi
+
+shared="${DEIT_SHARED:-$repo/../shared}"
+arch=deit_tiny_patch16_224
+if [ -f "$shared/models/deit-tiny-in1k.safetensors" ]; then
+    weights="$shared/models/deit-tiny-in1k.safetensors"
+    onnx="$work/deit-tiny-in1k.onnx"
+    [ -f "$onnx" ] && [ "$onnx" -nt "$weights" ] || \
+        PYTHONPATH=scripts/python "$venv_python" scripts/python/export_onnx.py --arch "$arch" \
+            --weights "$weights" --out "$onnx" 2>/dev/null
+    echo "model: $weights (real weights)"
+else
+    weights="$work/deit-tiny-random.safetensors"
+    onnx="$work/deit-tiny-random.onnx"
+    [ -f "$onnx" ] || PYTHONPATH=scripts/python "$venv_python" scripts/python/export_onnx.py --arch "$arch" \
+        --safetensors-out "$weights" --out "$onnx" 2>/dev/null
+    echo "model: random-init $arch (no checkpoint at $shared/models)"
+fi
+
+swift build -c release --product deit >/dev/null
+lib="$(swift build -c release --show-bin-path)/libdeit.so"
+"$venv_python" scripts/python/bench_vs_ort.py --lib "$lib" --model "$weights" --onnx "$onnx" "$@"

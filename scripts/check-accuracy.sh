@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end accuracy: classifies the 900 ImageNet photos of ../shared/data/imagenet-sample (JPEG →
+# stb_image → timm's eval transform → DeiT-Ti) with `deit-cli classify --json` and compares with
+# timm's own top-5 (timm-reference-top5.tsv, made with the same weights):
+#   - top-1 agreement with timm  (fails below 98 %)
+#   - top-1 accuracy vs the true class, against timm's 79.7 %  (fails if more than 1 point off)
+# Skips with a message when ../shared (or $DEIT_SHARED) is absent.
+# Usage: scripts/check-accuracy.sh [path/to/deit-cli]   (default: builds the release CLI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=${DEIT_SHARED:-$PWD/../shared}
+sample=$shared/data/imagenet-sample
+model=$shared/models/deit-tiny-in1k.safetensors
+if [ ! -f "$sample/timm-reference-top5.tsv" ] || [ ! -f "$model" ]; then
+    echo "check-accuracy: $shared not found (set DEIT_SHARED): skipping the 900-photo accuracy check"
+    exit 0
+fi
+
+cli=${1:-}
+if [ -z "$cli" ]; then
+    swift build -c release --product deit-cli >/dev/null
+    cli=$(swift build -c release --show-bin-path)/deit-cli
+fi
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+echo "check-accuracy: classifying $(ls "$sample" | grep -ci '\.jpe\?g$') photos with $cli"
+threads=$(nproc 2>/dev/null || echo 1)
+"$cli" classify --model "$model" --top 5 --threads "$threads" --json "$sample" > "$results"
+
+python3 - "$results" "$sample/timm-reference-top5.tsv" <<'PY'
+import json, os, sys
+ours = {}
+for line in open(sys.argv[1]):
+    record = json.loads(line)
+    ours[os.path.basename(record["file"])] = record
+reference = [line.rstrip("\n").split("\t") for line in open(sys.argv[2]) if line.strip()]
+missing = [r[0] for r in reference if r[0] not in ours]
+agree = correct = timm_correct = top5_overlap = 0
+disagreements = []
+for file, truth, top5, logits in reference:
+    if file not in ours:
+        continue
+    truth, timm_top = int(truth), [int(i) for i in top5.split(",")]
+    our_top = [entry["index"] for entry in ours[file]["top"]]
+    agree += our_top[0] == timm_top[0]
+    correct += our_top[0] == truth
+    timm_correct += timm_top[0] == truth
+    top5_overlap += len(set(our_top) & set(timm_top))
+    if our_top[0] != timm_top[0]:
+        disagreements.append((file, timm_top[0], our_top[0]))
+n = len(reference)
+infer = sorted(r["infer_ms"] for r in ours.values())
+print(f"photos                      {n} ({len(missing)} failed to classify)")
+print(f"top-1 agreement with timm   {agree}/{n} = {100 * agree / n:.2f} %")
+print(f"top-5 set overlap           {100 * top5_overlap / (5 * n):.2f} %")
+print(f"top-1 accuracy (ours)       {correct}/{n} = {100 * correct / n:.2f} %")
+print(f"top-1 accuracy (timm)       {timm_correct}/{n} = {100 * timm_correct / n:.2f} %")
+print(f"inference median            {infer[len(infer) // 2]:.2f} ms per image")
+for file, theirs, mine in disagreements[:20]:
+    print(f"  differs: {file}: timm {theirs}, deit {mine}")
+ok = not missing and agree / n >= 0.98 and abs(correct - timm_correct) / n <= 0.01
+print("check-accuracy: " + ("OK" if ok else "FAILED (needs >= 98 % agreement and accuracy within 1 point of timm)"))
+sys.exit(0 if ok else 1)
+PY
