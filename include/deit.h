@@ -12,6 +12,10 @@
  *   - A model is immutable after loading; any number of threads may share it.
  *   - A session is used by one thread at a time (one session per thread).
  *   - deit_last_error() is per thread.
+ * Linking
+ *   pkg-config --cflags --libs deit, or CMake find_package(deit) + target deit::deit (libdeit.so,
+ *   SONAME libdeit.so.DEIT_ABI_VERSION) or deit::deit_static (libdeit.a); scripts/install.sh
+ *   installs both. Check DEIT_ABI_COMPATIBLE() once at start-up. Only deit_* symbols are exported.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -37,6 +41,18 @@ extern "C" {
 #define DEIT_VERSION_MAJOR 0
 #define DEIT_VERSION_MINOR 1
 #define DEIT_VERSION_PATCH 0
+
+/* The ABI version: the number in the shared library's SONAME (libdeit.so.0). It changes whenever
+ * a function signature, a struct layout or an enum value changes incompatibly; functions added
+ * without such a change keep it. */
+#define DEIT_ABI_VERSION 0
+
+/* DEIT_ABI_VERSION of the library linked at run time. */
+int32_t deit_abi_version(void);
+
+/* Non-zero when the library linked at run time has this header's ABI: call it once at start-up,
+ * e.g. `if (!DEIT_ABI_COMPATIBLE()) { fprintf(stderr, "libdeit ABI mismatch\n"); return 1; }`. */
+#define DEIT_ABI_COMPATIBLE() (deit_abi_version() == DEIT_ABI_VERSION)
 
 typedef enum deit_status {
     DEIT_OK = 0,
@@ -71,11 +87,14 @@ void deit_model_free(deit_model *model);
 /* Fills *out_info. Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT. */
 deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_info);
 
-/* Bytes of arena a session with `num_threads` workers needs (for deit_session_create). */
+/* Bytes of arena a session with `num_threads` workers needs (for deit_session_create).
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_bytes, bad thread count) or
+ * DEIT_ERR_OUT_OF_MEMORY (the size overflows). */
 deit_status deit_session_arena_size(const deit_model *model, int32_t num_threads, size_t *out_bytes);
 
 /* Creates a session. `arena` may be NULL (the session allocates deit_session_arena_size bytes
- * once) or caller memory of `arena_size` bytes, 64-byte aligned, that outlives the session.
+ * once) or caller memory of `arena_size` bytes that outlives the session (any alignment: the
+ * size includes slack, and the session aligns its buffers to 64 bytes inside it).
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_ARENA_TOO_SMALL or DEIT_ERR_OUT_OF_MEMORY. */
 deit_status deit_session_create(const deit_model *model, int32_t num_threads,
                                 void *arena /* NULL: allocate once */, size_t arena_size,

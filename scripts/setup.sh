@@ -12,6 +12,7 @@ required_packages=(
     binutils    # `size` for the Embedded compile check
     pkg-config  # locating system libraries
     libstb-dev  # stb_image.h: JPEG/PNG decoding, compiled into Sources/CDeiTImage
+    cmake       # building the examples against an installed libdeit (scripts/check-packaging.sh)
 )
 
 is_installed() {

@@ -82,6 +82,9 @@ scripts/check-embedded.sh
 step "C and C++ tests against libdeit.so"
 Tests/c/run.sh "$release_bin"
 
+step "packaging: install to a temp prefix, examples via CMake and pkg-config, exports, SONAME, ldd"
+scripts/check-packaging.sh
+
 step "deit-cli tests (exit codes, errors, JSON)"
 Tests/cli/run.sh "$release_bin"
 
