@@ -1,3 +1,4 @@
+import DeiTKernels
 import DeiTRuntime
 import Foundation
 
@@ -64,6 +65,14 @@ enum BenchCommand {
         if args.has("profile") { for _ in 0..<runs { _ = try once(profiled: true) } }
         let stats = LatencyStats(samples)
         let peak = peakResidentBytes()
+        let kernels = KernelSet.active
+        if kernels.isSlowFallback {
+            FileHandle.standardError.write(Data("""
+                deit-cli: WARNING: the kernels were built for the portable fallback (no FMA, \(PackedGEMM.kernelName)):
+                deit-cli: WARNING: several times slower than this CPU allows. Rebuild with DEIT_TARGET_CPU=auto (or avx2/avx512).
+
+                """.utf8))
+        }
 
         if json {
             var fields = [
@@ -71,6 +80,7 @@ enum BenchCommand {
                 "\"image_size\":\(config.imageSize)", "\"embed_dim\":\(config.embedDim)", "\"depth\":\(config.depth)",
                 "\"num_classes\":\(config.numClasses)", "\"distilled\":\(config.distilled)",
                 "\"threads\":\(threads)", "\"warmup\":\(warmup)", "\"runs\":\(runs)",
+                "\"kernels\":\(jsonString(kernels.name))", "\"gemm_kernel\":\(jsonString(PackedGEMM.kernelName))",
                 "\"load_ms\":\(jsonNumber(milliseconds(loadNanoseconds)))",
                 "\"first_run_ms\":\(jsonNumber(milliseconds(firstRun)))",
                 "\"latency_ms\":\(stats.json)",
@@ -84,6 +94,7 @@ enum BenchCommand {
         } else {
             print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
             print("threads        \(threads)   warmup \(warmup)   runs \(runs)")
+            print("kernels        \(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")")
             print(String(format: "load           %.1f ms", milliseconds(loadNanoseconds)))
             print(String(format: "first run      %.3f ms", milliseconds(firstRun)))
             print("per image      \(stats.text)")
