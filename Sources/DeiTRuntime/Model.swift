@@ -1,5 +1,3 @@
-import CDeiTSupport
-
 /// A loaded DeiT / ViT classifier: its configuration and its packed weights. Immutable after
 /// `init`, so one model may be shared by sessions on any number of threads.
 public final class Model: @unchecked Sendable {
@@ -19,24 +17,8 @@ public final class Model: @unchecked Sendable {
 
     /// Loads a checkpoint from a file (read whole, then as `init(bytes:)`).
     public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default) throws(DeiTError) -> Model {
-        var data: UnsafeMutableRawPointer?
-        var size = 0
-        var errorNumber: Int32 = 0
-        let result = deit_support_read_file(path, limits.maxFileBytes, &data, &size, &errorNumber)
-        defer { deit_support_free(data) }
-        switch result {
-        case DEIT_SUPPORT_READ_OK:
-            guard let data else { throw DeiTError(.io, "could not read '\(String(cString: path))'") }
-            return try Model(bytes: UnsafeRawBufferPointer(start: data, count: size), limits: limits)
-        case DEIT_SUPPORT_READ_TOO_LARGE:
-            throw DeiTError(.outOfMemory,
-                            "'\(String(cString: path))' is \(size) bytes, above the limit of \(limits.maxFileBytes) bytes")
-        case DEIT_SUPPORT_READ_OUT_OF_MEMORY:
-            throw DeiTError(.outOfMemory, "could not allocate \(size) bytes to read '\(String(cString: path))'")
-        case DEIT_SUPPORT_READ_OPEN_FAILED:
-            throw DeiTError(.io, "cannot open '\(String(cString: path))' (errno \(errorNumber))")
-        default:
-            throw DeiTError(.io, "cannot read '\(String(cString: path))' (errno \(errorNumber))")
+        try FileContents.withBytes(of: path, maxBytes: limits.maxFileBytes, limitName: "the limit") { bytes throws(DeiTError) in
+            try Model(bytes: bytes, limits: limits)
         }
     }
 

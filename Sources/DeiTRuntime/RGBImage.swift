@@ -1,5 +1,4 @@
 import CDeiTImage
-import CDeiTSupport
 
 /// A decoded JPEG or PNG as packed 8-bit RGB (stb_image; gray replicated and alpha dropped, as PIL's
 /// `convert("RGB")`). Owns its pixels.
@@ -79,28 +78,13 @@ public final class RGBImage {
 
     /// Reads and decodes an image file; errors name the file.
     public static func load(path: UnsafePointer<CChar>, limits: ImageLimits = .default) throws(DeiTError) -> RGBImage {
-        let name = String(cString: path)
-        var data: UnsafeMutableRawPointer?
-        var size = 0
-        var errorNumber: Int32 = 0
-        let result = deit_support_read_file(path, limits.maxFileBytes, &data, &size, &errorNumber)
-        defer { deit_support_free(data) }
-        switch result {
-        case DEIT_SUPPORT_READ_OK:
-            guard let data else { throw DeiTError(.io, "could not read '\(name)'") }
-            do {
-                return try decode(bytes: UnsafeRawBufferPointer(start: data, count: size), limits: limits)
+        try FileContents.withBytes(of: path, maxBytes: limits.maxFileBytes, limitName: "the image limit") {
+            bytes throws(DeiTError) in
+            do throws(DeiTError) {
+                return try decode(bytes: bytes, limits: limits)
             } catch {
-                throw DeiTError(error.status, "'\(name)': \(error.message)")
+                throw DeiTError(error.status, "'\(String(cString: path))': \(error.message)")
             }
-        case DEIT_SUPPORT_READ_TOO_LARGE:
-            throw DeiTError(.outOfMemory, "'\(name)' is \(size) bytes, above the image limit of \(limits.maxFileBytes) bytes")
-        case DEIT_SUPPORT_READ_OUT_OF_MEMORY:
-            throw DeiTError(.outOfMemory, "could not allocate \(size) bytes to read '\(name)'")
-        case DEIT_SUPPORT_READ_OPEN_FAILED:
-            throw DeiTError(.io, "cannot open '\(name)' (errno \(errorNumber))")
-        default:
-            throw DeiTError(.io, "cannot read '\(name)' (errno \(errorNumber))")
         }
     }
 
