@@ -45,11 +45,15 @@ struct F32GEMMTile16<let rows: Int>: F32GEMMTile {
 /// Writes one 16-wide accumulator row into C, touching only the first `columns` elements.
 @inline(__always)
 private func storeTileRow16(
-    _ value: SIMD16<Float>,
+    _ accumulator: SIMD16<Float>,
     to c: UnsafeMutablePointer<Float>,  // [columns]
     columns: Int,
     epilogue: GEMMEpilogue
 ) {
+    // GELU on the registers before the store (the same `geluVector` as `Elementwise.applyGELU`, so the
+    // same bits as a separate pass).
+    let value: SIMD16<Float>
+    if case .gelu = epilogue { value = VectorMath.geluVector(accumulator) } else { value = accumulator }
     if columns == 16 {
         switch epilogue {
         case .store, .gelu: storeSIMD16(value, to: c)
@@ -63,10 +67,5 @@ private func storeTileRow16(
             case .accumulate: c[column] += value[column]
             }
         }
-    }
-    // GELU in place over the freshly written row: one pointer-based pass keeps the vector erf out of
-    // every tile specialisation.
-    if case .gelu = epilogue {
-        Elementwise.applyGELU(c, count: columns)
     }
 }

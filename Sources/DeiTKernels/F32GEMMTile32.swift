@@ -48,11 +48,18 @@ struct F32GEMMTile32<let rows: Int>: F32GEMMTile {
 /// Writes one 32-wide accumulator row into C, touching only the first `columns` elements.
 @inline(__always)
 private func storeTileRow(
-    _ low: SIMD16<Float>, _ high: SIMD16<Float>,
+    _ lowAccumulator: SIMD16<Float>, _ highAccumulator: SIMD16<Float>,
     to c: UnsafeMutablePointer<Float>,  // [columns]
     columns: Int,
     epilogue: GEMMEpilogue
 ) {
+    // GELU on the registers before the store (the same `geluVector` as `Elementwise.applyGELU`, so the
+    // same bits as a separate pass).
+    var low = lowAccumulator, high = highAccumulator
+    if case .gelu = epilogue {
+        low = VectorMath.geluVector(low)
+        high = VectorMath.geluVector(high)
+    }
     if columns == 32 {
         switch epilogue {
         case .store, .gelu:
@@ -71,10 +78,5 @@ private func storeTileRow(
             case .accumulate: c[column] += value
             }
         }
-    }
-    // GELU runs in place over the freshly written row: one pointer-based pass keeps the vector erf out
-    // of every tile specialisation.
-    if case .gelu = epilogue {
-        Elementwise.applyGELU(c, count: columns)
     }
 }

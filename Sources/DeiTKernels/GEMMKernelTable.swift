@@ -36,7 +36,7 @@ enum F32GEMM8x32AVX512: F32GEMMMicroKernel {
 
 /// `f32_gemm_5x16__avx2_fma`: 5 rows × 16 columns.
 enum F32GEMM5x16AVX2: F32GEMMMicroKernel {
-    typealias FullTile = F32GEMMTile16<6>
+    typealias FullTile = F32GEMMTile16<5>
     typealias FourRowTile = F32GEMMTile16<4>
     typealias TwoRowTile = F32GEMMTile16<2>
     typealias OneRowTile = F32GEMMTile16<1>

@@ -13,3 +13,14 @@ func multiplyAdd(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ accumulator: SIMD16<F
     accumulator + a * b
     #endif
 }
+
+/// The scalar twin of the vector `multiplyAdd`, fused under the same conditions, so a scalar and a
+/// `SIMD16` evaluation of the same formula give the same bits.
+@inline(__always)
+func multiplyAdd(_ a: Float, _ b: Float, _ accumulator: Float) -> Float {
+    #if DEIT_FMA || arch(arm64)
+    accumulator.addingProduct(a, b)
+    #else
+    accumulator + a * b
+    #endif
+}

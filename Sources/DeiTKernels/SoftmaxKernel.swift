@@ -52,12 +52,22 @@ public enum SoftmaxKernel {
                 lanes.replace(with: next, where: next .> lanes)
                 i += 16
             }
-            maximum = lanes.max()
+            maximum = horizontalMaximum(lanes)
         }
         while i < count {
             if row[i] > maximum { maximum = row[i] }
             i += 1
         }
         return maximum
+    }
+
+    /// The largest lane, by halving in registers (`SIMD.max()` is a scalar loop through the stack).
+    /// The maximum is exact, so the order does not change it.
+    @inline(__always)
+    private static func horizontalMaximum(_ lanes: SIMD16<Float>) -> Float {
+        let m8 = lanes.lowHalf.replacing(with: lanes.highHalf, where: lanes.highHalf .> lanes.lowHalf)
+        let m4 = m8.lowHalf.replacing(with: m8.highHalf, where: m8.highHalf .> m8.lowHalf)
+        let m2 = m4.lowHalf.replacing(with: m4.highHalf, where: m4.highHalf .> m4.lowHalf)
+        return m2[1] > m2[0] ? m2[1] : m2[0]
     }
 }

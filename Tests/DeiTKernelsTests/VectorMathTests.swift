@@ -124,4 +124,16 @@ struct VectorMathTests {
         #expect(worst <= 1e-6)
         #expect(vectorized(grid, VectorMath.gelu) == grid.map(VectorMath.gelu), "SIMD16 and scalar GELU differ")
     }
+
+    @Test("gelu: special values")
+    func geluSpecialValues() {
+        #expect(VectorMath.gelu(0) == 0)
+        #expect(VectorMath.gelu(.infinity) == .infinity)
+        #expect(VectorMath.gelu(.nan).isNaN)
+        #expect(VectorMath.gelu(100) == 100)
+        #expect(abs(VectorMath.gelu(-100)) <= 1e-5)
+        let lanes = VectorMath.gelu(SIMD16<Float>(0, .infinity, .nan, 100, -100, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        #expect(lanes[0] == 0 && lanes[1] == .infinity && lanes[2].isNaN && lanes[3] == 100)
+        #expect(lanes[4] == VectorMath.gelu(-100) && lanes[5] == VectorMath.gelu(1) && lanes[6] == VectorMath.gelu(-1))
+    }
 }
