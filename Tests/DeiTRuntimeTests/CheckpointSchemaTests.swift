@@ -6,10 +6,9 @@ import Testing
 // weights, synthetic models of other shapes, every tensor removed or mis-shaped in turn, and the
 // architecture limits.
 
-/// ../shared/models/deit-tiny-in1k.safetensors beside the repository (never copied into it).
-private let realCheckpointPath = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("../shared/models/deit-tiny-in1k.safetensors").standardizedFileURL.path
+/// The real DeiT-Ti weights in the shared data ($DEIT_SHARED or ../shared; never copied into the repository).
+private let realCheckpointPath = (TestData.shared ?? URL(fileURLWithPath: "/nonexistent"))
+    .appendingPathComponent("models/deit-tiny-in1k.safetensors").path
 
 private func config(_ bytes: [UInt8], limits: LoadLimits = .default) throws -> ModelConfig {
     try bytes.withUnsafeBytes { try Checkpoint(bytes: $0, limits: limits).config }
@@ -20,7 +19,7 @@ private let twoHeads = [("num_heads", "2")]
 @Suite struct CheckpointSchemaTests {
     // The real weights live outside the repository; without them this test is skipped.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: realCheckpointPath),
-                   "needs ../shared/models/deit-tiny-in1k.safetensors beside the repository"))
+                   Comment(rawValue: TestData.sharedMissing)))
     func realDeiTTinyDerivesItsConfigAndHasFiniteWeights() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: realCheckpointPath))
         try data.withUnsafeBytes { raw in
