@@ -10,7 +10,9 @@
  *   - An arena passed to deit_session_create belongs to the caller and must outlive the session.
  * Threading
  *   - A model is immutable after loading; any number of threads may share it.
- *   - A session is used by one thread at a time (one session per thread).
+ *   - A session is used by one thread at a time (one session per thread). A call that finds the
+ *     session busy in another thread fails with DEIT_ERR_INVALID_ARGUMENT ("in use") instead of
+ *     racing; deit_session_free on a busy session is refused (the session stays valid).
  *   - deit_last_error() is per thread.
  * Linking
  *   pkg-config --cflags --libs deit, or CMake find_package(deit) + target deit::deit (libdeit.so,
@@ -72,6 +74,24 @@ typedef struct deit_model_info {
     uint64_t num_params, weight_bytes;
 } deit_model_info;
 
+/* ---- Limits for untrusted files ----------------------------------------------------------
+ * Every number read from a model or image file is checked against these limits before anything is
+ * sized from it; exceeding one fails with DEIT_ERR_OUT_OF_MEMORY and a message naming the limit.
+ * Functions without `_with_limits` use the defaults. Fill a struct with deit_limits_default() and
+ * change fields; a field left 0 means its default. */
+typedef struct deit_limits {
+    size_t struct_size;        /* sizeof(deit_limits), set by deit_limits_default(): lets later
+                                  versions append fields without breaking the ABI */
+    uint64_t max_model_bytes;  /* whole safetensors file or buffer; default 8 GiB */
+    uint64_t max_header_bytes; /* safetensors JSON header; default 100,000,000 (as safetensors) */
+    uint64_t max_image_bytes;  /* image file; default 64 MiB */
+    uint32_t max_image_width;  /* pixels; default 16384 */
+    uint32_t max_image_height; /* pixels; default 16384 */
+    uint64_t max_image_pixels; /* width * height; default 50,000,000 */
+} deit_limits;
+/* Fills *out_limits with the defaults. NULL is a no-op. */
+void deit_limits_default(deit_limits *out_limits);
+
 /* Loads a timm DeiT/ViT checkpoint (safetensors; F32, F16 or BF16 tensors) from a file. The whole
  * header is validated; every failure returns a status and sets deit_last_error().
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_IO, DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED or
@@ -81,6 +101,12 @@ deit_status deit_model_load_file(const char *path, deit_model **out_model);
 /* As deit_model_load_file, from `size` bytes at `data` (the buffer may be freed after the call). */
 deit_status deit_model_load_memory(const void *data, size_t size, deit_model **out_model);
 
+/* As deit_model_load_file / deit_model_load_memory with caller limits (NULL: the defaults).
+ * DEIT_ERR_INVALID_ARGUMENT if limits->struct_size is smaller than version 0's deit_limits. */
+deit_status deit_model_load_file_with_limits(const char *path, const deit_limits *limits,
+                                             deit_model **out_model);
+deit_status deit_model_load_memory_with_limits(const void *data, size_t size, const deit_limits *limits,
+                                               deit_model **out_model);
 /* Releases the caller's reference to a model. NULL is a no-op. */
 void deit_model_free(deit_model *model);
 
@@ -137,12 +163,15 @@ deit_status deit_classify_rgb8(deit_session *session, const uint8_t *rgb, int32_
                                int32_t stride_bytes, int32_t k, deit_prediction *top);
 
 /* Reads, decodes (JPEG or PNG: gray, gray+alpha, RGB, RGBA, palette; alpha is dropped, as PIL's
- * convert("RGB")) and classifies an image file, as deit_classify_rgb8. Limits checked before
- * decoding: 64 MiB file, 16384 pixels per side, 50 megapixels. Decoding allocates.
+ * convert("RGB")) and classifies an image file, as deit_classify_rgb8. The default deit_limits are
+ * checked before decoding: 64 MiB file, 16384 pixels per side, 50 megapixels. Decoding allocates.
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_IO (cannot open or read),
  * DEIT_ERR_FORMAT (corrupt or truncated image), DEIT_ERR_UNSUPPORTED (not a JPEG or PNG) or
  * DEIT_ERR_OUT_OF_MEMORY (a limit was exceeded or decoding ran out of memory). */
 deit_status deit_classify_file(deit_session *session, const char *path, int32_t k, deit_prediction *top);
+/* As deit_classify_file with caller limits for the image (NULL: the defaults). */
+deit_status deit_classify_file_with_limits(deit_session *session, const char *path, const deit_limits *limits,
+                                           int32_t k, deit_prediction *top);
 
 /* The name of class `class_index` ("tench, Tinca tinca"): the ImageNet-1k names in timm's order
  * for models with 1000 classes. NULL if out of range, for other class counts, or a bad handle.

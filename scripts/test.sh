@@ -66,6 +66,9 @@ trap 'exit 143' TERM
 step "setup: build dependencies"
 scripts/setup.sh
 
+step "lint: nothing reachable from the C API traps (fatalError, try!, force unwrap, abort...)"
+python3 scripts/python/check_no_traps.py "$repo"
+
 step "swift build -c release (libdeit.so, deit-cli)"
 swift build -c release
 release_bin=$(swift build -c release --show-bin-path)

@@ -30,40 +30,49 @@ public func deit_preprocess_rgb8(_ handle: OpaquePointer?, _ rgb: UnsafePointer<
 @_cdecl("deit_classify_rgb8")
 public func deit_classify_rgb8(_ handle: OpaquePointer?, _ rgb: UnsafePointer<UInt8>?, _ width: Int32, _ height: Int32,
                                _ strideBytes: Int32, _ k: Int32, _ top: UnsafeMutablePointer<deit_prediction>?) -> deit_status {
-    guard let session = Handles.object(handle, magic: HandleMagic.session, as: Session.self) else {
-        return fail(.invalidArgument, "deit_classify_rgb8: session is NULL or not a live session handle")
-    }
-    guard let rgb else { return fail(.invalidArgument, "deit_classify_rgb8: rgb is NULL") }
-    guard let top else { return fail(.invalidArgument, "deit_classify_rgb8: top is NULL") }
-    guard let count = validCount(k, session) else {
-        return fail(.invalidArgument, "deit_classify_rgb8: k is \(k); it must be between 1 and \(session.model.config.numClasses)")
-    }
+    let function = "deit_classify_rgb8"
     do {
-        let pixels = try RGBPixels(base: rgb, width: Int(width), height: Int(height), strideBytes: Int(strideBytes))
-        try session.prepareInput(pixels)
-        try classifyPrepared(session, count: count, top: top)
-        return DEIT_OK
+        return try Handles.withSession(handle, function) { session throws(DeiTError) in
+            guard let rgb else { throw DeiTError(.invalidArgument, "\(function): rgb is NULL") }
+            let (top, count) = try checkedOutput(top, k, session, function)
+            do throws(DeiTError) {
+                let pixels = try RGBPixels(base: rgb, width: Int(width), height: Int(height), strideBytes: Int(strideBytes))
+                try session.prepareInput(pixels)
+            } catch {
+                throw DeiTError(error.status, "\(function): \(error.message)")
+            }
+            try classifyPrepared(session, count: count, top: top)
+            return DEIT_OK
+        }
     } catch {
-        return fail(.init(error.status, "deit_classify_rgb8: \(error.message)"))
+        return fail(error)
     }
 }
 
 @_cdecl("deit_classify_file")
 public func deit_classify_file(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ k: Int32,
                                _ top: UnsafeMutablePointer<deit_prediction>?) -> deit_status {
-    guard let session = Handles.object(handle, magic: HandleMagic.session, as: Session.self) else {
-        return fail(.invalidArgument, "deit_classify_file: session is NULL or not a live session handle")
-    }
-    guard let path else { return fail(.invalidArgument, "deit_classify_file: path is NULL") }
-    guard let top else { return fail(.invalidArgument, "deit_classify_file: top is NULL") }
-    guard let count = validCount(k, session) else {
-        return fail(.invalidArgument, "deit_classify_file: k is \(k); it must be between 1 and \(session.model.config.numClasses)")
-    }
+    classifyFile(handle, path, nil, k, top, "deit_classify_file")
+}
+
+@_cdecl("deit_classify_file_with_limits")
+public func deit_classify_file_with_limits(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+                                           _ limits: UnsafePointer<deit_limits>?, _ k: Int32,
+                                           _ top: UnsafeMutablePointer<deit_prediction>?) -> deit_status {
+    classifyFile(handle, path, limits, k, top, "deit_classify_file_with_limits")
+}
+
+private func classifyFile(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>?, _ limits: UnsafePointer<deit_limits>?,
+                          _ k: Int32, _ top: UnsafeMutablePointer<deit_prediction>?, _ function: String) -> deit_status {
     do {
-        let image = try RGBImage.load(path: path)
-        try session.prepareInput(image.view)
-        try classifyPrepared(session, count: count, top: top)
-        return DEIT_OK
+        return try Handles.withSession(handle, function) { session throws(DeiTError) in
+            guard let path else { throw DeiTError(.invalidArgument, "\(function): path is NULL") }
+            let (top, count) = try checkedOutput(top, k, session, function)
+            let image = try RGBImage.load(path: path, limits: imageLimits(limits, function))
+            try session.prepareInput(image.view)
+            try classifyPrepared(session, count: count, top: top)
+            return DEIT_OK
+        }
     } catch {
         return fail(error)
     }
@@ -76,9 +85,15 @@ public func deit_class_label(_ handle: OpaquePointer?, _ classIndex: Int32) -> U
     return ImageNetLabels.name(Int(classIndex))
 }
 
-/// k as a count when 1 ≤ k ≤ the session's class count.
-private func validCount(_ k: Int32, _ session: Session) -> Int? {
-    k >= 1 && Int(k) <= session.model.config.numClasses ? Int(k) : nil
+/// The caller's result array and k as a count, when `top` is not NULL and 1 ≤ k ≤ the class count.
+private func checkedOutput(_ top: UnsafeMutablePointer<deit_prediction>?, _ k: Int32, _ session: Session,
+                           _ function: String) throws(DeiTError) -> (UnsafeMutablePointer<deit_prediction>, Int) {
+    guard let top else { throw DeiTError(.invalidArgument, "\(function): top is NULL") }
+    let classes = session.model.config.numClasses
+    guard k >= 1 && Int(k) <= classes else {
+        throw DeiTError(.invalidArgument, "\(function): k is \(k); it must be between 1 and \(classes)")
+    }
+    return (top, Int(k))
 }
 
 /// Runs the session's prepared input and writes the top `count` classes to the caller's array.

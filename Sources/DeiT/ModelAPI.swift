@@ -5,24 +5,48 @@ import DeiTRuntime
 
 @_cdecl("deit_model_load_file")
 public func deit_model_load_file(_ path: UnsafePointer<CChar>?, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    guard let outModel else { return fail(.invalidArgument, "deit_model_load_file: out_model is NULL") }
+    loadFile(path, nil, outModel, "deit_model_load_file")
+}
+
+@_cdecl("deit_model_load_file_with_limits")
+public func deit_model_load_file_with_limits(_ path: UnsafePointer<CChar>?, _ limits: UnsafePointer<deit_limits>?,
+                                             _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    loadFile(path, limits, outModel, "deit_model_load_file_with_limits")
+}
+
+@_cdecl("deit_model_load_memory")
+public func deit_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    loadMemory(data, size, nil, outModel, "deit_model_load_memory")
+}
+
+@_cdecl("deit_model_load_memory_with_limits")
+public func deit_model_load_memory_with_limits(_ data: UnsafeRawPointer?, _ size: Int, _ limits: UnsafePointer<deit_limits>?,
+                                               _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    loadMemory(data, size, limits, outModel, "deit_model_load_memory_with_limits")
+}
+
+private func loadFile(_ path: UnsafePointer<CChar>?, _ limits: UnsafePointer<deit_limits>?,
+                      _ outModel: UnsafeMutablePointer<OpaquePointer?>?, _ function: String) -> deit_status {
+    guard let outModel else { return fail(.invalidArgument, "\(function): out_model is NULL") }
     outModel.pointee = nil
-    guard let path else { return fail(.invalidArgument, "deit_model_load_file: path is NULL") }
+    guard let path else { return fail(.invalidArgument, "\(function): path is NULL") }
     do {
-        return publish(try Model.load(path: path), to: outModel)
+        return publish(try Model.load(path: path, limits: loadLimits(limits, function)), to: outModel)
     } catch {
         return fail(error)
     }
 }
 
-@_cdecl("deit_model_load_memory")
-public func deit_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    guard let outModel else { return fail(.invalidArgument, "deit_model_load_memory: out_model is NULL") }
+private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ limits: UnsafePointer<deit_limits>?,
+                        _ outModel: UnsafeMutablePointer<OpaquePointer?>?, _ function: String) -> deit_status {
+    guard let outModel else { return fail(.invalidArgument, "\(function): out_model is NULL") }
     outModel.pointee = nil
-    guard let data else { return fail(.invalidArgument, "deit_model_load_memory: data is NULL") }
-    guard size >= 0 else { return fail(.invalidArgument, "deit_model_load_memory: size \(UInt(bitPattern: size)) is too large") }
+    guard let data else { return fail(.invalidArgument, "\(function): data is NULL") }
+    // size_t values above Int.max arrive negative here.
+    guard size >= 0 else { return fail(.invalidArgument, "\(function): size \(UInt(bitPattern: size)) is too large") }
     do {
-        return publish(try Model(bytes: UnsafeRawBufferPointer(start: data, count: size)), to: outModel)
+        let bytes = UnsafeRawBufferPointer(start: data, count: size)
+        return publish(try Model(bytes: bytes, limits: loadLimits(limits, function)), to: outModel)
     } catch {
         return fail(error)
     }

@@ -37,28 +37,29 @@ public func deit_session_create(_ handle: OpaquePointer?, _ numThreads: Int32, _
 
 @_cdecl("deit_session_free")
 public func deit_session_free(_ session: OpaquePointer?) {
-    Handles.release(session, magic: HandleMagic.session, as: Session.self)
+    if Handles.release(session, magic: HandleMagic.session, as: Session.self) == .busy {
+        _ = fail(.invalidArgument, "deit_session_free: session is in use by another thread; not freed")
+    }
 }
 
 @_cdecl("deit_session_run")
 public func deit_session_run(_ handle: OpaquePointer?, _ input: UnsafePointer<Float>?, _ inputCount: Int,
                              _ logits: UnsafeMutablePointer<Float>?, _ logitsCount: Int) -> deit_status {
-    guard let session = Handles.object(handle, magic: HandleMagic.session, as: Session.self) else {
-        return fail(.invalidArgument, "deit_session_run: session is NULL or not a live session handle")
-    }
-    guard let input else { return fail(.invalidArgument, "deit_session_run: input_chw is NULL") }
-    guard let logits else { return fail(.invalidArgument, "deit_session_run: logits is NULL") }
-    // size_t values above Int.max arrive negative here.
-    guard inputCount >= 0 else {
-        return fail(.invalidArgument, "deit_session_run: input_count \(UInt(bitPattern: inputCount)) is too large")
-    }
-    guard logitsCount >= 0 else {
-        return fail(.invalidArgument, "deit_session_run: logits_count \(UInt(bitPattern: logitsCount)) is too large")
-    }
     do {
-        try session.run(input: UnsafeBufferPointer(start: input, count: inputCount),
-                        logits: UnsafeMutableBufferPointer(start: logits, count: logitsCount))
-        return DEIT_OK
+        return try Handles.withSession(handle, "deit_session_run") { session throws(DeiTError) in
+            guard let input else { throw DeiTError(.invalidArgument, "deit_session_run: input_chw is NULL") }
+            guard let logits else { throw DeiTError(.invalidArgument, "deit_session_run: logits is NULL") }
+            // size_t values above Int.max arrive negative here.
+            guard inputCount >= 0 else {
+                throw DeiTError(.invalidArgument, "deit_session_run: input_count \(UInt(bitPattern: inputCount)) is too large")
+            }
+            guard logitsCount >= 0 else {
+                throw DeiTError(.invalidArgument, "deit_session_run: logits_count \(UInt(bitPattern: logitsCount)) is too large")
+            }
+            try session.run(input: UnsafeBufferPointer(start: input, count: inputCount),
+                            logits: UnsafeMutableBufferPointer(start: logits, count: logitsCount))
+            return DEIT_OK
+        }
     } catch {
         return fail(error)
     }

@@ -37,6 +37,17 @@ void deit_support_free(void *data);
  *  has no memory — unlike Swift's allocate, which traps. Free with deit_support_free. */
 void *deit_support_aligned_alloc(size_t alignment, size_t size);
 
+/* MARK: Exclusive use */
+
+/** Sets `*flag` to 1 and returns 1 if it was 0 (the caller now holds it), else returns 0. Atomic,
+ *  with acquire ordering: detects a session used from two threads at once. */
+static inline int deit_support_try_acquire(uint32_t *flag) {
+    return __atomic_exchange_n(flag, 1u, __ATOMIC_ACQUIRE) == 0u;
+}
+
+/** Clears a flag taken with deit_support_try_acquire (release ordering). */
+static inline void deit_support_release(uint32_t *flag) { __atomic_store_n(flag, 0u, __ATOMIC_RELEASE); }
+
 /* MARK: Time */
 
 /** CLOCK_MONOTONIC in nanoseconds (for the per-op profile). */

@@ -1,0 +1,53 @@
+import CDeiTSupport
+import DeiTRuntime
+
+// deit_limits: the C view of LoadLimits and ImageLimits. Declared in include/deit.h.
+
+@_cdecl("deit_limits_default")
+public func deit_limits_default(_ outLimits: UnsafeMutablePointer<deit_limits>?) {
+    guard let outLimits else { return }
+    let load = LoadLimits.default, image = ImageLimits.default
+    outLimits.pointee = deit_limits(
+        struct_size: MemoryLayout<deit_limits>.size,
+        max_model_bytes: UInt64(load.maxFileBytes), max_header_bytes: UInt64(load.maxHeaderBytes),
+        max_image_bytes: UInt64(image.maxFileBytes),
+        max_image_width: UInt32(clamping: image.maxWidth), max_image_height: UInt32(clamping: image.maxHeight),
+        max_image_pixels: UInt64(image.maxPixels))
+}
+
+/// The caller's limits (nil: none given), or an error naming `function` when the struct is too old.
+private func callerLimits(_ limits: UnsafePointer<deit_limits>?, _ function: String) throws(DeiTError) -> deit_limits? {
+    guard let limits else { return nil }
+    // Read the size field alone first: an older caller's struct may be shorter than ours.
+    let structSize = UnsafeRawPointer(limits).load(as: Int.self)
+    guard structSize >= MemoryLayout<deit_limits>.size else {
+        throw DeiTError(.invalidArgument,
+                        "\(function): limits->struct_size is \(UInt(bitPattern: structSize)); call deit_limits_default() first (it sets \(MemoryLayout<deit_limits>.size))")
+    }
+    return limits.pointee
+}
+
+/// A caller's value, or `fallback` for 0; values beyond Int clamp (they cannot bind anyway).
+private func limit<Value: BinaryInteger>(_ value: Value, or fallback: Int) -> Int {
+    value == 0 ? fallback : Int(clamping: value)
+}
+
+/// LoadLimits from the caller's struct (nil: the defaults).
+func loadLimits(_ limits: UnsafePointer<deit_limits>?, _ function: String) throws(DeiTError) -> LoadLimits {
+    var result = LoadLimits.default
+    guard let given = try callerLimits(limits, function) else { return result }
+    result.maxFileBytes = limit(given.max_model_bytes, or: result.maxFileBytes)
+    result.maxHeaderBytes = limit(given.max_header_bytes, or: result.maxHeaderBytes)
+    return result
+}
+
+/// ImageLimits from the caller's struct (nil: the defaults).
+func imageLimits(_ limits: UnsafePointer<deit_limits>?, _ function: String) throws(DeiTError) -> ImageLimits {
+    var result = ImageLimits.default
+    guard let given = try callerLimits(limits, function) else { return result }
+    result.maxFileBytes = limit(given.max_image_bytes, or: result.maxFileBytes)
+    result.maxWidth = limit(given.max_image_width, or: result.maxWidth)
+    result.maxHeight = limit(given.max_image_height, or: result.maxHeight)
+    result.maxPixels = limit(given.max_image_pixels, or: result.maxPixels)
+    return result
+}
