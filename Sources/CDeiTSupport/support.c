@@ -1,9 +1,13 @@
+#define _FILE_OFFSET_BITS 64  /* 64-bit file offsets on 32-bit hosts too */
 #include "deit_support.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { ERROR_CAPACITY = 1024 };
 static _Thread_local char last_error[ERROR_CAPACITY];
@@ -28,6 +32,13 @@ int deit_support_read_file(const char *path, size_t max_bytes, void **out_data, 
         return DEIT_SUPPORT_READ_OPEN_FAILED;
     }
     int result = DEIT_SUPPORT_READ_FAILED;
+    /* fopen accepts a directory on Linux, and ftell then reports LONG_MAX bytes. */
+    struct stat status;
+    if (fstat(fileno(file), &status) != 0) goto done;
+    if (S_ISDIR(status.st_mode)) {
+        *out_errno = EISDIR;
+        goto done;
+    }
     if (fseek(file, 0, SEEK_END) != 0) goto done;
     long end = ftell(file);
     if (end < 0 || fseek(file, 0, SEEK_SET) != 0) goto done;
@@ -54,6 +65,59 @@ done:
     if (result != DEIT_SUPPORT_READ_OK && *out_errno == 0) *out_errno = errno;
     fclose(file);
     return result;
+}
+
+struct deit_support_file {
+    int descriptor;
+};
+
+deit_support_file *deit_support_file_open(const char *path, uint64_t *out_size, int *out_errno) {
+    *out_size = 0;
+    *out_errno = 0;
+    int descriptor = open(path, O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0) {
+        *out_errno = errno;
+        return NULL;
+    }
+    struct stat status;
+    deit_support_file *file = NULL;
+    if (fstat(descriptor, &status) != 0) {
+        *out_errno = errno;
+    } else if (S_ISDIR(status.st_mode)) {
+        *out_errno = EISDIR;
+    } else if ((file = malloc(sizeof *file)) == NULL) {
+        *out_errno = ENOMEM;
+    } else {
+        file->descriptor = descriptor;
+        *out_size = status.st_size > 0 ? (uint64_t)status.st_size : 0;
+        return file;
+    }
+    close(descriptor);
+    return NULL;
+}
+
+int deit_support_file_read_at(deit_support_file *file, uint64_t offset, void *buffer, size_t count) {
+    unsigned char *bytes = buffer;
+    while (count > 0) {
+        if (offset > (uint64_t)INT64_MAX) return EOVERFLOW;
+        size_t chunk = count < (size_t)1 << 30 ? count : (size_t)1 << 30;
+        ssize_t got = pread(file->descriptor, bytes, chunk, (off_t)offset);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (got == 0) return EIO;  /* the file ended early */
+        bytes += got;
+        count -= (size_t)got;
+        offset += (uint64_t)got;
+    }
+    return 0;
+}
+
+void deit_support_file_close(deit_support_file *file) {
+    if (file == NULL) return;
+    close(file->descriptor);
+    free(file);
 }
 
 void deit_support_free(void *data) { free(data); }

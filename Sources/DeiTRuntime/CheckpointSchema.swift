@@ -26,7 +26,11 @@ public struct Checkpoint: Sendable {
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
     public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
-        let file = try SafetensorsFile.parse(bytes, limits: limits)
+        try self.init(file: try SafetensorsFile.parse(bytes, limits: limits), limits: limits)
+    }
+
+    /// Validates the schema of an already parsed file and derives the configuration.
+    public init(file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
         self.config = try ModelConfig(header: file, limits: limits)
         self.file = file
     }

@@ -12,14 +12,21 @@ public final class Model: @unchecked Sendable {
         }
         let checkpoint = try Checkpoint(bytes: bytes, limits: limits)
         config = checkpoint.config
-        weights = try PackedWeights(checkpoint: checkpoint, bytes: bytes)
+        weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes))
     }
 
-    /// Loads a checkpoint from a file (read whole, then as `init(bytes:)`).
+    /// Loads a checkpoint from a file: the header is read and validated first, then each tensor is
+    /// read and packed in turn, so the whole file is never held in memory.
     public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default) throws(DeiTError) -> Model {
-        try FileContents.withBytes(of: path, maxBytes: limits.maxFileBytes, limitName: "the limit") { bytes throws(DeiTError) in
-            try Model(bytes: bytes, limits: limits)
-        }
+        let file = try ModelFile(path: path, limits: limits)
+        let weights = try PackedWeights(checkpoint: file.checkpoint, source: .file(file))
+        file.releaseStaging()
+        return Model(config: file.checkpoint.config, weights: weights)
+    }
+
+    private init(config: ModelConfig, weights: PackedWeights) {
+        self.config = config
+        self.weights = weights
     }
 
     /// Bytes of the packed weight allocation.

@@ -28,7 +28,7 @@ final class PackedWeights {
 
     var byteCount: Int { storage.byteCount }
 
-    init(checkpoint: Checkpoint, bytes: UnsafeRawBufferPointer) throws(DeiTError) {
+    init(checkpoint: Checkpoint, source: TensorSource) throws(DeiTError) {
         let config = checkpoint.config
         let d = config.embedDim, h = config.mlpHiddenDim, c = config.numClasses
 
@@ -58,7 +58,7 @@ final class PackedWeights {
         storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "packed weights"),
                                     purpose: "packed weights")
         let base = storage.floats
-        var filler = try WeightFiller(checkpoint: checkpoint, bytes: bytes)
+        var filler = try WeightFiller(checkpoint: checkpoint, source: source)
         try filler.copy("cls_token", to: base + classTokenAt)
         if config.distilled { try filler.copy("dist_token", to: base + distTokenAt) }
         try filler.copy("pos_embed", to: base + posEmbedAt)
@@ -115,12 +115,12 @@ private struct RegionLayout {
 /// scratch buffer (sized for the largest) and the kernels' packer.
 private struct WeightFiller {
     let checkpoint: Checkpoint
-    let bytes: UnsafeRawBufferPointer
+    let source: TensorSource
     private var scratch: AlignedBuffer?   // (largest Linear weight + its bias) floats, load time only
 
-    init(checkpoint: Checkpoint, bytes: UnsafeRawBufferPointer) throws(DeiTError) {
+    init(checkpoint: Checkpoint, source: TensorSource) throws(DeiTError) {
         self.checkpoint = checkpoint
-        self.bytes = bytes
+        self.source = source
         var largest = 0
         for tensor in checkpoint.file.tensors { largest = max(largest, tensor.elementCount) }
         let floats = try checkedSum(largest, checkpoint.config.mlpHiddenDim + 3 * checkpoint.config.embedDim
@@ -136,7 +136,7 @@ private struct WeightFiller {
     }
 
     func copy(_ name: String, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
-        try checkpoint.readFloats(try tensor(name), from: bytes, into: destination)
+        try source.readFloats(try tensor(name), into: destination)
     }
 
     /// Packs `<prefix>.weight` (n, k) and `<prefix>.bias` (n) into kernel panels at `destination`.
@@ -150,8 +150,8 @@ private struct WeightFiller {
         let n = bias.elementCount, k = weight.elementCount / n
         let weightFloats = scratch.floats          // (n, k)
         let biasFloats = scratch.floats + weight.elementCount   // (n)
-        try checkpoint.readFloats(weight, from: bytes, into: weightFloats)
-        try checkpoint.readFloats(bias, from: bytes, into: biasFloats)
+        try source.readFloats(weight, into: weightFloats)
+        try source.readFloats(bias, into: biasFloats)
         PackedGEMM.pack(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
     }
 

@@ -112,12 +112,21 @@ public struct SafetensorsFile: Sendable {
     /// inconsistent and `.outOfMemory` when a `limits` bound is exceeded; the message names the
     /// tensor or the byte offset at fault.
     public static func parse(_ bytes: UnsafeRawBufferPointer, limits: LoadLimits) throws(DeiTError) -> SafetensorsFile {
-        let fileSize = bytes.count
+        try parse(prefix: bytes, fileSize: bytes.count, limits: limits)
+    }
+
+    /// N, the JSON header's length, from the file's first bytes (`prefix`: at least 8 of them, or
+    /// the whole file when it is shorter), checked against the file's size and `limits`.
+    public static func headerLength(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
+                                    limits: LoadLimits) throws(DeiTError) -> Int {
         if fileSize > limits.maxFileBytes {
             throw DeiTError(.outOfMemory, "file is \(fileSize) bytes, above the maxFileBytes limit (\(limits.maxFileBytes))")
         }
         if fileSize < 8 {
             throw DeiTError(.format, "file is \(fileSize) bytes, too short for the 8-byte safetensors header length")
+        }
+        guard bytes.count >= 8 else {
+            throw DeiTError(.io, "only \(bytes.count) of the file's first 8 bytes could be read")
         }
         var declaredLength: UInt64 = 0  // little-endian u64 at offset 0
         for index in 0..<8 { declaredLength |= UInt64(bytes[index]) << UInt64(8 * index) }
@@ -130,6 +139,18 @@ public struct SafetensorsFile: Sendable {
         let headerLength = Int(declaredLength)  // ≤ fileSize - 8, so it fits
         if headerLength > limits.maxHeaderBytes {
             throw DeiTError(.outOfMemory, "safetensors header is \(headerLength) bytes, above the maxHeaderBytes limit (\(limits.maxHeaderBytes))")
+        }
+        return headerLength
+    }
+
+    /// As `parse(_:limits:)` for a file of `fileSize` bytes of which only the first ones are in
+    /// memory: `prefix` holds at least the 8-byte length and the header (8 + N bytes). Tensor data
+    /// is not read; offsets are checked against `fileSize`.
+    public static func parse(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
+                             limits: LoadLimits) throws(DeiTError) -> SafetensorsFile {
+        let headerLength = try headerLength(prefix: bytes, fileSize: fileSize, limits: limits)
+        guard bytes.count >= 8 + headerLength else {
+            throw DeiTError(.io, "only \(bytes.count) of the header's \(8 + headerLength) bytes could be read")
         }
         let header = UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + headerLength)])
         if let bad = firstInvalidUTF8Offset(header) {

@@ -33,13 +33,21 @@ extension TensorInfo {
     /// than F32/F16/BF16, `.format` (naming the tensor and element) for a NaN or ±Inf value.
     public func readFloats(from file: UnsafeRawBufferPointer,
                            into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
-        let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
-        guard byteRange.lowerBound >= 0, byteRange.upperBound <= file.count,
-              !overflow, byteRange.count == byteCount else {
+        guard byteRange.lowerBound >= 0, byteRange.upperBound <= file.count else {
             throw DeiTError(.invalidArgument, "tensor \(quotedName(name)): bytes \(byteRange.lowerBound)..<\(byteRange.upperBound) are not inside the \(file.count)-byte buffer given")
         }
-        guard elementCount > 0, let base = file.baseAddress else { return }
-        let source = base + byteRange.lowerBound
+        try readFloats(tensorBytes: UnsafeRawBufferPointer(rebasing: file[byteRange]), into: destination)
+    }
+
+    /// As `readFloats(from:into:)` from exactly this tensor's bytes (`byteRange.count` of them),
+    /// wherever they were read to.
+    public func readFloats(tensorBytes: UnsafeRawBufferPointer,
+                           into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+        let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow, tensorBytes.count == byteCount else {
+            throw DeiTError(.invalidArgument, "tensor \(quotedName(name)): \(tensorBytes.count) bytes given for \(elementCount) \(dtype.name) elements")
+        }
+        guard elementCount > 0, let source = tensorBytes.baseAddress else { return }
         switch dtype {
         case .f32:
             for index in 0..<elementCount {

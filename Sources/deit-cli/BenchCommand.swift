@@ -1,6 +1,5 @@
 import DeiTKernels
 import DeiTRuntime
-import Foundation
 
 /// `bench`: load time, first run, latency statistics, memory.
 enum BenchCommand {
@@ -67,11 +66,11 @@ enum BenchCommand {
         let peak = peakResidentBytes()
         let kernels = KernelSet.active
         if kernels.isSlowFallback {
-            FileHandle.standardError.write(Data("""
+            writeStandardError("""
                 deit-cli: WARNING: the kernels were built for the portable fallback (no FMA, \(PackedGEMM.kernelName)):
                 deit-cli: WARNING: several times slower than this CPU allows. Rebuild with DEIT_TARGET_CPU=auto (or avx2/avx512).
 
-                """.utf8))
+                """)
         }
 
         if json {
@@ -95,10 +94,10 @@ enum BenchCommand {
             print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
             print("threads        \(threads)   warmup \(warmup)   runs \(runs)")
             print("kernels        \(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")")
-            print(String(format: "load           %.1f ms", milliseconds(loadNanoseconds)))
-            print(String(format: "first run      %.3f ms", milliseconds(firstRun)))
+            print(format("load           %.1f ms", milliseconds(loadNanoseconds)))
+            print(format("first run      %.3f ms", milliseconds(firstRun)))
             print("per image      \(stats.text)")
-            print(String(format: "throughput     %.1f images/s", 1000 / stats.mean))
+            print(format("throughput     %.1f images/s", 1000 / stats.mean))
             print("parameters     \(model.parameterCount)")
             print("weight bytes   \(model.weightBytes)")
             print("arena bytes    \(session.arenaBytes)")
@@ -110,11 +109,11 @@ enum BenchCommand {
     static func printProfile(_ profile: ForwardProfile) {
         guard profile.runs > 0 else { return }
         let runs = Double(profile.runs), total = Double(profile.totalNanoseconds)
-        print(String(format: "profile        %d runs, %.3f ms per run", profile.runs, total / runs / 1e6))
+        print(format("profile        %ld runs, %.3f ms per run", profile.runs, total / runs / 1e6))
         for opClass in ForwardProfile.OpClass.allCases {
             let nanoseconds = Double(profile[opClass])
-            print(String(format: "  %-12@ %8.3f ms  %5.1f %%", opClass.name as NSString, nanoseconds / runs / 1e6,
-                         total > 0 ? 100 * nanoseconds / total : 0))
+            print("  " + padded(opClass.name, 12) + format(" %8.3f ms  %5.1f %%", nanoseconds / runs / 1e6,
+                                                       total > 0 ? 100 * nanoseconds / total : 0))
         }
     }
 

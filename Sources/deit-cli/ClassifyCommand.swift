@@ -1,5 +1,4 @@
 import DeiTRuntime
-import Foundation
 
 /// `classify`: top-K classes for JPEG/PNG files and directories of them.
 enum ClassifyCommand {
@@ -75,28 +74,31 @@ enum ClassifyCommand {
     static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                files.append(path)   // reported as an I/O error when classified
+            guard fileKind(path) == .directory else {
+                files.append(path)   // a missing one is reported as an I/O error when classified
                 continue
             }
-            if isDirectory.boolValue {
-                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-                    throw Failure(message: "\(path): cannot list the directory")
-                }
-                let images = entries.filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-                files += images.map { (path as NSString).appendingPathComponent($0) }
-            } else {
-                files.append(path)
-            }
+            guard let entries = directoryEntries(path) else { throw Failure(message: "\(path): cannot list the directory") }
+            let images = entries.filter { imageExtensions.contains(pathExtension($0).lowercased()) }.sorted()
+            files += images.map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
         }
         return files
+    }
+
+    /// The text after the last "." of a file name, "" if none or if the name only starts with the dot
+    /// (".jpg" is a hidden file without an extension), as NSString's `pathExtension` has it.
+    static func pathExtension(_ name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return String(name[name.index(after: dot)...])
     }
 
     /// One label per line, line i naming class i; on tab-separated lines (index, synset, name) the
     /// last field.
     static func readLabels(_ path: String, classes: Int) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        // Like Foundation's reading: valid UTF-8 only, a leading byte order mark dropped.
+        guard let bytes = readFile(path),
+              let text = String(validating: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...],
+                                as: UTF8.self) else {
             throw Failure(message: "\(path): cannot read the labels file")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
@@ -132,8 +134,8 @@ enum ClassifyCommand {
         } else {
             print(file)
             for (rank, prediction) in top.enumerated() {
-                print(String(format: "  %d. %6.2f %%  %-5d %@  (logit %.4f)", rank + 1, 100 * prediction.probability,
-                             prediction.classIndex, name(prediction.classIndex) as NSString, prediction.logit))
+                print(format("  %ld. %6.2f %%  %-5ld ", rank + 1, Double(100 * prediction.probability), prediction.classIndex)
+                      + name(prediction.classIndex) + format("  (logit %.4f)", Double(prediction.logit)))
             }
         }
     }
@@ -146,7 +148,7 @@ enum ClassifyCommand {
     static func summarize(count: Int, failures: Int, seconds: Double, decode: [Double], preprocess: [Double],
                           infer: [Double], toStandardError: Bool) {
         let lines = [
-            String(format: "%d images (%d failed) in %.2f s: %.1f images/s", count, failures, seconds, Double(count - failures) / seconds),
+            format("%ld images (%ld failed) in %.2f s: %.1f images/s", count, failures, seconds, Double(count - failures) / seconds),
             "decode      " + LatencyStats(decode).text,
             "preprocess  " + LatencyStats(preprocess).text,
             "infer       " + LatencyStats(infer).text,

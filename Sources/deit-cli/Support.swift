@@ -1,5 +1,4 @@
 import DeiTRuntime
-import Foundation
 
 /// Runs a typed-throwing runtime call, turning its error into a one-line failure naming `subject`.
 func attempt<T>(_ subject: String, _ body: () throws(DeiTError) -> T) throws -> T {
@@ -30,46 +29,7 @@ func loadModel(_ path: String) throws -> Model {
     try attempt(path) { () throws(DeiTError) in try withCPath(path) { cPath throws(DeiTError) in try Model.load(path: cPath) } }
 }
 
-/// Monotonic nanoseconds.
-func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-
 func milliseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }
-
-/// Peak resident set size in bytes (VmHWM of /proc/self/status), nil where unavailable.
-func peakResidentBytes() -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        if fields.count >= 2, let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
-    }
-    return nil
-}
-
-func writeStandardError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-
-let standardErrorIsTerminal = isatty(STDERR_FILENO) == 1
-
-/// A JSON string literal.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
-
-/// A JSON number (finite floats; null otherwise).
-func jsonNumber(_ value: Double, digits: Int = 6) -> String {
-    value.isFinite ? String(format: "%.\(digits)g", value) : "null"
-}
 
 /// Latency statistics over samples in milliseconds.
 struct LatencyStats {
@@ -93,7 +53,7 @@ struct LatencyStats {
     }
 
     var text: String {
-        String(format: "min %.3f  median %.3f  p90 %.3f  p99 %.3f  mean %.3f  std %.3f ms", min, median, p90, p99, mean, std)
+        format("min %.3f  median %.3f  p90 %.3f  p99 %.3f  mean %.3f  std %.3f ms", min, median, p90, p99, mean, std)
     }
 
     var json: String {

@@ -1,5 +1,4 @@
 import DeiTRuntime
-import Foundation
 
 /// `info`, `run` and `preprocess`: inspect a checkpoint, run raw tensors, write preprocessed tensors.
 enum ToolCommands {
@@ -26,7 +25,7 @@ enum ToolCommands {
     }
 
     static func readFloats(_ path: String) throws -> [Float] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(message: "\(path): cannot read") }
+        guard let data = readFile(path) else { throw Failure(message: "\(path): cannot read") }
         guard data.count % 4 == 0 else { throw Failure(message: "\(path): \(data.count) bytes is not a whole number of float32 values") }
         return data.withUnsafeBytes { raw in
             (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
@@ -34,8 +33,8 @@ enum ToolCommands {
     }
 
     static func writeFloats(_ values: [Float], to path: String) throws {
-        let bytes = values.withUnsafeBufferPointer { Data(buffer: $0) }
-        guard FileManager.default.createFile(atPath: path, contents: bytes) else { throw Failure(message: "\(path): cannot write") }
+        // float32 in memory order: little-endian on every target deit builds for.
+        guard values.withUnsafeBytes({ writeFile(path, $0) }) else { throw Failure(message: "\(path): cannot write") }
     }
 
     static func run(_ words: ArraySlice<String>) throws {
@@ -58,7 +57,7 @@ enum ToolCommands {
         }
         try writeFloats(logits, to: outputPath)
         let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
-        for index in top { print(String(format: "%5d  %10.4f", index, logits[index])) }
+        for index in top { print(format("%5ld  %10.4f", index, Double(logits[index]))) }
     }
 
     static func preprocess(_ words: ArraySlice<String>) throws {

@@ -1,5 +1,4 @@
 import DeiTRuntime
-import Foundation
 
 /// deit-cli: classify photos, measure latency, inspect checkpoints, run raw tensors.
 /// Exit codes: 0 success, 1 failure (one line naming the file and the reason), 2 usage.
@@ -40,11 +39,11 @@ do {
     }
 } catch let error as UsageError {
     writeStandardError("deit-cli: \(error.message)\n\(usage)\n")
-    exit(2)
+    exitProcess(2)
 } catch let error as Failure {
     if !error.message.isEmpty { writeStandardError("deit-cli: \(error.message)\n") }
-    exit(1)
+    exitProcess(1)
 } catch {
     writeStandardError("deit-cli: \(error)\n")
-    exit(1)
+    exitProcess(1)
 }

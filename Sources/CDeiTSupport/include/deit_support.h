@@ -30,6 +30,19 @@ const char *deit_support_last_error(void);
 int deit_support_read_file(const char *path, size_t max_bytes, void **out_data, size_t *out_size,
                            int *out_errno);
 
+/** An open file read at explicit offsets (for loading a model one tensor at a time). */
+typedef struct deit_support_file deit_support_file;
+
+/** Opens `path` read-only and stores its size. NULL on failure, with *out_errno set. */
+deit_support_file *deit_support_file_open(const char *path, uint64_t *out_size, int *out_errno);
+
+/** Reads exactly `count` bytes at `offset` into `buffer`. Returns 0, or an errno value (EIO when the
+ *  file ends early, e.g. it was truncated while being read). */
+int deit_support_file_read_at(deit_support_file *file, uint64_t offset, void *buffer, size_t count);
+
+/** Closes a file from deit_support_file_open. NULL is a no-op. */
+void deit_support_file_close(deit_support_file *file);
+
 /** Frees a buffer from deit_support_read_file or deit_support_aligned_alloc. NULL is a no-op. */
 void deit_support_free(void *data);
 
