@@ -102,19 +102,27 @@ enum BenchCommand {
             print("weight bytes   \(model.weightBytes)")
             print("arena bytes    \(session.arenaBytes)")
             print("peak RSS       \(peak.map { "\($0) bytes (\($0 >> 20) MiB)" } ?? "unavailable")")
-            if args.has("profile") { printProfile(profile) }
+            if args.has("profile") { printProfile(profile, unprofiledMean: stats.mean) }
         }
     }
 
-    static func printProfile(_ profile: ForwardProfile) {
+    /// The per-class table, then how well it accounts for the time: the classes' sum against the
+    /// profiled runs' wall time, and the profiled runs against the unprofiled mean (clock overhead).
+    static func printProfile(_ profile: ForwardProfile, unprofiledMean: Double) {
         guard profile.runs > 0 else { return }
         let runs = Double(profile.runs), total = Double(profile.totalNanoseconds)
         print(format("profile        %ld runs, %.3f ms per run", profile.runs, total / runs / 1e6))
+        var sum = 0.0
         for opClass in ForwardProfile.OpClass.allCases {
             let nanoseconds = Double(profile[opClass])
+            sum += nanoseconds
             print("  " + padded(opClass.name, 12) + format(" %8.3f ms  %5.1f %%", nanoseconds / runs / 1e6,
                                                        total > 0 ? 100 * nanoseconds / total : 0))
         }
+        let perRun = total / runs / 1e6
+        print(format("  classes sum %8.3f ms  %5.1f %% of the profiled wall time; profiled runs %+.1f %% vs the unprofiled mean %.3f ms",
+                     sum / runs / 1e6, total > 0 ? 100 * sum / total : 0,
+                     unprofiledMean > 0 ? 100 * (perRun - unprofiledMean) / unprofiledMean : 0, unprofiledMean))
     }
 
     static func profileJSON(_ profile: ForwardProfile) -> String {
