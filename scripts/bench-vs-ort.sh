@@ -3,11 +3,13 @@
 #
 #   scripts/bench-vs-ort.sh [--runs N] [--warmup N] [--threads 1,2]
 #
+# Two models: DeiT-Ti and the distilled DeiT-Ti⚗ (two tokens, two heads averaged at inference).
 # Builds libdeit.so (release, kernels for this CPU unless DEIT_TARGET_CPU says otherwise), installs
 # the pinned ONNX Runtime into .venv (scripts/setup-python.sh first: torch + timm for the export),
 # exports the same checkpoint to ONNX with timm, then runs scripts/python/bench_vs_ort.py.
-# The checkpoint is the real DeiT-Ti from $DEIT_SHARED (default ../shared) when present, else a
-# random-init DeiT-Ti exported the same way (speed does not depend on the values).
+# DeiT-Ti is the real checkpoint from $DEIT_SHARED (default ../shared) when present, else a
+# random-init DeiT-Ti exported the same way; the distilled model is always random-init (there is no
+# real distilled checkpoint here; speed does not depend on the values).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,6 +28,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
 fi
 
 shared="${DEIT_SHARED:-$repo/../shared}"
+# Random-init weights for `arch` (safetensors for deit, ONNX for ONNX Runtime), made once.
+export_random() {
+    local arch="$1"
+    [ -f "$work/$arch-random.onnx" ] || PYTHONPATH=scripts/python "$venv_python" scripts/python/export_onnx.py \
+        --arch "$arch" --safetensors-out "$work/$arch-random.safetensors" --out "$work/$arch-random.onnx" 2>/dev/null
+}
+
+swift build -c release --product deit >/dev/null
+lib="$(swift build -c release --show-bin-path)/libdeit.so"
+
 arch=deit_tiny_patch16_224
 if [ -f "$shared/models/deit-tiny-in1k.safetensors" ]; then
     weights="$shared/models/deit-tiny-in1k.safetensors"
@@ -33,15 +45,18 @@ if [ -f "$shared/models/deit-tiny-in1k.safetensors" ]; then
     [ -f "$onnx" ] && [ "$onnx" -nt "$weights" ] || \
         PYTHONPATH=scripts/python "$venv_python" scripts/python/export_onnx.py --arch "$arch" \
             --weights "$weights" --out "$onnx" 2>/dev/null
-    echo "model: $weights (real weights)"
+    echo "== model: DeiT-Ti, $weights (real weights)"
 else
-    weights="$work/deit-tiny-random.safetensors"
-    onnx="$work/deit-tiny-random.onnx"
-    [ -f "$onnx" ] || PYTHONPATH=scripts/python "$venv_python" scripts/python/export_onnx.py --arch "$arch" \
-        --safetensors-out "$weights" --out "$onnx" 2>/dev/null
-    echo "model: random-init $arch (no checkpoint at $shared/models)"
+    export_random "$arch"
+    weights="$work/$arch-random.safetensors"
+    onnx="$work/$arch-random.onnx"
+    echo "== model: DeiT-Ti, random-init $arch (no checkpoint at $shared/models)"
 fi
-
-swift build -c release --product deit >/dev/null
-lib="$(swift build -c release --show-bin-path)/libdeit.so"
 "$venv_python" scripts/python/bench_vs_ort.py --lib "$lib" --model "$weights" --onnx "$onnx" "$@"
+
+arch=deit_tiny_distilled_patch16_224
+export_random "$arch"
+echo
+echo "== model: DeiT-Ti distilled, random-init $arch"
+"$venv_python" scripts/python/bench_vs_ort.py --lib "$lib" --model "$work/$arch-random.safetensors" \
+    --onnx "$work/$arch-random.onnx" "$@"
