@@ -79,8 +79,9 @@ ls -l "$release_bin/libdeit.so" "$release_bin/deit-cli"
 step "swift test (release)"
 swift test -c release
 
-step "Embedded Swift compile check (aarch64-none-none-elf)"
-scripts/check-embedded.sh
+# Includes the Embedded Swift compile check (scripts/check-embedded.sh) of the core modules.
+step "aarch64: Embedded Swift core + cross gcc, conformance, C tests, examples, photos under qemu"
+scripts/check-aarch64.sh
 
 step "C and C++ tests against libdeit.so"
 Tests/c/run.sh "$release_bin"
