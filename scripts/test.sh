@@ -92,6 +92,9 @@ scripts/check-packaging.sh
 step "deit-cli tests (exit codes, errors, JSON)"
 Tests/cli/run.sh "$release_bin"
 
+step "fuzz: libFuzzer + ASan on model loading, image decoding + preprocessing, classify (bounded)"
+scripts/fuzz.sh "${DEIT_FUZZ_SECONDS:-60}"
+
 step "accuracy on 900 photos vs timm (needs ../shared)"
 scripts/check-accuracy.sh "$release_bin/deit-cli"
 
