@@ -3,6 +3,13 @@
 # Usage: Tests/c/run.sh <dir holding libdeit.so> [build dir]   (from scripts/test.sh)
 # The shared data is $DEIT_SHARED, else ../shared beside the checkout; tests that need it skip
 # without it.
+#
+# Environment (used by scripts/check-sanitizers.sh):
+#   DEIT_SANITIZE=address,undefined | thread   build the tests with the Swift toolchain's clang and
+#       -fsanitize=…, against a libdeit.so built with the same sanitizer; alloc_count (which
+#       replaces malloc) is skipped.
+#   DEIT_C_TESTS="image_corpus threads …"   run only these tests (default: all).
+#   DEIT_THREADS_RUNS=N   runs per thread in `threads` (default 100).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,6 +19,9 @@ mkdir -p "$build_dir" && build_dir=$(cd "$build_dir" && pwd)
 shared="${DEIT_SHARED:-$repo/../shared}"
 cd "$repo"
 fixtures=Tests/Fixtures/conformance   # relative paths from here on: the repository root
+sanitize="${DEIT_SANITIZE:-}"
+selected=" ${DEIT_C_TESTS:-header_cxx api_misuse conformance_runner alloc_count model_corpus image_corpus threads} "
+wants() { [[ "$selected" == *" $1 "* ]]; }
 
 [ -f "$lib_dir/libdeit.so" ] || { echo "c-tests: $lib_dir/libdeit.so not found" >&2; exit 1; }
 [ -f "$fixtures/manifest.tsv" ] || { echo "c-tests: $fixtures/manifest.tsv not found" >&2; exit 1; }
@@ -24,37 +34,86 @@ for dir in $swift_runtime_dirs; do link_flags+=(-Wl,-rpath,"$dir"); done
 
 c_flags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 -g -I include)
 cxx_flags=(-std=c++11 -Wall -Wextra -Werror -pedantic -O2 -g -I include)
+cc=gcc
+cxx=g++
+if [ -n "$sanitize" ]; then
+    # The sanitizer runtime must be the one libdeit.so was built against: the Swift toolchain's.
+    toolchain_bin=$(dirname "$(command -v swift)")
+    cc="$toolchain_bin/clang"
+    cxx="$toolchain_bin/clang++"
+    sanitizer_flags=(-fsanitize="$sanitize" -fno-omit-frame-pointer -fuse-ld=lld)
+    c_flags=(-std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -I include "${sanitizer_flags[@]}")
+    cxx_flags=(-std=c++11 -Wall -Wextra -Werror -pedantic -O1 -g -I include "${sanitizer_flags[@]}")
+    if [[ "$sanitize" == *thread* ]]; then
+        # The toolchain's TSan runtime carries libdispatch interceptors that need these.
+        for dir in $swift_runtime_dirs; do link_flags+=(-L"$dir"); done
+        link_flags+=(-ldispatch -lBlocksRuntime)
+    fi
+fi
 
-echo "c-tests: building in $build_dir"
-gcc "${c_flags[@]}" Tests/c/conformance_runner.c -o "$build_dir/conformance_runner" "${link_flags[@]}" -lm
-gcc "${c_flags[@]}" Tests/c/alloc_count.c -o "$build_dir/alloc_count" "${link_flags[@]}"
-gcc "${c_flags[@]}" -pthread Tests/c/api_misuse.c -o "$build_dir/api_misuse" "${link_flags[@]}"
-g++ "${cxx_flags[@]}" Tests/c/header_cxx.cpp -o "$build_dir/header_cxx" "${link_flags[@]}"
+echo "c-tests: building in $build_dir${sanitize:+ with -fsanitize=$sanitize}"
+if wants conformance_runner; then
+    "$cc" "${c_flags[@]}" Tests/c/conformance_runner.c -o "$build_dir/conformance_runner" "${link_flags[@]}" -lm
+fi
+if wants alloc_count && [ -z "$sanitize" ]; then
+    "$cc" "${c_flags[@]}" Tests/c/alloc_count.c -o "$build_dir/alloc_count" "${link_flags[@]}"
+fi
+if wants api_misuse; then
+    "$cc" "${c_flags[@]}" -pthread Tests/c/api_misuse.c -o "$build_dir/api_misuse" "${link_flags[@]}"
+fi
+if wants header_cxx; then
+    "$cxx" "${cxx_flags[@]}" Tests/c/header_cxx.cpp -o "$build_dir/header_cxx" "${link_flags[@]}"
+fi
+if wants model_corpus; then
+    "$cc" "${c_flags[@]}" Tests/c/model_corpus.c -o "$build_dir/model_corpus" "${link_flags[@]}"
+fi
+if wants image_corpus; then
+    "$cc" "${c_flags[@]}" Tests/c/image_corpus.c -o "$build_dir/image_corpus" "${link_flags[@]}" -lm
+fi
+if wants threads; then
+    "$cc" "${c_flags[@]}" -pthread Tests/c/threads.c -o "$build_dir/threads" "${link_flags[@]}"
+fi
 
-# The fixture models, from the manifest's `model` column.
+# The fixture models, from the manifest's `model` column; `small_model` has the smallest image_size
+# (the cheapest forward pass, for the image corpus and the threading test).
 fixture_models=()
 while IFS= read -r model; do fixture_models+=("$fixtures/$model/model.safetensors"); done < <(
     awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "model") column = i; next }
                 column && $column != "" && $column !~ /^#/ { print $column }' "$fixtures/manifest.tsv")
 [ "${#fixture_models[@]}" -gt 0 ] || { echo "c-tests: no models in $fixtures/manifest.tsv" >&2; exit 1; }
+small_model="$fixtures/$(awk -F'\t' '
+    NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "model") m = i; if ($i == "image_size") s = i }; next }
+    $m !~ /^#/ && (best == "" || $s + 0 < size) { best = $m; size = $s + 0 }
+    END { print best }' "$fixtures/manifest.tsv")/model.safetensors"
 
 real_model="$shared/models/deit-tiny-in1k.safetensors"
 alloc_models=("${fixture_models[@]}")
 if [ -f "$real_model" ]; then
     alloc_models+=("$real_model")
-else
+elif wants alloc_count && [ -z "$sanitize" ]; then
     echo "SKIP: ../shared not found (set DEIT_SHARED): alloc_count runs on the fixture models only"
 fi
 
 failed=()
 run() {
+    local start=$SECONDS
     echo "--- $*"
     "$@" || failed+=("$(basename "$1")")
+    echo "--- $(basename "$1"): $((SECONDS - start)) s"
 }
-run "$build_dir/header_cxx"
-run "$build_dir/api_misuse" "${fixture_models[0]}"
-run "$build_dir/conformance_runner" "$fixtures" "$shared"
-run "$build_dir/alloc_count" "${alloc_models[@]}"
+wants header_cxx && run "$build_dir/header_cxx"
+wants api_misuse && run "$build_dir/api_misuse" "${fixture_models[0]}"
+wants conformance_runner && run "$build_dir/conformance_runner" "$fixtures" "$shared"
+if wants alloc_count; then
+    if [ -n "$sanitize" ]; then
+        echo "SKIP: alloc_count replaces malloc, which conflicts with -fsanitize=$sanitize"
+    else
+        run "$build_dir/alloc_count" "${alloc_models[@]}"
+    fi
+fi
+wants model_corpus && run "$build_dir/model_corpus" Tests/Fixtures/malformed
+wants image_corpus && run "$build_dir/image_corpus" "$small_model" Tests/Fixtures/malformed-images "$build_dir"
+wants threads && run "$build_dir/threads" "$small_model" "${DEIT_THREADS_RUNS:-100}"
 
 if [ "${#failed[@]}" -gt 0 ]; then
     echo "c-tests: FAILED: ${failed[*]}" >&2
