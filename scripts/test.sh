@@ -3,8 +3,10 @@
 #
 #   scripts/test.sh
 #
-# Steps: install build dependencies, release build (libdeit.so, deit-cli), Swift tests (release),
-# Embedded Swift compile check, C/C++ tests against libdeit.so. Stops at the first failing step.
+# Steps: install build dependencies, no-trap lint, release build (libdeit.so, deit-cli), Swift tests
+# (release), aarch64 cross-build + tests under qemu (with the Embedded Swift compile check), C/C++
+# tests and crafted corpora against libdeit.so, packaging, CLI tests, bounded fuzzing, sanitizers,
+# 900-photo accuracy. Stops at the first failing step.
 # Real-weight checks use the shared data at $DEIT_SHARED, else ../shared beside the checkout; without
 # it they skip with a message and everything else still runs.
 set -euo pipefail
@@ -94,6 +96,9 @@ Tests/cli/run.sh "$release_bin"
 
 step "fuzz: libFuzzer + ASan on model loading, image decoding + preprocessing, classify (bounded)"
 scripts/fuzz.sh "${DEIT_FUZZ_SECONDS:-60}"
+
+step "sanitizers: ASan+UBSan (C tests, corpora, Swift suites), TSan (threads)"
+scripts/check-sanitizers.sh
 
 step "accuracy on 900 photos vs timm (needs ../shared)"
 scripts/check-accuracy.sh "$release_bin/deit-cli"
