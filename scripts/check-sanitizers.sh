@@ -26,34 +26,8 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 swift_tests="${DEIT_SANITIZER_SWIFT_TESTS:-1}"
 
-step_names=()
-step_seconds=()
-current_step=""
-step_started=0
-step() {
-    finish_step
-    current_step="$1"
-    step_started=$SECONDS
-    printf '\n==== %s ====\n' "$current_step"
-}
-finish_step() {
-    if [ -n "$current_step" ]; then
-        step_names+=("$current_step")
-        step_seconds+=($((SECONDS - step_started)))
-        current_step=""
-    fi
-}
-summary() {
-    local status=$? failed_step="$current_step" i
-    finish_step
-    printf '\n==== sanitizer summary ====\n'
-    for i in "${!step_names[@]}"; do printf '%6ds  %s\n' "${step_seconds[$i]}" "${step_names[$i]}"; done
-    printf '%6ds  total\n' "$SECONDS"
-    if [ "$status" -ne 0 ]; then echo "FAILED in step: ${failed_step:-setup}"; else echo "sanitizers: all passed"; fi
-}
-trap summary EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source scripts/lib/steps.sh
+steps_begin "sanitizer summary" "sanitizers: all passed"
 
 shared="${DEIT_SHARED:-$repo/../shared}"
 if [ -d "$shared" ]; then DEIT_SHARED=$(cd "$shared" && pwd); fi

@@ -24,46 +24,8 @@ else
     echo "shared data: not found at $shared (set DEIT_SHARED); real-weight tests will skip"
 fi
 
-step_names=()
-step_seconds=()
-current_step=""
-step_started=0
-
-# Prints a banner and starts timing a step; the previous step's time is recorded.
-step() {
-    finish_step
-    current_step="$1"
-    step_started=$SECONDS
-    printf '\n==== %s ====\n' "$current_step"
-}
-
-finish_step() {
-    if [ -n "$current_step" ]; then
-        step_names+=("$current_step")
-        step_seconds+=($((SECONDS - step_started)))
-        current_step=""
-    fi
-}
-
-summary() {
-    local status=$?
-    local failed_step="$current_step"
-    finish_step
-    printf '\n==== summary ====\n'
-    local i
-    for i in "${!step_names[@]}"; do
-        printf '%6ds  %s\n' "${step_seconds[$i]}" "${step_names[$i]}"
-    done
-    printf '%6ds  total\n' "$SECONDS"
-    if [ "$status" -ne 0 ]; then
-        echo "FAILED in step: ${failed_step:-setup}"
-    else
-        echo "all tests passed"
-    fi
-}
-trap summary EXIT
-trap 'exit 130' INT   # so that an interrupted run reports failure, not success
-trap 'exit 143' TERM
+source scripts/lib/steps.sh
+steps_begin "summary" "all tests passed"
 
 step "setup: build dependencies"
 scripts/setup.sh
