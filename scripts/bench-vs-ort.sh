@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # deit against ONNX Runtime on DeiT-Ti, batch 1, fp32, 1 and 2 threads, interleaved in one process.
 #
-#   scripts/bench-vs-ort.sh [--runs N] [--warmup N] [--threads 1,2]
+#   scripts/bench-vs-ort.sh [--openblas] [--runs N] [--warmup N] [--threads 1,2] [--settle-ms MS]
 #
+# --openblas also builds libdeit with DEIT_BLAS=openblas (linear layers through Debian's OpenBLAS,
+# in .build-openblas) and benchmarks it in the same rounds as `deit-openblas`.
 # Two models: DeiT-Ti and the distilled DeiT-Ti⚗ (two tokens, two heads averaged at inference).
 # Builds libdeit.so (release, kernels for this CPU unless DEIT_TARGET_CPU says otherwise), installs
 # the pinned ONNX Runtime into .venv (scripts/setup-python.sh first: torch + timm for the export),
@@ -36,7 +38,17 @@ export_random() {
 }
 
 swift build -c release --product deit >/dev/null
-lib="$(swift build -c release --show-bin-path)/libdeit.so"
+libs=(--lib "$(swift build -c release --show-bin-path)/libdeit.so")
+options=()
+for argument in "$@"; do
+    if [ "$argument" = "--openblas" ]; then
+        openblas=(--scratch-path "$repo/.build-openblas")
+        DEIT_BLAS=openblas swift build -c release --product deit "${openblas[@]}" >/dev/null
+        libs+=(--lib "openblas=$(DEIT_BLAS=openblas swift build -c release "${openblas[@]}" --show-bin-path)/libdeit.so")
+    else
+        options+=("$argument")
+    fi
+done
 
 arch=deit_tiny_patch16_224
 if [ -f "$shared/models/deit-tiny-in1k.safetensors" ]; then
@@ -52,11 +64,11 @@ else
     onnx="$work/$arch-random.onnx"
     echo "== model: DeiT-Ti, random-init $arch (no checkpoint at $shared/models)"
 fi
-"$venv_python" scripts/python/bench_vs_ort.py --lib "$lib" --model "$weights" --onnx "$onnx" "$@"
+"$venv_python" scripts/python/bench_vs_ort.py "${libs[@]}" --model "$weights" --onnx "$onnx" ${options[@]+"${options[@]}"}
 
 arch=deit_tiny_distilled_patch16_224
 export_random "$arch"
 echo
 echo "== model: DeiT-Ti distilled, random-init $arch"
-"$venv_python" scripts/python/bench_vs_ort.py --lib "$lib" --model "$work/$arch-random.safetensors" \
-    --onnx "$work/$arch-random.onnx" "$@"
+"$venv_python" scripts/python/bench_vs_ort.py "${libs[@]}" --model "$work/$arch-random.safetensors" \
+    --onnx "$work/$arch-random.onnx" ${options[@]+"${options[@]}"}

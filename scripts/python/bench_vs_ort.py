@@ -2,12 +2,18 @@
 """deit against ONNX Runtime on the same model, interleaved in one process (scripts/bench-vs-ort.sh).
 
 deit runs through its C API (libdeit.so via ctypes: the library exactly as C programs call it) and
-ORT through its Python API on the ONNX export of the same checkpoint. For each thread count both get
-a warm-up, then the runs alternate one deit run, one ORT run, so both see the same machine load.
-Prints min / median / p90 per runtime and the deit/ORT ratio of the medians.
+ORT through its Python API on the ONNX export of the same checkpoint. For each thread count every
+runtime gets a warm-up, then the runs go round-robin — one run of each per round — so all see the same
+machine load. Prints min / median / p90 per runtime and the ratio of each deit build's median to ORT's.
 
-  bench_vs_ort.py --lib .build/release/libdeit.so --model M.safetensors --onnx M.onnx
-                  [--threads 1,2] [--runs 100] [--warmup 10]
+ORT is measured twice: with its defaults, and with `session.intra_op.allow_spinning=0`. By default
+ORT's idle worker threads keep spinning for tens of milliseconds after `run` returns (the script
+measures and prints how long); with two cores that spinning thread takes half the machine from
+whatever runs next. So each round ends with a pause longer than that tail (`--settle-ms`), and the
+spinning ORT runs last in the round: no runtime starts while another one's threads are still busy.
+
+  bench_vs_ort.py --lib .build/release/libdeit.so [--lib openblas=PATH] --model M.safetensors --onnx M.onnx
+                  [--threads 1,2] [--runs 100] [--warmup 10] [--settle-ms 80]
 """
 
 import argparse
@@ -22,10 +28,10 @@ import onnxruntime as ort
 
 
 class Deit:
-    """The few C API calls the benchmark needs."""
+    """The few C API calls the benchmark needs, on one libdeit.so."""
 
     def __init__(self, library: str, model_path: str):
-        self.lib = ctypes.CDLL(library)
+        self.lib = ctypes.CDLL(library)  # RTLD_LOCAL: two builds of libdeit can be loaded side by side
         self.lib.deit_status_string.restype = ctypes.c_char_p
         self.lib.deit_last_error.restype = ctypes.c_char_p
         self.model = ctypes.c_void_p()
@@ -68,59 +74,100 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def ort_session(path: str, threads: int, spinning: bool) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+def busy_after_run(run, window_s: float = 0.2) -> float:
+    """Milliseconds of CPU this process burns while its main thread sleeps `window_s` after `run()`:
+    the idle spinning of a runtime's worker threads."""
+    run()
+    start = time.process_time()
+    time.sleep(window_s)
+    return (time.process_time() - start) * 1e3
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lib", required=True, help="path to libdeit.so")
+    parser.add_argument("--lib", action="append", required=True,
+                        help="libdeit.so to benchmark, as PATH or NAME=PATH; repeat to compare builds")
     parser.add_argument("--model", required=True, help="safetensors checkpoint for deit")
     parser.add_argument("--onnx", required=True, help="ONNX export of the same checkpoint")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--settle-ms", type=float, default=80,
+                        help="pause at the end of each round, longer than ORT's idle spinning")
     args = parser.parse_args()
 
-    deit = Deit(args.lib, args.model)
+    builds = []
+    for spec in args.lib:
+        name, _, path = spec.rpartition("=")
+        builds.append((f"deit-{name}" if name else "deit", Deit(path, args.model)))
     rng = np.random.default_rng(0)
-    ort_inputs = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"]).get_inputs()[0]
-    shape = [d if isinstance(d, int) else 1 for d in ort_inputs.shape]
+    ort_input = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"]).get_inputs()[0]
+    shape = [d if isinstance(d, int) else 1 for d in ort_input.shape]
     x = rng.standard_normal(shape, dtype=np.float32)
-    logits = np.zeros(1000, dtype=np.float32)
+    feed = {ort_input.name: x}
 
     load = os.getloadavg()
     print(f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs; load average before: "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"ONNX Runtime {ort.__version__}; {args.warmup} warm-up runs, then {args.runs} runs each, alternating")
-    print(f"{'threads':>7}  {'runtime':<12} {'min ms':>8} {'median ms':>10} {'p90 ms':>8}")
-    results = []
+    print(f"ONNX Runtime {ort.__version__}; {args.warmup} warm-up rounds, then {args.runs} rounds of one run each, "
+          f"{args.settle_ms:.0f} ms pause after each round")
     for threads in [int(t) for t in args.threads.split(",")]:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        ort_session = ort.InferenceSession(args.onnx, options, providers=["CPUExecutionProvider"])
-        feed = {ort_inputs.name: x}
-        session = deit.session(threads)
-        logits = np.zeros(ort_session.get_outputs()[0].shape[-1], dtype=np.float32)
+        ort_quiet = ort_session(args.onnx, threads, spinning=False)
+        ort_default = ort_session(args.onnx, threads, spinning=True)
+        logits = np.zeros(ort_quiet.get_outputs()[0].shape[-1], dtype=np.float32)
+        runtimes = []  # (name, run function)
+        sessions = []
+        for name, deit in builds:
+            session = deit.session(threads)
+            sessions.append((deit, session))
+            runtimes.append((name, lambda deit=deit, session=session: deit.run(session, x, logits)))
+        runtimes.append(("ort-nospin", lambda: ort_quiet.run(None, feed)))
+        runtimes.append(("ort-default", lambda: ort_default.run(None, feed)))
+
         for _ in range(args.warmup):
-            deit.run(session, x, logits)
-            ort_session.run(None, feed)
-        deit_times, ort_times = [], []
+            for _, run in runtimes:
+                run()
+            time.sleep(args.settle_ms / 1e3)
+        tails = {name: busy_after_run(run) for name, run in runtimes}
+        time.sleep(args.settle_ms / 1e3)
+        times = {name: [] for name, _ in runtimes}
         for _ in range(args.runs):
-            start = time.perf_counter()
+            for name, run in runtimes:
+                start = time.perf_counter()
+                run()
+                times[name].append(time.perf_counter() - start)
+            time.sleep(args.settle_ms / 1e3)
+
+        reference = ort_default.run(None, feed)[0].reshape(-1)
+        print(f"\n{threads} thread{'s' if threads > 1 else ''}: CPU busy in the 200 ms after one run (idle spinning): "
+              + ", ".join(f"{name} {ms:.0f} ms" for name, ms in tails.items()))
+        print(f"  {'runtime':<16} {'min ms':>8} {'median ms':>10} {'p90 ms':>8}")
+        medians = {}
+        for name, _ in runtimes:
+            low, median, p90 = stats(times[name])
+            medians[name] = median
+            print(f"  {name:<16} {low:8.2f} {median:10.2f} {p90:8.2f}")
+        best_ort = min(medians["ort-nospin"], medians["ort-default"])
+        for (name, deit), (_, session) in zip(builds, sessions):
             deit.run(session, x, logits)
-            deit_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            ort_logits = ort_session.run(None, feed)[0]
-            ort_times.append(time.perf_counter() - start)
-        deit.free(session)
-        agreement = float(np.max(np.abs(ort_logits.reshape(-1) - logits)))
-        d, o = stats(deit_times), stats(ort_times)
-        print(f"{threads:>7}  {'deit':<12} {d[0]:8.2f} {d[1]:10.2f} {d[2]:8.2f}")
-        print(f"{threads:>7}  {'onnxruntime':<12} {o[0]:8.2f} {o[1]:10.2f} {o[2]:8.2f}")
-        print(f"{threads:>7}  deit/ORT median ratio {d[1] / o[1]:.3f}   (max |logit difference| {agreement:.2e})")
-        results.append((threads, d[1] / o[1]))
+            agreement = float(np.max(np.abs(reference - logits)))
+            print(f"  {name}/ORT median ratio {medians[name] / best_ort:.3f} against the faster ORT "
+                  f"({medians[name] / medians['ort-default']:.3f} against ORT's defaults); "
+                  f"max |logit - ORT's| {agreement:.2e}")
+            deit.free(session)
     load = os.getloadavg()
-    print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
 if __name__ == "__main__":
