@@ -4,8 +4,8 @@
 #   scripts/test.sh
 #
 # Steps: install build dependencies, no-trap lint, release build (libdeit.so, deit-cli), Swift tests
-# (release), aarch64 cross-build + tests under qemu (with the Embedded Swift compile check), C/C++
-# tests and crafted corpora against libdeit.so, packaging, CLI tests, bounded fuzzing, sanitizers,
+# (release), the other x86-64 kernel sets, aarch64 cross-build + tests under qemu (with the Embedded
+# Swift compile check), C/C++ tests and crafted corpora against libdeit.so, packaging, CLI tests, bounded fuzzing, sanitizers,
 # 900-photo accuracy. Stops at the first failing step.
 # Real-weight checks use the shared data at $DEIT_SHARED, else ../shared beside the checkout; without
 # it they skip with a message and everything else still runs.
@@ -42,6 +42,9 @@ ls -l "$release_bin/libdeit.so" "$release_bin/deit-cli"
 # -enable-testing lets the test targets use @testable imports in an optimised build.
 step "swift test (release)"
 swift test -c release
+
+step "kernel sets: portable (no FMA) tests; avx2/avx512 objects use FMA, never libm fmaf"
+scripts/check-kernel-sets.sh
 
 # Includes the Embedded Swift compile check (scripts/check-embedded.sh) of the core modules.
 step "aarch64: Embedded Swift core + cross gcc, conformance, C tests, examples, photos under qemu"
