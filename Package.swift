@@ -54,6 +54,23 @@ let kernelSettings: [SwiftSetting] = {
     #endif
 }()
 
+// MARK: Linear-layer backend (optional OpenBLAS, off by default)
+//
+// `DEIT_BLAS=openblas` runs every Linear layer through OpenBLAS's sgemm (Debian `libopenblas-dev`,
+// scripts/check-openblas.sh) instead of our packed kernels, so the two can be compared; attention,
+// LayerNorm and softmax keep our kernels. Unset or `none`: our kernels only, nothing linked.
+let requestedBLAS = Context.environment["DEIT_BLAS"] ?? "none"
+let usesOpenBLAS: Bool = {
+    switch requestedBLAS {
+    case "none", "": return false
+    case "openblas": return true
+    default: fatalError("DEIT_BLAS=\(requestedBLAS): use none (the default, our kernels) or openblas")
+    }
+}()
+let blasCSettings: [CSetting] = usesOpenBLAS ? [.define("DEIT_OPENBLAS")] : []
+let blasLinkerSettings: [LinkerSetting] = usesOpenBLAS ? [.linkedLibrary("openblas")] : []
+let blasSwiftSettings: [SwiftSetting] = usesOpenBLAS ? [.define("DEIT_OPENBLAS")] : []
+
 let package = Package(
     name: "deit",
     products: [
@@ -65,13 +82,14 @@ let package = Package(
     ],
     targets: [
         // MARK: Core (Embedded-compatible)
-        // Thread-local errors, file reading, clock, worker pool (pthreads).
-        .target(name: "CDeiTSupport", linkerSettings: [.linkedLibrary("pthread", .when(platforms: [.linux]))]),
+        // Thread-local errors, file reading, clock, worker pool (pthreads); the OpenBLAS shim (blas.c).
+        .target(name: "CDeiTSupport", cSettings: blasCSettings,
+                linkerSettings: [.linkedLibrary("pthread", .when(platforms: [.linux]))] + blasLinkerSettings),
         // stb_image (Debian's libstb-dev header) compiled with our limits, plus the ImageNet labels.
         .target(name: "CDeiTImage"),
         .target(name: "DeiTKernels", exclude: ["README.md"], swiftSettings: kernelSettings),
         .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport", "CDeiTImage"],
-                swiftSettings: kernelSettings),
+                swiftSettings: kernelSettings + blasSwiftSettings),
         .target(name: "DeiT", dependencies: ["DeiTRuntime", "CDeiTSupport"], swiftSettings: kernelSettings),
 
         // MARK: Tools
@@ -79,7 +97,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "DeiTKernelsTests", dependencies: ["DeiTKernels"], swiftSettings: kernelSettings),
-        .testTarget(name: "DeiTRuntimeTests", dependencies: ["DeiTRuntime", "DeiTKernels"], swiftSettings: kernelSettings),
+        .testTarget(name: "DeiTRuntimeTests", dependencies: ["DeiTRuntime", "DeiTKernels"],
+                    swiftSettings: kernelSettings + blasSwiftSettings),
         .testTarget(name: "DeiTTests", dependencies: ["DeiT", "CDeiTSupport"], swiftSettings: kernelSettings),
     ]
 )

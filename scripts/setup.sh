@@ -13,6 +13,7 @@ required_packages=(
     pkg-config  # locating system libraries
     libstb-dev  # stb_image.h: JPEG/PNG decoding, compiled into Sources/CDeiTImage
     cmake       # building the examples against an installed libdeit (scripts/check-packaging.sh)
+    libopenblas-dev  # optional OpenBLAS backend: the DEIT_BLAS=openblas build and its test (scripts/check-openblas.sh)
 )
 
 is_installed() {

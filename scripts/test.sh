@@ -5,8 +5,9 @@
 #
 # Steps: install build dependencies, no-trap lint, release build (libdeit.so, deit-cli), Swift tests
 # (release), the other x86-64 kernel sets, aarch64 cross-build + tests under qemu (with the Embedded
-# Swift compile check), C/C++ tests and crafted corpora against libdeit.so, packaging, CLI tests,
-# bounded fuzzing, sanitizers, 900-photo accuracy. Stops at the first failing step.
+# Swift compile check), C/C++ tests and crafted corpora against libdeit.so, the optional OpenBLAS
+# backend, packaging, CLI tests, bounded fuzzing, sanitizers, 900-photo accuracy. Stops at the first
+# failing step.
 # Real-weight checks use the shared data at $DEIT_SHARED, else ../shared beside the checkout; without
 # it they skip with a message and everything else still runs.
 set -euo pipefail
@@ -52,6 +53,9 @@ scripts/check-aarch64.sh
 
 step "C and C++ tests against libdeit.so"
 Tests/c/run.sh "$release_bin"
+
+step "OpenBLAS backend (DEIT_BLAS=openblas, .build-openblas): conformance, threads, no allocation, bench"
+scripts/check-openblas.sh
 
 step "packaging: install to a temp prefix, examples via CMake and pkg-config, exports, SONAME, ldd"
 scripts/check-packaging.sh

@@ -84,14 +84,19 @@ extension Session {
         clock.finish()
     }
 
-    /// C = epilogue(A·Wᵀ + b) with the panels of W shared out over the threads.
+    /// C = epilogue(A·Wᵀ + b) with the panels of W shared out over the threads (in the OpenBLAS build,
+    /// `packed` is the plain weight and bias and OpenBLAS runs it: BLASLinear.swift).
     private func linear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
+        #if DEIT_OPENBLAS
+        blasLinear(m: m, n: n, k: k, a: a, lda: lda, weights: packed, c: c, ldc: ldc, epilogue: epilogue)
+        #else
         let panelCount = PackedGEMM.panelCount(n: n)
         let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
         pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: packed, c: c, ldc: ldc,
                                     epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
                  taskCount: chunks)
+        #endif
     }
 
     /// Multi-head attention from b.qkv into b.heads: every head's K and V packed once (one task per

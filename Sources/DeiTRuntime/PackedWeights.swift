@@ -32,9 +32,12 @@ final class PackedWeights {
         let config = checkpoint.config
         let d = config.embedDim, h = config.mlpHiddenDim, c = config.numClasses
 
+        #if DEIT_OPENBLAS
+        try BLASLinear.checkSizes(config)
+        #endif
         // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary).
         var layout = RegionLayout()
-        let patchEmbedAt = try layout.reserve(PackedGEMM.packedCount(n: d, k: config.patchValues))
+        let patchEmbedAt = try layout.reserveLinear(n: d, k: config.patchValues)
         let classTokenAt = try layout.reserve(d)
         let distTokenAt = config.distilled ? try layout.reserve(d) : 0
         let posEmbedAt = try layout.reserve(try checkedProduct(config.numTokens, d, "pos_embed"))
@@ -42,17 +45,17 @@ final class PackedWeights {
         for _ in 0..<config.depth {
             blockOffsets.append([
                 try layout.reserve(d), try layout.reserve(d),
-                try layout.reserve(PackedGEMM.packedCount(n: 3 * d, k: d)),
-                try layout.reserve(PackedGEMM.packedCount(n: d, k: d)),
+                try layout.reserveLinear(n: 3 * d, k: d),
+                try layout.reserveLinear(n: d, k: d),
                 try layout.reserve(d), try layout.reserve(d),
-                try layout.reserve(PackedGEMM.packedCount(n: h, k: d)),
-                try layout.reserve(PackedGEMM.packedCount(n: d, k: h)),
+                try layout.reserveLinear(n: h, k: d),
+                try layout.reserveLinear(n: d, k: h),
             ])
         }
         let normGammaAt = try layout.reserve(d)
         let normBetaAt = try layout.reserve(d)
-        let headAt = try layout.reserve(PackedGEMM.packedCount(n: c, k: d))
-        let headDistAt = config.distilled ? try layout.reserve(PackedGEMM.packedCount(n: c, k: d)) : 0
+        let headAt = try layout.reserveLinear(n: c, k: d)
+        let headDistAt = config.distilled ? try layout.reserveLinear(n: c, k: d) : 0
 
         // Pass 2: allocate once and fill.
         storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "packed weights"),
@@ -109,6 +112,15 @@ private struct RegionLayout {
         floatCount = try checkedSum(floatCount, padded, "packed weights")
         return start
     }
+
+    /// A Linear layer's region: its packed panels, or in the OpenBLAS build its plain weight and bias.
+    mutating func reserveLinear(n: Int, k: Int) throws(DeiTError) -> Int {
+        #if DEIT_OPENBLAS
+        try reserve(try BLASLinear.floatCount(n: n, k: k))
+        #else
+        try reserve(PackedGEMM.packedCount(n: n, k: k))
+        #endif
+    }
 }
 
 /// Converts checkpoint tensors to Float32 at their packed places; Linear layers go through one
@@ -139,7 +151,8 @@ private struct WeightFiller {
         try source.readFloats(try tensor(name), into: destination)
     }
 
-    /// Packs `<prefix>.weight` (n, k) and `<prefix>.bias` (n) into kernel panels at `destination`.
+    /// Packs `<prefix>.weight` (n, k) and `<prefix>.bias` (n) into kernel panels at `destination`
+    /// (the OpenBLAS build stores them as they are: weight, then bias).
     func packLinear(_ prefix: String, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         guard let scratch else { throw DeiTError(.invalidArgument, "weight filler used after release") }
         let weight = try tensor(prefix + ".weight")
@@ -152,7 +165,11 @@ private struct WeightFiller {
         let biasFloats = scratch.floats + weight.elementCount   // (n)
         try source.readFloats(weight, into: weightFloats)
         try source.readFloats(bias, into: biasFloats)
+        #if DEIT_OPENBLAS
+        BLASLinear.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
+        #else
         PackedGEMM.pack(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
+        #endif
     }
 
     mutating func release() { scratch = nil }

@@ -14,6 +14,10 @@ enum ParallelStep {
     case attentionRows(AttentionStep)
     /// GELU in place over a chunk of rows (the profiled run's separate GELU pass).
     case gelu(GELUStep)
+    #if DEIT_OPENBLAS
+    /// OpenBLAS sgemm on block `task` of C's columns (BLASLinear.swift, the DEIT_BLAS=openblas build).
+    case blasLinear(BLASLinearStep)
+    #endif
 
     func run(task: Int, worker: Int) {
         switch self {
@@ -39,6 +43,10 @@ enum ParallelStep {
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
             Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+        #if DEIT_OPENBLAS
+        case .blasLinear(let s):
+            s.run(task: task)
+        #endif
         }
     }
 }

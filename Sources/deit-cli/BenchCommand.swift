@@ -93,7 +93,12 @@ enum BenchCommand {
         } else {
             print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
             print("threads        \(threads)   warmup \(warmup)   runs \(runs)")
-            print("kernels        \(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")")
+            let ours = "\(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")"
+            if let core = LinearBackend.openBLASCoreName {   // DEIT_BLAS=openblas build
+                print("kernels        openblas \(core) for linear layers; attention \(ours)")
+            } else {
+                print("kernels        \(ours)")
+            }
             print(format("load           %.1f ms", milliseconds(loadNanoseconds)))
             print(format("first run      %.3f ms", milliseconds(firstRun)))
             print("per image      \(stats.text)")
