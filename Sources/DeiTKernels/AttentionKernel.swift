@@ -1,19 +1,21 @@
-/// Scaled dot-product attention for one head, built from the packed GEMM and the softmax kernel:
-/// S = Q·(scale·K)ᵀ, row-wise softmax, out = S·V.
+/// Scaled dot-product attention for one head, built from the attention tiles (`AttentionTiles.swift`)
+/// and the softmax kernel: S = Q·(scale·K)ᵀ, E = exp(S − rowmax(S)), out = diag(1/Σ E)·E·V — the
+/// softmax's 1/Σ applied to the hd outputs of a row rather than to its T probabilities.
 ///
 /// Split in two so a worker pool can share the work: ``packHead`` packs the head's `scale·K` and `V`
-/// into GEMM panels once, then ``rows`` handles any block of query rows against them with only a
+/// into 24-column panels once, then ``rows`` handles any block of query rows against them with only a
 /// `rows × tokens` score buffer (small enough to stay in L1/L2: no T×T round trip through memory).
-/// Blocks of rows are independent, so they may run on different threads in any order.
+/// Every query row is computed the same way whatever block it is in, so blocks may run on different
+/// threads in any order and give the same bits.
 public enum AttentionKernel {
     /// Floats of one head's packed `scale·K` (the "weight" of S = Q·Kᵀ: n = tokens, k = headDim).
     public static func packedKeysCount(tokens: Int, headDim: Int) -> Int {
-        PackedGEMM.packedCount(n: tokens, k: headDim)
+        AttentionTiles.packedCount(n: tokens, k: headDim)
     }
 
-    /// Floats of one head's packed `V` (the "weight" of out = P·V, read as Vᵀ: n = headDim, k = tokens).
+    /// Floats of one head's packed `V` (the B of out = E·V: n = headDim, k = tokens).
     public static func packedValuesCount(tokens: Int, headDim: Int) -> Int {
-        PackedGEMM.packedCount(n: headDim, k: tokens)
+        AttentionTiles.packedCount(n: headDim, k: tokens)
     }
 
     /// Floats of score scratch for a block of `rows` query rows.
@@ -21,7 +23,11 @@ public enum AttentionKernel {
         SaturatingArithmetic.product(rows, tokens)
     }
 
-    /// Packs one head's `scale·K` and `V` (rows of the qkv buffer, row stride `ldQKV`) into panels.
+    /// Packs one head's `scale·K` and `V` (rows of the qkv buffer, row stride `ldQKV`) into the
+    /// panels of `AttentionTiles`.
+    ///
+    /// V is packed too although its panel rows are slices of its own rows: read in place, the rows
+    /// 2304 bytes apart cost E·V ≈ 20 % (TLB and cache-line splits), far more than this copy.
     public static func packHead(
         tokens: Int, headDim: Int,
         k: UnsafePointer<Float>,  // [tokens, headDim], row stride ldQKV
@@ -32,21 +38,23 @@ public enum AttentionKernel {
         packedValues: UnsafeMutablePointer<Float>  // [packedValuesCount(tokens, headDim)]
     ) {
         guard tokens > 0, headDim > 0 else { return }
-        // K rows are the "weight" rows of Q·Kᵀ, with the scale folded in.
-        PackedGEMM.pack(
-            matrix: k, n: tokens, k: headDim, nStride: ldQKV, kStride: 1, scale: scale, bias: nil,
-            into: packedKeys)
-        // Vᵀ is the "weight" of P·V ([headDim, tokens]), so V is read with swapped strides.
-        PackedGEMM.pack(
-            matrix: v, n: headDim, k: tokens, nStride: 1, kStride: ldQKV, scale: 1, bias: nil,
-            into: packedValues)
+        // Kᵀ is the B of S = Q·Kᵀ ([headDim, tokens]), with the scale folded in.
+        AttentionTiles.pack(
+            matrix: k, n: tokens, k: headDim, nStride: ldQKV, kStride: 1, scale: scale, into: packedKeys)
+        // V is the B of out = E·V ([tokens, headDim]), i.e. Vᵀ read with swapped strides.
+        AttentionTiles.pack(
+            matrix: v, n: headDim, k: tokens, nStride: 1, kStride: ldQKV, scale: 1, into: packedValues)
     }
+
+    /// Query rows whose softmax sums ``rows`` keeps at once (on the stack); longer ranges are done
+    /// in pieces of this many rows.
+    static let rowsPerPiece = 64
 
     /// out[t, 0..<hd] = Σ_s softmax_s(scale · q_t·k_s) v_s for the query rows t in `queryRows`.
     ///
-    /// `q` points at the head's first column of row 0 (row stride `ldQKV`); `out` at the head's first
-    /// column of row 0 of the output (row stride `ldOut`); only rows in `queryRows` and `headDim`
-    /// columns are written.
+    /// `q` points at the head's first column of row 0 in the qkv buffer (row stride `ldQKV`);
+    /// `out` at the head's first column of row 0 of the output (row stride `ldOut`); only rows in
+    /// `queryRows` and `headDim` columns are written.
     public static func rows(
         _ queryRows: Range<Int>,
         tokens: Int, headDim: Int,
@@ -54,34 +62,40 @@ public enum AttentionKernel {
         ldQKV: Int,
         packedKeys: UnsafePointer<Float>,  // [packedKeysCount(tokens, headDim)], from packHead
         packedValues: UnsafePointer<Float>,  // [packedValuesCount(tokens, headDim)], from packHead
-        scores: UnsafeMutablePointer<Float>,  // [scoresCount(queryRows.count, tokens)]
+        scores: UnsafeMutablePointer<Float>,  // [scoresCount(min(queryRows.count, 64), tokens)]
         out: UnsafeMutablePointer<Float>, ldOut: Int  // [tokens, headDim]
     ) {
-        let m = queryRows.count
-        guard m > 0, tokens > 0, headDim > 0 else { return }
-        let first = queryRows.lowerBound
-
-        // S = Q·(scale·K)ᵀ for this block: [m, tokens].
-        PackedGEMM.multiply(
-            m: m, n: tokens, k: headDim, a: q + first * ldQKV, lda: ldQKV, packed: packedKeys,
-            c: scores, ldc: tokens, epilogue: .store)
-        for row in 0..<m {
-            SoftmaxKernel.normalizeRow(scores + row * tokens, count: tokens)
+        guard tokens > 0, headDim > 0, !queryRows.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: rowsPerPiece) { buffer in
+            guard let inverseSums = buffer.baseAddress else { return }  // [rowsPerPiece]
+            var first = queryRows.lowerBound
+            while first < queryRows.upperBound {
+                let m = min(rowsPerPiece, queryRows.upperBound - first)
+                // S = Q·(scale·K)ᵀ for these rows: [m, tokens].
+                AttentionTiles.multiply(
+                    m: m, n: tokens, k: headDim, a: q + first * ldQKV, lda: ldQKV, packed: packedKeys,
+                    rowScales: nil, c: scores, ldc: tokens)
+                // E = exp(S − rowmax) in place; 1/Σ scales the outputs instead of the T probabilities.
+                for row in 0..<m {
+                    inverseSums[row] = 1 / SoftmaxKernel.exponentiateRow(scores + row * tokens, count: tokens)
+                }
+                // out = diag(1/Σ)·E·V.
+                AttentionTiles.multiply(
+                    m: m, n: headDim, k: tokens, a: scores, lda: tokens, packed: packedValues,
+                    rowScales: inverseSums, c: out + first * ldOut, ldc: ldOut)
+                first += m
+            }
         }
-        // out = P·V for this block.
-        PackedGEMM.multiply(
-            m: m, n: headDim, k: tokens, a: scores, lda: tokens, packed: packedValues,
-            c: out + first * ldOut, ldc: ldOut, epilogue: .store)
     }
 
     /// Floats of scratch one call of ``head(tokens:headDim:q:k:v:ldQKV:scale:scratch:out:ldOut:)``
-    /// needs: packed keys, packed values and the T×T scores. Saturates at `Int.max`.
+    /// needs: packed keys, packed values and the scores of up to 64 query rows. Saturates at `Int.max`.
     public static func scratchCount(tokens: Int, headDim: Int) -> Int {
         SaturatingArithmetic.sum(
             SaturatingArithmetic.sum(
                 packedKeysCount(tokens: tokens, headDim: headDim),
                 packedValuesCount(tokens: tokens, headDim: headDim)),
-            scoresCount(rows: tokens, tokens: tokens))
+            scoresCount(rows: min(tokens, rowsPerPiece), tokens: tokens))
     }
 
     /// One whole head on the calling thread: ``packHead`` then ``rows`` over all tokens.
@@ -102,10 +116,10 @@ public enum AttentionKernel {
         guard tokens > 0, headDim > 0 else { return }
         let packedKeys = scratch  // [packedKeysCount]
         let packedValues = packedKeys + packedKeysCount(tokens: tokens, headDim: headDim)  // [packedValuesCount]
-        let scores = packedValues + packedValuesCount(tokens: tokens, headDim: headDim)  // [tokens, tokens]
+        let scores = packedValues + packedValuesCount(tokens: tokens, headDim: headDim)  // [min(tokens, 64), tokens]
         packHead(
-            tokens: tokens, headDim: headDim, k: k, v: v, ldQKV: ldQKV, scale: scale,
-            packedKeys: packedKeys, packedValues: packedValues)
+            tokens: tokens, headDim: headDim, k: k, v: v, ldQKV: ldQKV, scale: scale, packedKeys: packedKeys,
+            packedValues: packedValues)
         rows(
             0..<tokens, tokens: tokens, headDim: headDim, q: q, ldQKV: ldQKV, packedKeys: packedKeys,
             packedValues: packedValues, scores: scores, out: out, ldOut: ldOut)

@@ -8,7 +8,7 @@ import DeiTKernels
 enum ParallelStep {
     /// C = epilogue(A·Wᵀ + b) over W's panels, cut into `chunks` contiguous panel ranges.
     case linear(LinearStep)
-    /// Pack K and V of head `task`.
+    /// Pack scale·K and V of head `task`.
     case packHeads(AttentionStep)
     /// Attention for (head, block of query rows) number `task`, with worker `worker`'s scores.
     case attentionRows(AttentionStep)

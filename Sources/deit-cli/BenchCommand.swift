@@ -80,6 +80,7 @@ enum BenchCommand {
                 "\"num_classes\":\(config.numClasses)", "\"distilled\":\(config.distilled)",
                 "\"threads\":\(threads)", "\"warmup\":\(warmup)", "\"runs\":\(runs)",
                 "\"kernels\":\(jsonString(kernels.name))", "\"gemm_kernel\":\(jsonString(PackedGEMM.kernelName))",
+                "\"linear_backend\":\(jsonString(LinearBackend.openBLASCoreName.map { "openblas " + $0 } ?? "deit"))",
                 "\"load_ms\":\(jsonNumber(milliseconds(loadNanoseconds)))",
                 "\"first_run_ms\":\(jsonNumber(milliseconds(firstRun)))",
                 "\"latency_ms\":\(stats.json)",

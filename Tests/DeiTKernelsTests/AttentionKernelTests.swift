@@ -59,6 +59,32 @@ struct AttentionKernelTests {
         #expect(othersUntouched, "\(shape): wrote outside the head's columns")
     }
 
+    @Test("the last head of the buffer, head dims not a multiple of 8 or 24: nothing read past it",
+          arguments: [20, 40, 64])
+    func lastHead(headDim: Int) {
+        let (tokens, heads) = (29, 2)
+        let width = heads * headDim, ldQKV = 3 * width, head = heads - 1
+        var random = SeededGenerator(seed: UInt64(headDim))
+        // V of the last head ends the buffer, right before a guard page.
+        let qkv = GuardedBuffer(random.floats(tokens * ldQKV, in: -2...2))
+        let scratch = GuardedBuffer(count: AttentionKernel.scratchCount(tokens: tokens, headDim: headDim))
+        let out = GuardedBuffer(count: tokens * width)
+        AttentionKernel.head(
+            tokens: tokens, headDim: headDim,
+            q: qkv.pointer + head * headDim, k: qkv.pointer + width + head * headDim,
+            v: qkv.pointer + 2 * width + head * headDim, ldQKV: ldQKV, scale: 1 / Float(headDim).squareRoot(),
+            scratch: scratch.pointer, out: out.pointer + head * headDim, ldOut: width)
+        let expected = Reference.attentionHead(
+            tokens: tokens, headDim: headDim, qkv: qkv.values, ldQKV: ldQKV,
+            qColumn: head * headDim, kColumn: width + head * headDim, vColumn: 2 * width + head * headDim,
+            scale: 1 / Float(headDim).squareRoot())
+        var tracker = ToleranceTracker()
+        for t in 0..<tokens {
+            for d in 0..<headDim { tracker.check(out[t * width + head * headDim + d], expected[t * headDim + d], tolerance: 2e-5) }
+        }
+        #expect(tracker.failures == 0, "hd \(headDim): worst error \(tracker.worstError)")
+    }
+
     @Test("identical keys give a uniform average of the values")
     func uniformAttention() {
         let (tokens, headDim) = (5, 24)
