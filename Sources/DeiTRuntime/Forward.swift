@@ -36,34 +36,40 @@ extension Session {
         clock.lap(.other)
 
         let scale = 1 / Float(hd).squareRoot()
+        let lastBlock = weights.blocks.count - 1
         for (index, block) in weights.blocks.enumerated() {
+            // After the last block only the prefix tokens reach a head. Its keys and values need every
+            // token, but its queries, proj, LN2 and MLP only the prefix rows — unless every block's
+            // output is being captured. Each of those ops is row by row, so the bits are the same.
+            let rows = index == lastBlock && capture == nil ? prefixCount : t
+
             // x = x + proj(attention(LN1(x)))
             LayerNormKernel.normalize(rows: t, width: d, x: b.tokens, ldx: d, gamma: block.norm1Gamma,
                                       beta: block.norm1Beta, epsilon: Session.layerNormEpsilon, out: b.normed1, ldOut: d)
             clock.lap(.layerNorm)
             linear(m: t, n: 3 * d, k: d, a: b.normed1, lda: d, packed: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
             clock.lap(.qkv)
-            attention(scale: scale)
+            attention(scale: scale, queryRows: rows)
             clock.lap(.attention)
-            linear(m: t, n: d, k: d, a: b.heads, lda: d, packed: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: rows, n: d, k: d, a: b.heads, lda: d, packed: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.proj)
 
             // x = x + fc2(GELU(fc1(LN2(x))))
-            LayerNormKernel.normalize(rows: t, width: d, x: b.tokens, ldx: d, gamma: block.norm2Gamma,
+            LayerNormKernel.normalize(rows: rows, width: d, x: b.tokens, ldx: d, gamma: block.norm2Gamma,
                                       beta: block.norm2Beta, epsilon: Session.layerNormEpsilon, out: b.normed2, ldOut: d)
             clock.lap(.layerNorm)
             if clock.isProfiling {
                 // Profiled: GELU as its own pass to time it (same function on the same values, so the
                 // same results as the fused epilogue).
-                linear(m: t, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
+                linear(m: rows, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
                 clock.lap(.mlp)
-                let chunks = pool.chunkCount(of: t, tasksPerThread: 2)
-                pool.run(.gelu(GELUStep(x: b.hidden, rows: t, width: h, chunks: chunks)), taskCount: chunks)
+                let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
+                pool.run(.gelu(GELUStep(x: b.hidden, rows: rows, width: h, chunks: chunks)), taskCount: chunks)
                 clock.lap(.gelu)
             } else {
-                linear(m: t, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
+                linear(m: rows, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
             }
-            linear(m: t, n: d, k: h, a: b.hidden, lda: h, packed: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: rows, n: d, k: h, a: b.hidden, lda: h, packed: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.mlp)
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
@@ -99,9 +105,10 @@ extension Session {
         #endif
     }
 
-    /// Multi-head attention from b.qkv into b.heads: every head's K and V packed once (one task per
-    /// head), then one task per (head, block of R query rows), each worker with its own scores.
-    private func attention(scale: Float) {
+    /// Multi-head attention from b.qkv into b.heads for the first `queryRows` query rows: every head's
+    /// K and V (all tokens) packed once (one task per head), then one task per (head, block of R query
+    /// rows), each worker with its own scores.
+    private func attention(scale: Float, queryRows: Int) {
         let config = model.config
         let t = config.numTokens
         let rowBlock = min(ActivationPlan.attentionRowBlock, t)
@@ -109,7 +116,8 @@ extension Session {
             tokens: t, headDim: config.headDim, width: config.embedDim, scale: scale, qkv: buffers.qkv,
             packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
-            scores: buffers.scores, out: buffers.heads, rowBlock: rowBlock, blocksPerHead: (t + rowBlock - 1) / rowBlock)
+            scores: buffers.scores, out: buffers.heads, queryRows: queryRows, rowBlock: rowBlock,
+            blocksPerHead: (queryRows + rowBlock - 1) / rowBlock)
         pool.run(.packHeads(step), taskCount: config.numHeads)
         pool.run(.attentionRows(step), taskCount: config.numHeads * step.blocksPerHead)
     }

@@ -34,7 +34,7 @@ enum ParallelStep {
         case .attentionRows(let s):
             let head = task / s.blocksPerHead
             let first = (task % s.blocksPerHead) * s.rowBlock
-            AttentionKernel.rows(first..<min(s.tokens, first + s.rowBlock), tokens: s.tokens, headDim: s.headDim,
+            AttentionKernel.rows(first..<min(s.queryRows, first + s.rowBlock), tokens: s.tokens, headDim: s.headDim,
                                  q: s.qkv + head * s.headDim, ldQKV: 3 * s.width,
                                  packedKeys: s.packedKeys + head * s.packedKeysCount,
                                  packedValues: s.packedValues + head * s.packedValuesCount,
@@ -72,6 +72,7 @@ struct AttentionStep {
     var packedKeysCount: Int, packedValuesCount: Int
     var scores: UnsafeMutablePointer<Float>          // [threads, rowBlock, T]
     var out: UnsafeMutablePointer<Float>             // [T, D]
+    var queryRows: Int                               // rows 0 ..< queryRows of out are computed (≤ T)
     var rowBlock: Int, blocksPerHead: Int
 }
 

@@ -42,6 +42,41 @@ import Testing
         }
     }
 
+    /// The checks above capture every block's output, which makes the last block compute all T rows;
+    /// a plain run computes only the prefix rows there. Same logits bit for bit (our kernels are row
+    /// by row), so the plain run is what the timm comparison checked.
+    @Test(arguments: try FixtureModel.all(), [1, 2])
+    func plainRunGivesTheCapturedRunsLogitsBitForBit(_ fixture: FixtureModel, threads: Int) throws {
+        let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
+        let session = try Session(model: model, threads: threads)
+        let c = fixture.config
+        for input in fixture.inputs {
+            let x = try TestData.floats(fixture.directory.appendingPathComponent("\(input).in.f32"))
+            var plain = [Float](repeating: .nan, count: c.numClasses)
+            var captured = [Float](repeating: .nan, count: c.numClasses)
+            var blocks = [Float](repeating: .nan, count: (c.depth + 1) * c.numTokens * c.embedDim)
+            try x.withUnsafeBufferPointer { input throws(DeiTError) in
+                try plain.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
+                    try session.run(input: input, logits: logits)
+                }
+                try captured.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
+                    try blocks.withUnsafeMutableBufferPointer { blocks throws(DeiTError) in
+                        try session.runCapturingTokens(input: input, logits: logits, tokens: blocks)
+                    }
+                }
+            }
+            #expect(plain.allSatisfy { $0.isFinite }, "\(fixture.name)/\(input)")
+            #if DEIT_OPENBLAS
+            // OpenBLAS picks its blocking by the row count, so fewer rows may round differently.
+            let comparison = Comparison(plain[...], captured[...])
+            #expect(comparison.passes, "\(fixture.name)/\(input): max error \(comparison.maxError) > \(comparison.tolerance)")
+            #else
+            #expect(plain.elementsEqual(captured) { $0.bitPattern == $1.bitPattern },
+                    "\(fixture.name)/\(input) threads \(threads): max difference \(zip(plain, captured).map { abs($0 - $1) }.max() ?? 0)")
+            #endif
+        }
+    }
+
     @Test func everyFixtureDtypeIsCovered() throws {
         #expect(Set(try FixtureModel.all().map(\.dtype)).isSuperset(of: ["F32", "F16", "BF16"]))
         #expect(try FixtureModel.all().contains { $0.config.distilled })
