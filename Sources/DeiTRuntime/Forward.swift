@@ -4,9 +4,11 @@ extension Session {
     /// LayerNorm epsilon of timm's ViT/DeiT (`partial(nn.LayerNorm, eps=1e-6)`).
     static let layerNormEpsilon: Float = 1e-6
 
-    /// GEMM tasks per thread: enough to even out a core shared with another process, few enough that
-    /// each task is many microseconds of work.
-    static let gemmTasksPerThread = 4
+    /// GEMM tasks per thread, at most (a task is a run of whole panels). With two threads, 4 per
+    /// thread left up to half a task of imbalance at the end of each step; 16 — one or two panels per
+    /// task on DeiT-Ti, still ≥ 10 µs of work each — measured 2–3 % faster at two threads and the same
+    /// at one (alternating A/B runs).
+    static let gemmTasksPerThread = 16
 
     /// The forward pass with timm's semantics. Pointer arithmetic and kernel calls only: every buffer
     /// was planned and placed, and the worker threads started, when the session was created, so nothing
@@ -44,8 +46,7 @@ extension Session {
             let rows = index == lastBlock && capture == nil ? prefixCount : t
 
             // x = x + proj(attention(LN1(x)))
-            LayerNormKernel.normalize(rows: t, width: d, x: b.tokens, ldx: d, gamma: block.norm1Gamma,
-                                      beta: block.norm1Beta, epsilon: Session.layerNormEpsilon, out: b.normed1, ldOut: d)
+            layerNorm(rows: t, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
             clock.lap(.layerNorm)
             linear(m: t, n: 3 * d, k: d, a: b.normed1, lda: d, packed: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
             clock.lap(.qkv)
@@ -55,8 +56,7 @@ extension Session {
             clock.lap(.proj)
 
             // x = x + fc2(GELU(fc1(LN2(x))))
-            LayerNormKernel.normalize(rows: rows, width: d, x: b.tokens, ldx: d, gamma: block.norm2Gamma,
-                                      beta: block.norm2Beta, epsilon: Session.layerNormEpsilon, out: b.normed2, ldOut: d)
+            layerNorm(rows: rows, width: d, x: b.tokens, gamma: block.norm2Gamma, beta: block.norm2Beta, out: b.normed2)
             clock.lap(.layerNorm)
             if clock.isProfiling {
                 // Profiled: GELU as its own pass to time it (same function on the same values, so the
@@ -103,6 +103,16 @@ extension Session {
                                     epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
                  taskCount: chunks)
         #endif
+    }
+
+    /// LayerNorm of `rows` rows of `width` (row stride `width` in and out), split into row ranges over
+    /// the threads: each row is normalised on its own, so the split does not change the bits.
+    private func layerNorm(rows: Int, width: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+                           beta: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
+        pool.run(.layerNorm(LayerNormStep(x: x, gamma: gamma, beta: beta, out: out, rows: rows, width: width,
+                                          chunks: chunks)),
+                 taskCount: chunks)
     }
 
     /// Multi-head attention from b.qkv into b.heads for the first `queryRows` query rows: every head's

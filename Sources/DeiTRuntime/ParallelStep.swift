@@ -14,6 +14,8 @@ enum ParallelStep {
     case attentionRows(AttentionStep)
     /// GELU in place over a chunk of rows (the profiled run's separate GELU pass).
     case gelu(GELUStep)
+    /// LayerNorm of a chunk of rows.
+    case layerNorm(LayerNormStep)
     #if DEIT_OPENBLAS
     /// OpenBLAS sgemm on block `task` of C's columns (BLASLinear.swift, the DEIT_BLAS=openblas build).
     case blasLinear(BLASLinearStep)
@@ -43,6 +45,11 @@ enum ParallelStep {
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
             Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+        case .layerNorm(let s):
+            let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
+            LayerNormKernel.normalize(rows: end - first, width: s.width, x: s.x + first * s.width, ldx: s.width,
+                                      gamma: s.gamma, beta: s.beta, epsilon: Session.layerNormEpsilon,
+                                      out: s.out + first * s.width, ldOut: s.width)
         #if DEIT_OPENBLAS
         case .blasLinear(let s):
             s.run(task: task)
@@ -79,5 +86,13 @@ struct AttentionStep {
 /// GELU in place over `rows` rows of `width` floats, in `chunks` tasks.
 struct GELUStep {
     var x: UnsafeMutablePointer<Float>               // [rows, width]
+    var rows: Int, width: Int, chunks: Int
+}
+
+/// LayerNorm of `rows` rows of `width` floats (contiguous), in `chunks` tasks of whole rows.
+struct LayerNormStep {
+    var x: UnsafePointer<Float>                      // [rows, width]
+    var gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>  // [width] each
+    var out: UnsafeMutablePointer<Float>             // [rows, width]
     var rows: Int, width: Int, chunks: Int
 }
