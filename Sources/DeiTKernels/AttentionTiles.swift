@@ -275,31 +275,11 @@ struct AttentionTile<let rows: Int, let vectors: Int>: AttentionTileProtocol {
             for row in 0..<rows {
                 let broadcast = SIMD8<Float>(repeating: aColumn[row &* lda])
                 for v in 0..<vectors {
-                    accumulators[row][v] = multiplyAdd8(broadcast, b[v], accumulators[row][v])
+                    accumulators[row][v] = multiplyAdd(broadcast, b[v], accumulators[row][v])
                 }
             }
             panelRow += 8 &* vectors
             aColumn += 1
         }
     }
-}
-
-/// `accumulator + a·b` on 8 lanes, fused under the same conditions as `multiplyAdd`.
-@inline(__always)
-private func multiplyAdd8(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ accumulator: SIMD8<Float>) -> SIMD8<Float> {
-    #if DEIT_FMA || arch(arm64)
-    accumulator.addingProduct(a, b)
-    #else
-    accumulator + a * b
-    #endif
-}
-
-@inline(__always)
-private func loadSIMD8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func storeSIMD8(_ value: SIMD8<Float>, to pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
 }

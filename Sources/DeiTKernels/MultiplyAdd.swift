@@ -14,6 +14,16 @@ func multiplyAdd(_ a: SIMD16<Float>, _ b: SIMD16<Float>, _ accumulator: SIMD16<F
     #endif
 }
 
+/// The 8-lane form (the attention tiles' `SIMD8` accumulators), fused under the same conditions.
+@inline(__always)
+func multiplyAdd(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ accumulator: SIMD8<Float>) -> SIMD8<Float> {
+    #if DEIT_FMA || arch(arm64)
+    accumulator.addingProduct(a, b)
+    #else
+    accumulator + a * b
+    #endif
+}
+
 /// The scalar twin of the vector `multiplyAdd`, fused under the same conditions, so a scalar and a
 /// `SIMD16` evaluation of the same formula give the same bits.
 @inline(__always)
