@@ -20,7 +20,9 @@ step() { echo "check-openblas: [$((SECONDS - started))s] $*"; }
 step "swift build -c release --scratch-path $scratch (DEIT_BLAS=openblas)"
 swift build -c release --scratch-path "$scratch"
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
-ldd "$bin/libdeit.so" | grep -q 'libopenblas' ||
+# Whole output first: `ldd | grep -q` can fail under pipefail when grep exits early (SIGPIPE).
+libraries=$(ldd "$bin/libdeit.so")
+grep -q 'libopenblas' <<<"$libraries" ||
     { echo "check-openblas: $bin/libdeit.so does not link libopenblas" >&2; exit 1; }
 
 step "swift test: conformance, threading and backend suites against the OpenBLAS build"
