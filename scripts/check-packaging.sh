@@ -63,8 +63,9 @@ system_libs='^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|libstdc\+\+\.so\.6|libg
 needed=$(readelf -d "$library" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 unexpected=$(printf '%s\n' "$needed" | grep -Ev "$system_libs" || true)
 [ -z "$unexpected" ] && pass "libdeit.so needs only $(echo $needed)" || fail "libdeit.so needs $unexpected"
-if readelf -d "$library" | grep -qE '\((RPATH|RUNPATH)\)'; then
-    fail "libdeit.so has an RPATH/RUNPATH: $(readelf -d "$library" | grep -E 'RPATH|RUNPATH')"
+dynamic_section=$(readelf -d "$library")   # whole, so an early grep exit cannot mask a match
+if grep -qE '\((RPATH|RUNPATH)\)' <<<"$dynamic_section"; then
+    fail "libdeit.so has an RPATH/RUNPATH: $(grep -E 'RPATH|RUNPATH' <<<"$dynamic_section")"
 else
     pass "libdeit.so has no RPATH/RUNPATH"
 fi

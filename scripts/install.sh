@@ -51,6 +51,9 @@ version="$major.$minor.$patch"
 [ "${DEIT_SKIP_SETUP:-0}" = 1 ] || scripts/setup.sh
 
 echo "install: building deit $version (release) in $scratch"
+# SwiftPM updates an existing static archive in place, so the object of a since-deleted source file
+# would stay in it (and in libdeit.so): start the archive afresh; the objects themselves are reused.
+rm -f "$(swift build -c release --scratch-path "$scratch" --show-bin-path)/libdeit-static.a"
 swift build -c release --scratch-path "$scratch" --product deit-static
 swift build -c release --scratch-path "$scratch" --product deit-cli
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
