@@ -6,12 +6,10 @@
 #ifdef DEIT_OPENBLAS
 #include <cblas.h>   /* Debian: /usr/include/x86_64-linux-gnu/cblas.h (libopenblas-dev) */
 
-int32_t deit_support_blas_available(void) { return 1; }
-
 void deit_support_sgemm_nt(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                           int64_t ldb, float beta, float *c, int64_t ldc, int32_t threads) {
-    /* Setting the count takes OpenBLAS's lock and may start threads: only when it changes. */
-    if (openblas_get_num_threads() != threads) openblas_set_num_threads(threads);
+                           int64_t ldb, float beta, float *c, int64_t ldc) {
+    /* Setting the count takes OpenBLAS's lock: only when it differs. */
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, a,
                 (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
 }
@@ -21,23 +19,13 @@ const char *deit_support_blas_core_name(void) {
     return name ? name : "";
 }
 
-const char *deit_support_blas_config(void) {
-    const char *config = openblas_get_config();
-    return config ? config : "";
-}
-
 #else
 
-int32_t deit_support_blas_available(void) { return 0; }
-
 void deit_support_sgemm_nt(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                           int64_t ldb, float beta, float *c, int64_t ldc, int32_t threads) {
-    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc,
-        (void)threads;
+                           int64_t ldb, float beta, float *c, int64_t ldc) {
+    (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc;
 }
 
 const char *deit_support_blas_core_name(void) { return ""; }
-
-const char *deit_support_blas_config(void) { return ""; }
 
 #endif

@@ -90,7 +90,7 @@ struct BLASLinearStep {
             }
         }
         deit_support_sgemm_nt(Int64(m), Int64(columns), Int64(k), a, Int64(lda), weights + first * k, Int64(k), 1,
-                              block, Int64(ldc), 1)
+                              block, Int64(ldc))
         if case .gelu = epilogue {
             for row in 0..<m { Elementwise.applyGELU(block + row * ldc, count: columns) }
         }

@@ -95,21 +95,16 @@ void deit_support_pool_run(deit_support_pool *pool, int64_t task_count, deit_sup
 
 /* MARK: Optional OpenBLAS backend (blas.c; built in with DEIT_BLAS=openblas, else stubs) */
 
-/** 1 when this build runs the Linear layers through OpenBLAS, else 0 (and the calls below are no-ops). */
-int32_t deit_support_blas_available(void);
-
 /** C[m×n] (ldc) = A[m×k] (lda) · B[n×k]ᵀ (ldb) + beta·C, all row-major, with OpenBLAS's cblas_sgemm on
- *  `threads` threads (OpenBLAS's thread count is process-wide: set here only when it differs).
- *  Sizes must fit OpenBLAS's 32-bit integers (checked at model load). */
+ *  the calling thread (deit's pool shares the blocks out; OpenBLAS's process-wide thread count is set
+ *  to 1 when it differs). Sizes must fit OpenBLAS's 32-bit integers (checked at model load). A no-op
+ *  without OpenBLAS. */
 void deit_support_sgemm_nt(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
-                           int64_t ldb, float beta, float *c, int64_t ldc, int32_t threads);
+                           int64_t ldb, float beta, float *c, int64_t ldc);
 
 /** OpenBLAS's kernel family for this CPU (openblas_get_corename(), e.g. "Haswell"; it follows
  *  OPENBLAS_CORETYPE), or "" without OpenBLAS. */
 const char *deit_support_blas_core_name(void);
-
-/** OpenBLAS's build configuration (openblas_get_config()), or "" without OpenBLAS. */
-const char *deit_support_blas_config(void);
 
 #ifdef __cplusplus
 }
