@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Prints one line per (model, input, thread count): the SHA-256 of the logits `deit-cli run` writes,
+# for every committed conformance fixture and, with ../shared, the real DeiT-Ti on the 16 reference
+# inputs. Run it before and after a change that must not move a bit, and diff the two outputs.
+#
+#   scripts/logit-digests.sh [path/to/deit-cli] > digests.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cli="${1:-.build/release/deit-cli}"
+shared="${DEIT_SHARED:-../shared}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+digest() {  # model input threads label
+    "$cli" run --model "$1" --input "$2" --output "$work/logits.f32" --threads "$3" > /dev/null
+    echo "$4 threads=$3 $(sha256sum < "$work/logits.f32" | cut -c1-64)"
+}
+
+for dir in Tests/Fixtures/conformance/*/; do
+    model="$dir/model.safetensors"
+    [ -f "$model" ] || continue
+    for input in "$dir"*.in.f32; do
+        for threads in 1 2; do digest "$model" "$input" "$threads" "$(basename "$dir")/$(basename "$input")"; done
+    done
+done
+if [ -d "$shared/data/reference" ]; then
+    for input in "$shared"/data/reference/*.in.f32; do
+        for threads in 1 2; do
+            digest "$shared/models/deit-tiny-in1k.safetensors" "$input" "$threads" "deit-tiny/$(basename "$input")"
+        done
+    done
+else
+    echo "# $shared/data/reference not found: real-weight digests skipped" >&2
+fi
+# The classify path (decode, eval transform in the arena, forward) on 20 photos, top-5 as printed.
+if [ -d "$shared/data/imagenet-sample" ]; then
+    photos=$(ls "$shared"/data/imagenet-sample/*.JPEG | head -20)
+    for threads in 1 2; do
+        # shellcheck disable=SC2086
+        echo "classify-20-photos threads=$threads $("$cli" classify --model "$shared/models/deit-tiny-in1k.safetensors" \
+            --json --top 5 --threads "$threads" $photos | sha256sum | cut -c1-64)"
+    done
+fi
