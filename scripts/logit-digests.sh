@@ -34,10 +34,9 @@ else
 fi
 # The classify path (decode, eval transform in the arena, forward) on 20 photos, top-5 as printed.
 if [ -d "$shared/data/imagenet-sample" ]; then
-    photos=$(ls "$shared"/data/imagenet-sample/*.JPEG | head -20)
+    photos=("$shared"/data/imagenet-sample/*.JPEG)
     for threads in 1 2; do
-        # shellcheck disable=SC2086
         echo "classify-20-photos threads=$threads $("$cli" classify --model "$shared/models/deit-tiny-in1k.safetensors" \
-            --json --top 5 --threads "$threads" $photos | sha256sum | cut -c1-64)"
+            --json --top 5 --threads "$threads" "${photos[@]:0:20}" | sha256sum | cut -c1-64)"
     done
 fi
