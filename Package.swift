@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 // Layers (see README): DeiTKernels → DeiTRuntime → DeiT (C API thunks), with CDeiTSupport as the
-// small C shim they share (thread-local error text, file reading) and CDeiTImage (stb_image, labels).
+// small C shim they share (thread-local error text, file reading) and CDeiTImage (stb_image) and CDeiTLabels (the ImageNet-1k names).
 // The three Swift layers also compile as Embedded Swift (scripts/check-embedded.sh), so they import
 // nothing but each other and those C targets.
 
@@ -87,8 +87,10 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("pthread", .when(platforms: [.linux]))] + blasLinkerSettings),
         // stb_image (Debian's libstb-dev header) compiled with our limits, plus the ImageNet labels.
         .target(name: "CDeiTImage"),
+        // The ImageNet-1k class names (generated table), for the vision code and deit_class_label.
+        .target(name: "CDeiTLabels"),
         .target(name: "DeiTKernels", exclude: ["README.md"], swiftSettings: kernelSettings),
-        .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport", "CDeiTImage"],
+        .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport", "CDeiTImage", "CDeiTLabels"],
                 swiftSettings: kernelSettings + blasSwiftSettings),
         .target(name: "DeiT", dependencies: ["DeiTRuntime", "CDeiTSupport"], swiftSettings: kernelSettings),
 

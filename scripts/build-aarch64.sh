@@ -65,10 +65,10 @@ step "C shims with $cross-gcc"
 mkdir -p "$build_dir/include" "$build_dir/c"
 ln -sfn /usr/include/stb "$build_dir/include/stb"   # only stb, not the host's libc headers
 c_objects=()
-for source in Sources/CDeiTSupport/*.c Sources/CDeiTImage/*.c; do
+for source in Sources/CDeiTSupport/*.c Sources/CDeiTImage/*.c Sources/CDeiTLabels/*.c; do
     object="$build_dir/c/$(basename "$source" .c).o"
     "$cross-gcc" -O2 -fPIC -ffunction-sections -fdata-sections -Wall -Wno-unused-function -pthread \
-        -I Sources/CDeiTSupport/include -I Sources/CDeiTImage/include -I "$build_dir/include" -c "$source" -o "$object"
+        -I Sources/CDeiTSupport/include -I Sources/CDeiTImage/include -I Sources/CDeiTLabels/include -I "$build_dir/include" -c "$source" -o "$object"
     c_objects+=("$object")
 done
 

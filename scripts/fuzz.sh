@@ -99,7 +99,7 @@ fi
 # MARK: Build (skipped when sources and flags are unchanged)
 
 c_include_flags=()
-for include_dir in Sources/CDeiTSupport/include Sources/CDeiTImage/include; do c_include_flags+=(-I "$include_dir"); done
+for include_dir in Sources/CDeiTSupport/include Sources/CDeiTImage/include Sources/CDeiTLabels/include; do c_include_flags+=(-I "$include_dir"); done
 c_flags=(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address "${c_include_flags[@]}")
 swift_flags=(-O -g -parse-as-library -sanitize=fuzzer,address -I "$build_dir/modules" "${c_include_flags[@]}"
              "${kernel_flags[@]}")
@@ -108,7 +108,7 @@ modules=(DeiTKernels DeiTRuntime DeiT)   # dependency order
 
 build_inputs() {  # everything the binaries depend on, for the up-to-date check
     echo "$clang ${c_flags[*]} | swiftc ${swift_flags[*]} ${link_flags[*]} | $(swiftc --version 2>&1 | head -1)"
-    find Sources/CDeiTSupport Sources/CDeiTImage "${modules[@]/#/Sources/}" Tests/fuzz -maxdepth 2 \
+    find Sources/CDeiTSupport Sources/CDeiTImage Sources/CDeiTLabels "${modules[@]/#/Sources/}" Tests/fuzz -maxdepth 2 \
         \( -name '*.swift' -o -name '*.c' -o -name '*.h' -o -name '*.modulemap' \) -print0 | sort -z | xargs -0 sha256sum
     sha256sum include/deit.h
 }
@@ -123,7 +123,7 @@ else
     rm -rf "$build_dir/obj" "$build_dir/modules" "$build_dir/bin" "$stamp"
     mkdir -p "$build_dir/obj" "$build_dir/modules" "$build_dir/bin"
     objects=()
-    for c_file in Sources/CDeiTSupport/*.c Sources/CDeiTImage/*.c; do
+    for c_file in Sources/CDeiTSupport/*.c Sources/CDeiTImage/*.c Sources/CDeiTLabels/*.c; do
         object="$build_dir/obj/$(basename "$(dirname "$c_file")")_$(basename "$c_file" .c).o"
         "$clang" "${c_flags[@]}" -c "$c_file" -o "$object"
         objects+=("$object")

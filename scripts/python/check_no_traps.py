@@ -70,7 +70,7 @@ def main() -> int:
         return 0
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".")
     files = [(path, SWIFT_RULES, strip_swift)
-             for module in SWIFT_MODULES for path in sorted((root / "Sources" / module).glob("*.swift"))]
+             for module in SWIFT_MODULES for path in sorted((root / "Sources" / module).rglob("*.swift"))]
     files += [(path, C_RULES, strip_c) for path in sorted((root / "Sources").glob("CDeiT*/**/*.[ch]"))]
     problems = 0
     for path, rules, strip in files:

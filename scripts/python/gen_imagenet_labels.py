@@ -1,4 +1,4 @@
-"""Writes Sources/CDeiTImage/imagenet_labels.c: the 1000 ImageNet-1k classes in timm's order
+"""Writes Sources/CDeiTLabels/imagenet_labels.c: the 1000 ImageNet-1k classes in timm's order
 (index = position of the synset in timm's sorted `imagenet_synsets.txt`), with WordNet synset and
 name (timm's `imagenet_synset_to_lemma.txt`), straight from the timm package data.
 
@@ -10,7 +10,7 @@ import pathlib
 import sys
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-OUTPUT = REPO / "Sources" / "CDeiTImage" / "imagenet_labels.c"
+OUTPUT = REPO / "Sources" / "CDeiTLabels" / "imagenet_labels.c"
 
 
 def c_string(text: str) -> str:

@@ -1,5 +1,5 @@
 /* Internal C shim for images: decoding JPEG and PNG with stb_image (compiled from Debian's
- * libstb-dev header in image_decode.c, so its limits are ours), and the ImageNet-1k class names.
+ * libstb-dev header in image_decode.c, so its limits are ours).
  * Not part of the public ABI (that is include/deit.h). */
 #ifndef DEIT_IMAGE_H
 #define DEIT_IMAGE_H
@@ -42,15 +42,6 @@ void deit_image_free(uint8_t *pixels);
 
 /** stb_image's reason for this thread's last failure ("" if none); never NULL. */
 const char *deit_image_failure_reason(void);
-
-/** Number of ImageNet-1k classes in the compiled-in table (1000). */
-int deit_imagenet_class_count(void);
-
-/** Name of ImageNet-1k class `index` in timm's order ("tench, Tinca tinca"), or NULL. */
-const char *deit_imagenet_class_name(int index);
-
-/** WordNet synset of ImageNet-1k class `index` ("n01440764"), or NULL. */
-const char *deit_imagenet_class_synset(int index);
 
 #ifdef __cplusplus
 }

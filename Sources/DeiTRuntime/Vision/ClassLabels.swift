@@ -1,4 +1,4 @@
-import CDeiTImage
+import CDeiTLabels
 
 /// The ImageNet-1k class names compiled into the library (timm's order; generated from timm's
 /// package data by scripts/python/gen_imagenet_labels.py).
