@@ -89,11 +89,11 @@ public func deit_class_label(_ handle: OpaquePointer?, _ classIndex: Int32) -> U
 private func checkedOutput(_ top: UnsafeMutablePointer<deit_prediction>?, _ k: Int32, _ session: Session,
                            _ function: String) throws(DeiTError) -> (UnsafeMutablePointer<deit_prediction>, Int) {
     guard let top else { throw DeiTError(.invalidArgument, "\(function): top is NULL") }
-    let classes = session.model.config.numClasses
-    guard k >= 1 && Int(k) <= classes else {
-        throw DeiTError(.invalidArgument, "\(function): k is \(k); it must be between 1 and \(classes)")
+    do throws(DeiTError) {   // before any work, so a bad k fails before the file is read
+        return (top, try TopK.checkedCount(Int(k), classes: session.model.config.numClasses))
+    } catch {
+        throw DeiTError(error.status, "\(function): \(error.message)")
     }
-    return (top, Int(k))
 }
 
 /// Runs the session's prepared input and writes the top `count` classes to the caller's array.

@@ -1,33 +1,115 @@
 import DeiTKernels
 
-/// The activation buffers of one forward pass, their lifetimes over the steps of the pass, and
-/// their offsets in a session's arena.
-///
-/// Steps: −1 image preprocessing (classify only) · 0 patch extraction · 1 patch embedding + tokens
-/// · per block (buffers reused by every block): 2 LN1 · 3 QKV · 4 attention · 5 proj + residual
-/// · 6 LN2 · 7 fc1 + GELU · 8 fc2 + residual · then 9 final LN on the prefix tokens · 10 head(s). The classify path adds the model input,
-/// written by preprocessing (its weight tables in scratch that later steps reuse), and the logits.
-struct ActivationPlan {
-    /// Offsets in bytes from the aligned arena start, one per buffer.
-    struct Offsets {
-        var patches = 0     // (N, 3·P·P)  patches of the input image, im2col order
-        var tokens = 0      // (T, D)      the residual stream
-        var normed1 = 0     // (T, D)      LN1 output
-        var qkv = 0         // (T, 3D)     q | k | v per token
-        var packedKeys = 0  // (heads, packedKeysCount)    scale·K of every head, in GEMM panels
-        var packedValues = 0  // (heads, packedValuesCount)  V of every head, in GEMM panels
-        var scores = 0      // (threads, R, T)  each worker's scores/softmax for R query rows
-        var heads = 0       // (T, D)      concatenated head outputs
-        var normed2 = 0     // (T, D)      LN2 output
-        var hidden = 0      // (T, H)      GELU(fc1)
-        var prefix = 0      // (prefix, D) final LN of the class [and distillation] token
-        var headDist = 0    // (C)         head_dist logits, distilled models only
-        var input = 0       // (3, S, S)   classify: the preprocessed image
-        var logits = 0      // (C)         classify: the logits
-        var preprocessScratch = 0  // (EvalTransform.scratchBytes) classify: resampling weights
+/// The steps of one forward pass, in order. The buffers a step touches must be live at that step;
+/// buffers not live together may share bytes (`MemoryPlan`). The steps of a block repeat for every
+/// block, which reuses the same buffers.
+enum ForwardStep: Int, Comparable {
+    /// Classify only: the eval transform writes the model input (its weight tables in scratch).
+    case preprocess = -1
+    /// im2col of the input image into the patch matrix.
+    case patchExtraction = 0
+    /// Patch GEMM into the residual stream, class [and distillation] token, position embedding.
+    case patchEmbedding = 1
+    /// Per block: LN1.
+    case layerNorm1 = 2
+    /// Per block: the qkv GEMM.
+    case qkv = 3
+    /// Per block: K and V packed per head, Q·Kᵀ, softmax, ·V.
+    case attention = 4
+    /// Per block: the output projection GEMM + residual.
+    case projection = 5
+    /// Per block: LN2.
+    case layerNorm2 = 6
+    /// Per block: fc1 + GELU.
+    case mlpHidden = 7
+    /// Per block: fc2 + residual.
+    case mlpOutput = 8
+    /// The final LayerNorm, on the prefix tokens only.
+    case finalNorm = 9
+    /// The classifier head(s).
+    case heads = 10
+
+    static func < (lhs: ForwardStep, rhs: ForwardStep) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The activation buffers of one forward pass (T tokens of width D, H MLP hidden units, C classes,
+/// N patches of P×P, S×S input). The order of the cases is the order the planner receives them
+/// in (it breaks ties by that order), so a new slot goes at the end or moves the plan.
+enum ActivationSlot: Int, CaseIterable {
+    case patches             // (N, 3·P·P)   patches of the input image, im2col order
+    case tokens              // (T, D)       the residual stream
+    case normed1             // (T, D)       LN1 output
+    case qkv                 // (T, 3D)      q | k | v per token
+    case packedKeys          // (heads, packedKeysCount)    scale·K of every head, in GEMM panels
+    case packedValues        // (heads, packedValuesCount)  V of every head, in GEMM panels
+    case scores              // (threads, R, T)  each worker's scores/softmax for R query rows
+    case heads               // (T, D)       concatenated head outputs
+    case normed2             // (T, D)       LN2 output
+    case hidden              // (T, H)       GELU(fc1)
+    case prefix              // (prefix, D)  final LN of the class [and distillation] token
+    case headDist            // (C)          head_dist logits, distilled models only (else empty)
+    case input               // (3, S, S)    the model input (classify: the preprocessed image)
+    case logits              // (C)          classify: the logits
+    case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
+
+    /// The first and last steps (inclusive) the slot is live in.
+    var lifetime: (first: ForwardStep, last: ForwardStep) {
+        switch self {
+        case .patches: (.patchExtraction, .patchEmbedding)
+        case .tokens: (.patchEmbedding, .heads)
+        case .normed1: (.layerNorm1, .qkv)
+        case .qkv: (.qkv, .attention)
+        case .packedKeys, .packedValues, .scores: (.attention, .attention)
+        case .heads: (.attention, .projection)
+        case .normed2: (.layerNorm2, .mlpHidden)
+        case .hidden: (.mlpHidden, .mlpOutput)
+        case .prefix: (.finalNorm, .heads)
+        case .headDist, .logits: (.heads, .heads)
+        case .input: (.preprocess, .patchExtraction)
+        case .preprocessScratch: (.preprocess, .preprocess)
+        }
     }
 
-    let offsets: Offsets
+    /// Bytes the slot needs for a model with `config` run on `threads` threads. Fails with
+    /// `.outOfMemory` naming the buffer when a size overflows.
+    func bytes(config: ModelConfig, threads: Int) throws(DeiTError) -> Int {
+        let t = config.numTokens, d = config.embedDim
+        switch self {
+        case .patches: return try floatBytes(config.numPatches, config.patchValues, "patches")
+        case .tokens: return try floatBytes(t, d, "tokens")
+        case .normed1: return try floatBytes(t, d, "LN1 output")
+        case .qkv: return try floatBytes(t, 3 * d, "qkv")
+        case .packedKeys:
+            let count = AttentionKernel.packedKeysCount(tokens: t, headDim: config.headDim)
+            return try floatBytes(config.numHeads, count, "packed keys")
+        case .packedValues:
+            let count = AttentionKernel.packedValuesCount(tokens: t, headDim: config.headDim)
+            return try floatBytes(config.numHeads, count, "packed values")
+        case .scores:
+            let rows = try checkedProduct(max(threads, 1), min(ActivationPlan.attentionRowBlock, t), "attention scores")
+            return try floatBytes(rows, t, "attention scores")
+        case .heads: return try floatBytes(t, d, "attention output")
+        case .normed2: return try floatBytes(t, d, "LN2 output")
+        case .hidden: return try floatBytes(t, config.mlpHiddenDim, "MLP hidden")
+        case .prefix: return try floatBytes(config.numPrefixTokens, d, "final LN")
+        case .headDist: return try floatBytes(config.distilled ? config.numClasses : 0, 1, "head_dist logits")
+        case .input: return try floatBytes(config.inputCount, 1, "input")
+        case .logits: return try floatBytes(config.numClasses, 1, "logits")
+        case .preprocessScratch: return EvalTransform.scratchBytes
+        }
+    }
+
+    private func floatBytes(_ rows: Int, _ columns: Int, _ what: String) throws(DeiTError) -> Int {
+        try checkedProduct(try checkedProduct(rows, columns, what), MemoryLayout<Float>.stride, what)
+    }
+}
+
+/// Every `ActivationSlot`'s offset in a session's arena: one `MemoryPlan` over the slots' sizes and
+/// lifetimes, requested in slot order.
+struct ActivationPlan {
+    /// Offsets in bytes from the aligned arena start, indexed by `ActivationSlot.rawValue`;
+    /// multiples of `alignment`.
+    private let offsets: [Int]
     /// Bytes the buffers need, aligned start to end.
     let plannedBytes: Int
     /// Bytes a session asks for: the plan plus slack to align any caller pointer to 64 bytes.
@@ -44,38 +126,23 @@ struct ActivationPlan {
     static let attentionRowBlock = 40
 
     init(config: ModelConfig, threads: Int) throws(DeiTError) {
-        let t = config.numTokens, d = config.embedDim, h = config.mlpHiddenDim
-        let floatBytes = MemoryLayout<Float>.stride
-        func bytes(_ rows: Int, _ columns: Int, _ what: String) throws(DeiTError) -> Int {
-            try checkedProduct(try checkedProduct(rows, columns, what), floatBytes, what)
+        packedKeysCount = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
+        packedValuesCount = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
+        var requests: [BufferRequest] = []
+        requests.reserveCapacity(ActivationSlot.allCases.count)
+        for slot in ActivationSlot.allCases {
+            let lifetime = slot.lifetime
+            requests.append(BufferRequest(bytes: try slot.bytes(config: config, threads: threads),
+                                          firstUse: lifetime.first.rawValue, lastUse: lifetime.last.rawValue))
         }
-        packedKeysCount = AttentionKernel.packedKeysCount(tokens: t, headDim: config.headDim)
-        packedValuesCount = AttentionKernel.packedValuesCount(tokens: t, headDim: config.headDim)
-        let scoreRows = try checkedProduct(max(threads, 1), min(ActivationPlan.attentionRowBlock, t), "attention scores")
-        let requests = [
-            BufferRequest(bytes: try bytes(config.numPatches, config.patchValues, "patches"), firstUse: 0, lastUse: 1),
-            BufferRequest(bytes: try bytes(t, d, "tokens"), firstUse: 1, lastUse: 10),
-            BufferRequest(bytes: try bytes(t, d, "LN1 output"), firstUse: 2, lastUse: 3),
-            BufferRequest(bytes: try bytes(t, 3 * d, "qkv"), firstUse: 3, lastUse: 4),
-            BufferRequest(bytes: try bytes(config.numHeads, packedKeysCount, "packed keys"), firstUse: 4, lastUse: 4),
-            BufferRequest(bytes: try bytes(config.numHeads, packedValuesCount, "packed values"), firstUse: 4, lastUse: 4),
-            BufferRequest(bytes: try bytes(scoreRows, t, "attention scores"), firstUse: 4, lastUse: 4),
-            BufferRequest(bytes: try bytes(t, d, "attention output"), firstUse: 4, lastUse: 5),
-            BufferRequest(bytes: try bytes(t, d, "LN2 output"), firstUse: 6, lastUse: 7),
-            BufferRequest(bytes: try bytes(t, h, "MLP hidden"), firstUse: 7, lastUse: 8),
-            BufferRequest(bytes: try bytes(config.numPrefixTokens, d, "final LN"), firstUse: 9, lastUse: 10),
-            BufferRequest(bytes: try bytes(config.distilled ? config.numClasses : 0, 1, "head_dist logits"),
-                          firstUse: 10, lastUse: 10),
-            BufferRequest(bytes: try bytes(config.inputCount, 1, "input"), firstUse: -1, lastUse: 0),
-            BufferRequest(bytes: try bytes(config.numClasses, 1, "logits"), firstUse: 10, lastUse: 10),
-            BufferRequest(bytes: EvalTransform.scratchBytes, firstUse: -1, lastUse: -1),
-        ]
         let plan = try MemoryPlan(requests, alignment: ActivationPlan.alignment)
-        let at = plan.offsets
-        offsets = Offsets(patches: at[0], tokens: at[1], normed1: at[2], qkv: at[3], packedKeys: at[4],
-                          packedValues: at[5], scores: at[6], heads: at[7], normed2: at[8], hidden: at[9],
-                          prefix: at[10], headDist: at[11], input: at[12], logits: at[13], preprocessScratch: at[14])
+        offsets = plan.offsets
         plannedBytes = plan.totalBytes
         _ = try checkedSum(plannedBytes, ActivationPlan.alignment, "arena")
+    }
+
+    /// The slot's offset in bytes from the aligned arena start.
+    func offset(of slot: ActivationSlot) -> Int {
+        offsets[slot.rawValue]
     }
 }

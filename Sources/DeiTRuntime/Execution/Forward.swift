@@ -1,5 +1,18 @@
 import DeiTKernels
 
+/// The optional outputs of a forward pass besides the logits, each nil when not wanted. A plain value
+/// of pointers the caller sized and owns, so passing one allocates nothing.
+///
+/// A new tap is one more optional pointer here, with its shape, plus the lines in `forward` that fill
+/// it; the next planned one is attention maps, (depth, heads, T, T) softmax(Q·Kᵀ) per block.
+struct ForwardTaps {
+    /// (depth + 1, T, D): the residual stream after the embedding and after each block. When set,
+    /// the last block runs on every row instead of the prefix rows only (same bits for those rows).
+    var capture: UnsafeMutablePointer<Float>? = nil
+    /// Time per op class, added to what the profile already holds.
+    var profile: UnsafeMutablePointer<ForwardProfile>? = nil
+}
+
 extension Session {
     /// LayerNorm epsilon of timm's ViT/DeiT (`partial(nn.LayerNorm, eps=1e-6)`).
     static let layerNormEpsilon: Float = 1e-6
@@ -15,15 +28,15 @@ extension Session {
     /// here allocates. Work is split over GEMM panels and over (head, block of query rows); every
     /// output element is computed by the same instructions whatever the split, so the logits do not
     /// depend on the thread count.
-    func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>,
-                 capture: UnsafeMutablePointer<Float>?, profile: UnsafeMutablePointer<ForwardProfile>? = nil) {
+    func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>, taps: ForwardTaps) {
+        let capture = taps.capture
         let config = model.config
         let weights = model.weights
         let b = buffers
         let t = config.numTokens, d = config.embedDim, hd = config.headDim, h = config.mlpHiddenDim
         let prefixCount = config.numPrefixTokens
         let tokenFloats = t * d
-        var clock = ProfileClock(profile)
+        var clock = ProfileClock(taps.profile)
 
         // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
         PatchKernel.extractPatches(image: input, channels: config.inChannels, imageSize: config.imageSize,

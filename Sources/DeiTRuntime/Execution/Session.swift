@@ -85,7 +85,7 @@ public final class Session {
             }
             capture = tokensBase
         }
-        forward(input: inputBase, logits: logitsBase, capture: capture)
+        forward(input: inputBase, logits: logitsBase, taps: ForwardTaps(capture: capture))
     }
 
     /// As `run`, and adds the time of each op class (and the run's total) to `profile`, which
@@ -100,12 +100,12 @@ public final class Session {
             throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.numClasses)")
         }
         withUnsafeMutablePointer(to: &profile) { profile in
-            forward(input: inputBase, logits: logitsBase, capture: nil, profile: profile)
+            forward(input: inputBase, logits: logitsBase, taps: ForwardTaps(profile: profile))
         }
     }
 }
 
-/// Typed pointers into the aligned arena, one per planned buffer (shapes in ActivationPlan).
+/// Typed pointers into the aligned arena, one per `ActivationSlot` (shapes and lifetimes there).
 struct ActivationBuffers {
     let patches: UnsafeMutablePointer<Float>
     let tokens: UnsafeMutablePointer<Float>
@@ -126,13 +126,14 @@ struct ActivationBuffers {
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
         // Every buffer holds Float32; offsets are multiples of 64 bytes.
         let floats = arena.bindMemory(to: Float.self, capacity: plan.plannedBytes / MemoryLayout<Float>.stride)
-        func at(_ offset: Int) -> UnsafeMutablePointer<Float> { floats + offset / MemoryLayout<Float>.stride }
-        let o = plan.offsets
-        patches = at(o.patches); tokens = at(o.tokens); normed1 = at(o.normed1); qkv = at(o.qkv)
-        packedKeys = at(o.packedKeys); packedValues = at(o.packedValues); scores = at(o.scores); heads = at(o.heads); normed2 = at(o.normed2)
-        hidden = at(o.hidden); prefix = at(o.prefix); headDist = at(o.headDist)
-        input = at(o.input); logits = at(o.logits)
-        preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + o.preprocessScratch,
+        func at(_ slot: ActivationSlot) -> UnsafeMutablePointer<Float> {
+            floats + plan.offset(of: slot) / MemoryLayout<Float>.stride
+        }
+        patches = at(.patches); tokens = at(.tokens); normed1 = at(.normed1); qkv = at(.qkv)
+        packedKeys = at(.packedKeys); packedValues = at(.packedValues); scores = at(.scores); heads = at(.heads)
+        normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
+        input = at(.input); logits = at(.logits)
+        preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + plan.offset(of: .preprocessScratch),
                                                           count: EvalTransform.scratchBytes)
     }
 }

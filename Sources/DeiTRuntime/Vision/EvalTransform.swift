@@ -129,6 +129,15 @@ public struct EvalTransform: Sendable {
         }
     }
 
+    /// As `apply(to:output:scratch:)` into a buffer that must hold exactly 3·S·S floats.
+    public func apply(to pixels: RGBPixels, output: UnsafeMutableBufferPointer<Float>,
+                      scratch: UnsafeMutableRawBufferPointer) throws(DeiTError) {
+        guard let base = output.baseAddress, output.count == 3 * imageSize * imageSize else {
+            throw DeiTError(.invalidArgument, "preprocessing output has \(output.count) floats; it must have 3×\(imageSize)×\(imageSize)")
+        }
+        try apply(to: pixels, output: base, scratch: scratch)
+    }
+
     /// As `apply(to:output:scratch:)` with a scratch of `scratchBytes` allocated for this call.
     public func apply(to pixels: RGBPixels, output: UnsafeMutablePointer<Float>) throws(DeiTError) {
         let scratch = try AlignedBuffer(byteCount: EvalTransform.scratchBytes, purpose: "preprocessing scratch")

@@ -22,16 +22,28 @@ public enum TopK {
     /// logits (max-subtracted, summed in double). O(count · classes).
     public static func select(logits: UnsafeBufferPointer<Float>, count: Int,
                               emit: (Int, Prediction) -> Void) throws(DeiTError) {
-        guard count >= 1, count <= logits.count else {
-            throw DeiTError(.invalidArgument, "k is \(count); it must be between 1 and the number of classes, \(logits.count)")
+        select(logits: logits, checkedCount: try checkedCount(count, classes: logits.count), emit: emit)
+    }
+
+    /// `k` when 1 ≤ k ≤ `classes`; otherwise fails with `.invalidArgument` naming k and the bound. The
+    /// one check of a top-k count: every classify path (Swift or C) calls it before doing any work.
+    public static func checkedCount(_ k: Int, classes: Int) throws(DeiTError) -> Int {
+        guard k >= 1, k <= classes else {
+            throw DeiTError(.invalidArgument, "k is \(k); it must be between 1 and the number of classes, \(classes)")
         }
+        return k
+    }
+
+    /// `select(logits:count:emit:)` for a count already checked by `checkedCount` (one out of range
+    /// emits at most `logits.count` classes and never traps).
+    static func select(logits: UnsafeBufferPointer<Float>, checkedCount count: Int, emit: (Int, Prediction) -> Void) {
         var maximum = -Float.infinity
         for logit in logits where logit > maximum { maximum = logit }
         var sum = 0.0
         for logit in logits { sum += Double(VectorMath.exp(logit - maximum)) }
 
         var previous = -1
-        for rank in 0..<count {
+        for rank in 0..<min(max(count, 0), logits.count) {
             var best = -1
             for index in logits.indices {
                 guard previous < 0 || precedes(previous, index, logits) else { continue }
