@@ -53,8 +53,8 @@ struct GEMMKernelTableTests {
         packed.withUnsafeMutableBufferPointer { packed in
             weight.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
-                    PackedGEMM.pack(matrix: w.baseAddress!, n: n, k: k, nStride: k, kStride: 1, scale: 1,
-                                    bias: b.baseAddress!, into: packed.baseAddress!, panelWidth: Kernel.panelWidth)
+                    PackedGEMM.pack(weight: w.baseAddress!, bias: b.baseAddress!, n: n, k: k,
+                                    into: packed.baseAddress!, panelWidth: Kernel.panelWidth)
                 }
             }
         }
