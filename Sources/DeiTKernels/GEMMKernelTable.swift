@@ -57,11 +57,10 @@ enum F32GEMM6x16NEON: F32GEMMMicroKernel {
     static var name: String { "f32_gemm_6x16__neon" }
 }
 
-/// `f32_gemm_2x16__portable`: 2 rows × 16 columns, multiply then add (no FMA assumed).
+/// `f32_gemm_2x16__portable`: 2 rows × 16 columns, multiply then add (no FMA assumed). At most one
+/// row is left after the full tiles, so it has no 4- or 2-row remainder tile, only the 1-row one.
 enum F32GEMM2x16Portable: F32GEMMMicroKernel {
     typealias FullTile = F32GEMMTile16<2>
-    typealias FourRowTile = F32GEMMTile16<4>
-    typealias TwoRowTile = F32GEMMTile16<2>
     typealias OneRowTile = F32GEMMTile16<1>
     static var panelWidth: Int { 16 }
     static var name: String { "f32_gemm_2x16__portable" }
