@@ -1,5 +1,6 @@
 @testable import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 /// Every micro-kernel of the table (`GEMMKernelTable.swift`), not just the one this build uses, against
 /// the double-precision reference: each is compiled for this machine's instruction set, so the tile

@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 /// One GEMM problem: C[m×n] = A[m×k]·Wᵀ + b.
 struct GEMMShape: Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
-import Testing
 import DeiTRuntime
+import DeiTTestSupport
+import Testing
 
 @Suite struct MemoryPlanTests {
     /// Any two buffers alive at the same step must not share a byte.
@@ -23,7 +24,7 @@ import DeiTRuntime
     }
 
     @Test func liveBuffersNeverOverlap() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             let requests = (0..<Int(generator.next() % 12 + 1)).map { _ -> BufferRequest in
                 let first = Int(generator.next() % 10)
@@ -55,18 +56,5 @@ import DeiTRuntime
             try MemoryPlan([BufferRequest(bytes: Int.max - 10, firstUse: 0, lastUse: 1),
                             BufferRequest(bytes: Int.max - 10, firstUse: 0, lastUse: 1)])
         }
-    }
-}
-
-/// Deterministic generator for tests (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
