@@ -98,8 +98,10 @@ let package = Package(
         .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels"], swiftSettings: kernelSettings),
 
         // MARK: Tests
-        .testTarget(name: "DeiTKernelsTests", dependencies: ["DeiTKernels"], swiftSettings: kernelSettings),
-        .testTarget(name: "DeiTRuntimeTests", dependencies: ["DeiTRuntime", "DeiTKernels"],
+        // Helpers the test targets share (the seeded generator); a plain target, not a product.
+        .target(name: "DeiTTestSupport", path: "Tests/DeiTTestSupport"),
+        .testTarget(name: "DeiTKernelsTests", dependencies: ["DeiTKernels", "DeiTTestSupport"], swiftSettings: kernelSettings),
+        .testTarget(name: "DeiTRuntimeTests", dependencies: ["DeiTRuntime", "DeiTKernels", "DeiTTestSupport"],
                     swiftSettings: kernelSettings + blasSwiftSettings),
         .testTarget(name: "DeiTTests", dependencies: ["DeiT", "CDeiTSupport"], swiftSettings: kernelSettings),
     ]

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of deit: the command README and CI (.ci/run) use.
 #
-#   scripts/test.sh
+#   scripts/test.sh           the full gate (CI)
+#   scripts/test.sh --quick   the edit loop: no-trap lint, release build, Swift tests (release), C/C++
+#                             tests and CLI tests against that build — a few minutes; no setup, other
+#                             kernel sets, aarch64, OpenBLAS, packaging, fuzzing, sanitizers or photos
 #
 # Steps: install build dependencies, no-trap lint, release build (libdeit.so, deit-cli), Swift tests
 # (release), the other x86-64 kernel sets, aarch64 cross-build + tests under qemu (with the Embedded
@@ -11,6 +14,13 @@
 # Real-weight checks use the shared data at $DEIT_SHARED, else ../shared beside the checkout; without
 # it they skip with a message and everything else still runs.
 set -euo pipefail
+
+quick=0
+case "${1:-}" in
+    "") ;;
+    --quick) quick=1 ;;
+    *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
 
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -26,6 +36,31 @@ else
 fi
 
 source scripts/lib/steps.sh
+
+# The quick tier: the same step commands as the full gate below, the slow steps left out.
+if [ "$quick" = 1 ]; then
+    steps_begin "summary (quick tier)" "quick tests passed (the full gate is scripts/test.sh without --quick)"
+
+    step "lint: nothing reachable from the C API traps (fatalError, try!, force unwrap, abort...)"
+    python3 scripts/python/check_no_traps.py "$repo"
+
+    step "swift build -c release (libdeit.so, deit-cli)"
+    swift build -c release
+    release_bin=$(swift build -c release --show-bin-path)
+
+    step "swift test (release)"
+    swift test -c release
+
+    step "C and C++ tests against libdeit.so"
+    Tests/c/run.sh "$release_bin"
+
+    step "deit-cli tests (exit codes, errors, JSON)"
+    Tests/cli/run.sh "$release_bin"
+
+    finish_step
+    exit 0
+fi
+
 steps_begin "summary" "all tests passed"
 
 step "setup: build dependencies"

@@ -19,31 +19,10 @@ public enum Elementwise {
         }
     }
 
-    /// y[r, :] += x[r, :] for every row (e.g. adding the position embedding to the tokens).
-    public static func addRows(
-        rows: Int, width: Int,
-        _ x: UnsafePointer<Float>, ldx: Int,  // [rows, width]
-        into y: UnsafeMutablePointer<Float>, ldy: Int  // [rows, width]
-    ) {
-        guard rows > 0 else { return }
-        for row in 0..<rows {
-            add(x + row * ldx, into: y + row * ldy, count: width)
-        }
-    }
-
-    /// y[r, :] = x[r, :] for every row (e.g. placing the class token, gathering the head inputs).
-    public static func copyRows(
-        rows: Int, width: Int,
-        from x: UnsafePointer<Float>, ldx: Int,  // [rows, width]
-        to y: UnsafeMutablePointer<Float>, ldy: Int  // [rows, width]
-    ) {
-        guard rows > 0, width > 0 else { return }
-        for row in 0..<rows {
-            (y + row * ldy).update(from: x + row * ldx, count: width)
-        }
-    }
-
-    /// x = GELU_erf(x) in place (the GEMM's `.gelu` epilogue uses this on each stored row).
+    /// x = GELU_erf(x) in place, as a pass of its own: 16 lanes at a time with `VectorMath.geluVector`
+    /// (the function the GEMM's `.gelu` epilogue applies to its accumulator registers, so the same
+    /// bits), the tail with the scalar version of the same formula. Used where GELU is not fused into
+    /// the GEMM: the profiled forward pass (to time GELU on its own) and the OpenBLAS Linear backend.
     public static func applyGELU(
         _ x: UnsafeMutablePointer<Float>,  // [count]
         count: Int

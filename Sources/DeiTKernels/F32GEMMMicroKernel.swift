@@ -22,11 +22,16 @@ protocol F32GEMMTile {
 }
 
 /// A GEMM micro-kernel: the panel width weights are packed for, the full tile (MR rows), and the
-/// 4-, 2- and 1-row tiles that cover what is left of m.
+/// shorter tiles that cover what is left of m.
+///
+/// After the full tiles fewer than MR rows are left, so a 4-row tile can only run when MR > 4 and a
+/// 2-row tile only when MR > 2. A kernel without a useful 4- or 2-row tile leaves it out: the default
+/// (`FullTile`) means "none", and `multiplyPanel` never runs a remainder tile that is not shorter
+/// than the full one.
 protocol F32GEMMMicroKernel {
     associatedtype FullTile: F32GEMMTile
-    associatedtype FourRowTile: F32GEMMTile
-    associatedtype TwoRowTile: F32GEMMTile
+    associatedtype FourRowTile: F32GEMMTile = FullTile
+    associatedtype TwoRowTile: F32GEMMTile = FullTile
     associatedtype OneRowTile: F32GEMMTile
     /// NR: columns per packed panel and per tile.
     static var panelWidth: Int { get }
@@ -38,8 +43,8 @@ extension F32GEMMMicroKernel {
     /// MR: rows of the full tile.
     static var rows: Int { FullTile.rowCount }
 
-    /// All m rows against one panel: full MR-row tiles, then what is left with 4-, 2- and 1-row tiles
-    /// (any remainder, for any MR). No tile reads a row of A, or writes a row of C, at or past m.
+    /// All m rows against one panel: full MR-row tiles, then what is left (< MR rows) with the 4-, 2-
+    /// and 1-row tiles the kernel has. No tile reads a row of A, or writes a row of C, at or past m.
     @inline(__always)
     static func multiplyPanel(
         m: Int, k: Int,
@@ -56,17 +61,19 @@ extension F32GEMMMicroKernel {
                 columns: columns, epilogue: epilogue)
             row += FullTile.rowCount
         }
-        while m - row >= 4 {
+        // Fewer than MR rows are left: each shorter tile runs at most once (rowCount is a constant
+        // of the specialised kernel, so a tile that is not shorter than the full one compiles away).
+        if FourRowTile.rowCount < FullTile.rowCount && m - row >= FourRowTile.rowCount {
             FourRowTile.run(
                 k: k, a: a + row * lda, lda: lda, panel: panel, c: c + row * ldc, ldc: ldc,
                 columns: columns, epilogue: epilogue)
-            row += 4
+            row += FourRowTile.rowCount
         }
-        if m - row >= 2 {
+        if TwoRowTile.rowCount < FullTile.rowCount && m - row >= TwoRowTile.rowCount {
             TwoRowTile.run(
                 k: k, a: a + row * lda, lda: lda, panel: panel, c: c + row * ldc, ldc: ldc,
                 columns: columns, epilogue: epilogue)
-            row += 2
+            row += TwoRowTile.rowCount
         }
         if m - row >= 1 {
             OneRowTile.run(

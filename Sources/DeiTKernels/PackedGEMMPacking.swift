@@ -34,34 +34,15 @@ extension PackedGEMM {
         n: Int, k: Int,
         into packed: UnsafeMutablePointer<Float>  // [packedCount(n, k)]
     ) {
-        pack(matrix: weight, n: n, k: k, nStride: k, kStride: 1, scale: 1, bias: bias, into: packed)
+        pack(weight: weight, bias: bias, n: n, k: k, into: packed, panelWidth: panelWidth)
     }
 
-    /// Packs any strided `n × k` matrix W (element `(j, i)` at `matrix[j·nStride + i·kStride]`), each
-    /// element multiplied by `scale`, with an optional bias (`nil`: zeros).
-    ///
-    /// Lets attention use the same kernel: `K` rows (`nStride` = row stride, `kStride` = 1) for `Q·Kᵀ`,
-    /// and `V` transposed (`nStride` = 1, `kStride` = row stride) for `P·V`.
-    public static func pack(
-        matrix: UnsafePointer<Float>,  // [n, k] with the given strides
-        n: Int, k: Int,
-        nStride: Int, kStride: Int,
-        scale: Float,
-        bias: UnsafePointer<Float>?,  // [n] or nil
-        into packed: UnsafeMutablePointer<Float>  // [packedCount(n, k)]
-    ) {
-        pack(
-            matrix: matrix, n: n, k: k, nStride: nStride, kStride: kStride, scale: scale, bias: bias,
-            into: packed, panelWidth: panelWidth)
-    }
-
-    /// ``pack(matrix:n:k:nStride:kStride:scale:bias:into:)`` for any panel width of the kernel table.
+    /// ``pack(weight:bias:n:k:into:)`` for any panel width of the kernel table (the tests pack for
+    /// every entry, not just this build's).
     static func pack(
-        matrix: UnsafePointer<Float>,  // [n, k] with the given strides
+        weight: UnsafePointer<Float>,  // [n, k]
+        bias: UnsafePointer<Float>,  // [n]
         n: Int, k: Int,
-        nStride: Int, kStride: Int,
-        scale: Float,
-        bias: UnsafePointer<Float>?,  // [n] or nil
         into packed: UnsafeMutablePointer<Float>,  // [packedCount(n, k, panelWidth)]
         panelWidth: Int
     ) {
@@ -71,18 +52,16 @@ extension PackedGEMM {
             let firstColumn = panel * panelWidth
             let columns = min(panelWidth, n - firstColumn)
 
-            // Bias row (zeros without a bias), zero-padded past n.
+            // Bias row, zero-padded past n.
             destination.update(repeating: 0, count: panelWidth)
-            if let bias {
-                destination.update(from: bias + firstColumn, count: columns)
-            }
+            destination.update(from: bias + firstColumn, count: columns)
             destination += panelWidth
 
-            // k rows: row i holds W[firstColumn + j, i] · scale, zero-padded past n.
+            // k rows: row i holds W[firstColumn + j, i], zero-padded past n.
             for i in 0..<k {
-                let source = matrix + firstColumn * nStride + i * kStride
+                let source = weight + firstColumn * k + i
                 for j in 0..<columns {
-                    destination[j] = source[j * nStride] * scale
+                    destination[j] = source[j * k]
                 }
                 for j in columns..<panelWidth {
                     destination[j] = 0

@@ -112,12 +112,6 @@ enum ClassifyCommand {
         return lines
     }
 
-    static func label(_ index: Int, _ labels: [String]?) -> String {
-        if let labels { return labels[index] }
-        if let name = ImageNetLabels.name(index), ImageNetLabels.count > 0 { return String(cString: name) }
-        return "class \(index)"
-    }
-
     static func report(file: String, top: [Prediction], labels: [String]?, json: Bool,
                        times: (decode: Double, preprocess: Double, infer: Double)) {
         let useImageNet = labels == nil

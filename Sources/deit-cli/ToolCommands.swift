@@ -56,8 +56,16 @@ enum ToolCommands {
             }
         }
         try writeFloats(logits, to: outputPath)
-        let top = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
-        for index in top { print(format("%5ld  %10.4f", index, Double(logits[index]))) }
+        // The five best classes in the runtime's order (larger logit first, ties by lower index, NaN last).
+        let shown = min(5, logits.count)
+        guard shown > 0 else { return }
+        try attempt(outputPath) { () throws(DeiTError) in
+            try logits.withUnsafeBufferPointer { buffer throws(DeiTError) in
+                try TopK.select(logits: buffer, count: shown) { _, prediction in
+                    print(format("%5ld  %10.4f", prediction.classIndex, Double(prediction.logit)))
+                }
+            }
+        }
     }
 
     static func preprocess(_ words: ArraySlice<String>) throws {

@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 struct AttentionShape: Sendable, CustomStringConvertible {
     let tokens: Int, headDim: Int

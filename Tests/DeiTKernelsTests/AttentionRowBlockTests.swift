@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 /// The split form of attention the worker pool uses: `packHead` once, then `rows` over blocks of query
 /// rows in any order must give exactly the bits of one whole-head call.

@@ -1,5 +1,6 @@
 @testable import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 /// The attention products' tiles and packing (`AttentionTiles.swift`) against a double reference:
 /// every tile shape of every instruction set's table (compiled for this machine), ragged rows and

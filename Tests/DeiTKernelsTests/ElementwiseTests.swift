@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 @Suite("Elementwise")
 struct ElementwiseTests {
@@ -10,24 +11,6 @@ struct ElementwiseTests {
         var got = y
         Elementwise.add(x, into: &got, count: count)
         #expect(got == zip(x, y).map { $1 + $0 })
-    }
-
-    @Test("addRows and copyRows respect both strides")
-    func rows() {
-        let (rows, width, ldx, ldy) = (4, 19, 23, 21)
-        var random = SeededGenerator(seed: 3)
-        let x = random.floats(rows * ldx)
-        let y = random.floats(rows * ldy)
-        var added = y, copied = y
-        Elementwise.addRows(rows: rows, width: width, x, ldx: ldx, into: &added, ldy: ldy)
-        Elementwise.copyRows(rows: rows, width: width, from: x, ldx: ldx, to: &copied, ldy: ldy)
-        for r in 0..<rows {
-            for i in 0..<ldy {
-                let inside = i < width
-                #expect(added[r * ldy + i] == (inside ? y[r * ldy + i] + x[r * ldx + i] : y[r * ldy + i]))
-                #expect(copied[r * ldy + i] == (inside ? x[r * ldx + i] : y[r * ldy + i]))
-            }
-        }
     }
 
     @Test("applyGELU equals the scalar GELU on both the vector body and the tail")

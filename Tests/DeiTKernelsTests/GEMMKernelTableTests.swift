@@ -1,5 +1,6 @@
 @testable import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 /// Every micro-kernel of the table (`GEMMKernelTable.swift`), not just the one this build uses, against
 /// the double-precision reference: each is compiled for this machine's instruction set, so the tile
@@ -8,9 +9,11 @@ import Testing
 /// DEIT_TARGET_CPU=portable.)
 @Suite("GEMM kernel table")
 struct GEMMKernelTableTests {
-    /// Ragged and aligned shapes around every tile height (1, 2, 4, 5, 6, 8) and both panel widths.
+    /// Ragged and aligned shapes around every tile height (1, 2, 4, 5, 6, 8) and both panel widths;
+    /// together they run every tile of every kernel (checked by `everyTileRuns`).
     static let shapes: [GEMMShape] = [
-        GEMMShape(m: 1, n: 1, k: 1), GEMMShape(m: 3, n: 15, k: 7), GEMMShape(m: 5, n: 16, k: 13),
+        GEMMShape(m: 1, n: 1, k: 1), GEMMShape(m: 3, n: 15, k: 7), GEMMShape(m: 4, n: 20, k: 9),
+        GEMMShape(m: 5, n: 16, k: 13), GEMMShape(m: 9, n: 40, k: 3),
         GEMMShape(m: 6, n: 17, k: 13), GEMMShape(m: 7, n: 31, k: 7), GEMMShape(m: 8, n: 32, k: 16),
         GEMMShape(m: 11, n: 33, k: 5), GEMMShape(m: 13, n: 48, k: 64), GEMMShape(m: 40, n: 197, k: 64),
         GEMMShape(m: 37, n: 64, k: 197), GEMMShape(m: 197, n: 192, k: 192), GEMMShape(m: 198, n: 7, k: 0),
@@ -39,6 +42,42 @@ struct GEMMKernelTableTests {
         #endif
     }
 
+    /// The tiles `multiplyPanel` runs for m rows: full tiles, then the shorter ones tallest first
+    /// (the same walk, written out as heights).
+    static func tileHeights<Kernel: F32GEMMMicroKernel>(_ kernel: Kernel.Type, m: Int) -> [Int] {
+        var heights = [Int](repeating: Kernel.rows, count: m / Kernel.rows)
+        var left = m % Kernel.rows
+        for height in Kernel.remainderTileRows where left >= height {
+            heights.append(height)
+            left -= height
+        }
+        return heights
+    }
+
+    @Test("every kernel's remainder tiles are shorter than its full tile, and the shapes run them all")
+    func everyTileRuns() {
+        func check<Kernel: F32GEMMMicroKernel>(_ kernel: Kernel.Type) {
+            // A 4- or 2-row tile that is not shorter than MR could never run: the table must leave it
+            // out (the default, `FullTile`), as the portable 2×16 kernel does.
+            for tile in [Kernel.FourRowTile.self, Kernel.TwoRowTile.self] as [any F32GEMMTile.Type] {
+                #expect(tile.rowCount < Kernel.rows || ObjectIdentifier(tile) == ObjectIdentifier(Kernel.FullTile.self),
+                        "\(Kernel.name) declares a \(tile.rowCount)-row remainder tile it can never run")
+            }
+            #expect(Kernel.OneRowTile.rowCount == 1)
+            let used = Set(Self.shapes.flatMap { Self.tileHeights(Kernel.self, m: $0.m) })
+            #expect(used == Set([Kernel.rows] + Kernel.remainderTileRows), "\(Kernel.name): tiles run \(used.sorted())")
+            for m in 0..<(3 * Kernel.rows) {
+                #expect(Self.tileHeights(Kernel.self, m: m).reduce(0, +) == m, "\(Kernel.name) m = \(m)")
+            }
+        }
+        check(F32GEMM8x32AVX512.self)
+        check(F32GEMM5x16AVX2.self)
+        check(F32GEMM6x16NEON.self)
+        check(F32GEMM2x16Portable.self)
+        #expect(F32GEMM2x16Portable.remainderTileRows == [1])
+        #expect(F32GEMM5x16AVX2.remainderTileRows == [4, 2, 1])
+    }
+
     /// All three epilogues, C strided (ldc > n) with a sentinel between rows, the last panel ragged.
     private func check<Kernel: F32GEMMMicroKernel>(_ kernel: Kernel.Type, _ shape: GEMMShape) {
         let (m, n, k) = (shape.m, shape.n, shape.k)
@@ -53,8 +92,8 @@ struct GEMMKernelTableTests {
         packed.withUnsafeMutableBufferPointer { packed in
             weight.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
-                    PackedGEMM.pack(matrix: w.baseAddress!, n: n, k: k, nStride: k, kStride: 1, scale: 1,
-                                    bias: b.baseAddress!, into: packed.baseAddress!, panelWidth: Kernel.panelWidth)
+                    PackedGEMM.pack(weight: w.baseAddress!, bias: b.baseAddress!, n: n, k: k,
+                                    into: packed.baseAddress!, panelWidth: Kernel.panelWidth)
                 }
             }
         }
@@ -97,5 +136,13 @@ struct GEMMKernelTableTests {
             #expect(tracker.failures == 0, "\(Kernel.name) \(shape) \(epilogue): worst error/tolerance \(tracker.worstRatio)")
             #expect(sentinelsIntact, "\(Kernel.name) \(shape) \(epilogue) wrote between rows of C")
         }
+    }
+}
+
+extension F32GEMMMicroKernel {
+    /// The remainder tiles `multiplyPanel` can run, tallest first: the 4- and 2-row tiles if shorter
+    /// than the full tile, then the 1-row tile.
+    static var remainderTileRows: [Int] {
+        [FourRowTile.rowCount, TwoRowTile.rowCount].filter { $0 < rows } + [OneRowTile.rowCount]
     }
 }

@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 struct LayerNormShape: Sendable, CustomStringConvertible {
     let rows: Int, width: Int

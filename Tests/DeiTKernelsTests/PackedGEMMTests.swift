@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 /// One GEMM problem: C[m×n] = A[m×k]·Wᵀ + b.
 struct GEMMShape: Sendable, CustomStringConvertible {
@@ -167,21 +168,6 @@ struct PackedGEMMPackingTests {
                 for p in 0..<k {
                     #expect(packed[base + (1 + p) * width + j] == (column < n ? weight[column * k + p] : 0))
                 }
-            }
-        }
-    }
-
-    @Test("strided packing with a scale and no bias")
-    func stridedScaled() {
-        // A [k = 3, n = 5] source read transposed: element (j, p) at p·5 + j.
-        let source = (0..<15).map { Float($0) }
-        var packed = [Float](repeating: .nan, count: PackedGEMM.packedCount(n: 5, k: 3))
-        PackedGEMM.pack(matrix: source, n: 5, k: 3, nStride: 1, kStride: 5, scale: 0.5, bias: nil, into: &packed)
-        let width = PackedGEMM.panelWidth
-        #expect(packed[0..<width].allSatisfy { $0 == 0 })
-        for p in 0..<3 {
-            for j in 0..<width {
-                #expect(packed[(1 + p) * width + j] == (j < 5 ? source[p * 5 + j] * 0.5 : 0))
             }
         }
     }

@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 struct PatchShape: Sendable, CustomStringConvertible {
     let channels: Int, imageSize: Int, patchSize: Int

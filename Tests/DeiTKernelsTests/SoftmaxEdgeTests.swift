@@ -1,6 +1,7 @@
 @testable import DeiTKernels
 import Foundation
 import Testing
+import DeiTTestSupport
 
 /// The vector paths of the softmax: the overlapping last vector of rows ≥ 16, the −∞-padded vector of
 /// shorter rows, −∞ and huge entries anywhere in a row, and the exp kernel behind them.

@@ -1,5 +1,6 @@
 import DeiTKernels
 import Testing
+import DeiTTestSupport
 
 @Suite("SoftmaxKernel")
 struct SoftmaxKernelTests {

@@ -1,5 +1,6 @@
-import Testing
 import DeiTRuntime
+import DeiTTestSupport
+import Testing
 
 @Suite struct MemoryPlanTests {
     /// Any two buffers alive at the same step must not share a byte.
@@ -23,7 +24,7 @@ import DeiTRuntime
     }
 
     @Test func liveBuffersNeverOverlap() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             let requests = (0..<Int(generator.next() % 12 + 1)).map { _ -> BufferRequest in
                 let first = Int(generator.next() % 10)
@@ -39,14 +40,42 @@ import DeiTRuntime
     }
 
     @Test func fillsAGapBetweenLiveBuffers() throws {
-        // Big buffers at [0, 4096) and [4096+2048, …) leave a 2048-byte hole that a small one fits.
+        // Three 4096-byte buffers placed first (largest first; ties by index) at 0, 4096 and 8192. The
+        // middle one dies after step 1, so at steps 3–4 the 4096 bytes between the two live ones are a
+        // gap: a 2048-byte buffer goes there (offset 4096, below the live buffer at 8192), not on top.
         let requests = [BufferRequest(bytes: 4096, firstUse: 0, lastUse: 5),
-                        BufferRequest(bytes: 2048, firstUse: 0, lastUse: 1),
+                        BufferRequest(bytes: 4096, firstUse: 0, lastUse: 1),
                         BufferRequest(bytes: 4096, firstUse: 0, lastUse: 5),
-                        BufferRequest(bytes: 1024, firstUse: 3, lastUse: 4)]
+                        BufferRequest(bytes: 2048, firstUse: 3, lastUse: 4)]
         let plan = try MemoryPlan(requests)
         expectDisjointWhileLive(requests, plan)
-        #expect(plan.totalBytes == 4096 + 4096 + 2048)
+        #expect(plan.offsets == [0, 4096, 8192, 4096])
+        #expect(plan.totalBytes == 3 * 4096)
+
+        // The same at the bottom of the arena: the first buffer dies, the small one fits before the
+        // live one at 4096.
+        let atStart = [BufferRequest(bytes: 4096, firstUse: 0, lastUse: 1),
+                       BufferRequest(bytes: 4096, firstUse: 0, lastUse: 5),
+                       BufferRequest(bytes: 4096, firstUse: 3, lastUse: 4)]
+        let startPlan = try MemoryPlan(atStart)
+        expectDisjointWhileLive(atStart, startPlan)
+        #expect(startPlan.offsets == [0, 4096, 0])
+        #expect(startPlan.totalBytes == 2 * 4096)
+    }
+
+    @Test func skipsAGapTooSmall() throws {
+        // 8192-byte buffers at 0, 8192 and 16384, the middle one dead after step 1. At steps 3–4 a
+        // 4160-byte buffer takes the start of the gap (8192); a 4096-byte one then finds only
+        // 16384 − 12352 = 4032 bytes left there and goes above everything, at 24576.
+        let requests = [BufferRequest(bytes: 8192, firstUse: 0, lastUse: 5),
+                        BufferRequest(bytes: 8192, firstUse: 0, lastUse: 1),
+                        BufferRequest(bytes: 8192, firstUse: 0, lastUse: 5),
+                        BufferRequest(bytes: 4160, firstUse: 3, lastUse: 4),
+                        BufferRequest(bytes: 4096, firstUse: 3, lastUse: 4)]
+        let plan = try MemoryPlan(requests)
+        expectDisjointWhileLive(requests, plan)
+        #expect(plan.offsets == [0, 8192, 16384, 8192, 24576])
+        #expect(plan.totalBytes == 24576 + 4096)
     }
 
     @Test func rejectsOverflowAndNegativeSizes() {
@@ -55,18 +84,5 @@ import DeiTRuntime
             try MemoryPlan([BufferRequest(bytes: Int.max - 10, firstUse: 0, lastUse: 1),
                             BufferRequest(bytes: Int.max - 10, firstUse: 0, lastUse: 1)])
         }
-    }
-}
-
-/// Deterministic generator for tests (SplitMix64).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
