@@ -48,6 +48,7 @@ void run_thread(const deit_model *model, int runs, const std::vector<std::string
     if (result.status != DEIT_OK) { result.error = deit_last_error(); return; }
 
     deit_model_info info;
+    info.struct_size = sizeof info; /* the version of deit_model_info this program knows */
     deit_model_get_info(model, &info);
     const size_t input_count = 3 * static_cast<size_t>(info.image_size) * static_cast<size_t>(info.image_size);
     std::vector<float> input(input_count, 0.25f);
