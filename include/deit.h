@@ -29,10 +29,13 @@
  *   - deit_model_info (out): set info.struct_size = sizeof info before deit_model_get_info; the
  *     library fills the fields it knows that fit, leaves later bytes untouched and sets
  *     struct_size to the bytes it wrote.
- * Changes while the ABI is 0 (pre-1.0, incompatible changes allowed without a SONAME bump)
- *   0.1: deit_model_info gained struct_size (first field): callers must now set it. Added
- *        deit_session_options, deit_load_options and the *_with_options functions; the older
- *        create/load/arena-size functions are thin wrappers over them.
+ * Changes while the ABI is 0
+ *   Before 1.0, DEIT_ABI_VERSION stays 0 and incompatible changes are deliberate and listed here
+ *   (rebuild against the new header):
+ *   0.1.0: deit_model_info gained struct_size as its first field; callers must set it. Added
+ *          deit_session_options, deit_load_options and the *_with_options functions (the older
+ *          create, load and arena-size functions are thin wrappers over them); the limits
+ *          struct_size rule became the one above (a larger struct needs zero extra bytes).
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -59,9 +62,9 @@ extern "C" {
 #define DEIT_VERSION_MINOR 1
 #define DEIT_VERSION_PATCH 0
 
-/* The ABI version: the number in the shared library's SONAME (libdeit.so.0). It changes whenever
- * a function signature, a struct layout or an enum value changes incompatibly; functions added
- * without such a change keep it. */
+/* The ABI version: the number in the shared library's SONAME (libdeit.so.0). From 1.0 on it
+ * changes whenever a function signature, a struct layout or an enum value changes incompatibly;
+ * functions added without such a change keep it. While it is 0, see "Changes while the ABI is 0". */
 #define DEIT_ABI_VERSION 0
 
 /* DEIT_ABI_VERSION of the library linked at run time. */
