@@ -31,6 +31,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "classify: %s: %s\n", argv[1], deit_last_error());
         return 1;
     }
+    info.struct_size = sizeof info; /* the version of deit_model_info this program knows */
     deit_model_get_info(model, &info);
     /* One worker thread; NULL arena: the session allocates its arena once. */
     status = deit_session_create(model, 1, NULL, 0, &session);

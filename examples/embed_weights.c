@@ -46,6 +46,7 @@ int main(void) {
         fprintf(stderr, "embed_weights: embedded model (%zu bytes): %s\n", weight_bytes, deit_last_error());
         return 1;
     }
+    info.struct_size = sizeof info; /* the version of deit_model_info this program knows */
     deit_model_get_info(model, &info);
     if (deit_session_create(model, 1, NULL, 0, &session) != DEIT_OK) {
         fprintf(stderr, "embed_weights: %s\n", deit_last_error());

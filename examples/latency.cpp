@@ -34,20 +34,25 @@ double percentile(const std::vector<double> &sorted, double p) {
 }
 
 void run_thread(const deit_model *model, int runs, const std::vector<std::string> &images, ThreadResult &result) {
-    // The caller owns the arena: 64-byte aligned, at least deit_session_arena_size bytes, and it
-    // outlives the session (`storage` is destroyed after deit_session_free below).
+    // One worker per session (this program runs one session per thread): the defaults.
+    deit_session_options options;
+    deit_session_options_default(&options);
+    options.num_threads = 1;
+    // The caller owns the arena: 64-byte aligned, at least deit_session_arena_size_with_options
+    // bytes, and it outlives the session (`storage` is destroyed after deit_session_free below).
     size_t arena_bytes = 0;
     deit_session *session = nullptr;
-    result.status = deit_session_arena_size(model, 1, &arena_bytes);
+    result.status = deit_session_arena_size_with_options(model, &options, &arena_bytes);
     if (result.status != DEIT_OK) { result.error = deit_last_error(); return; }
     std::vector<unsigned char> storage(arena_bytes + 63);
     void *arena = storage.data();
     size_t space = storage.size();
     std::align(64, arena_bytes, arena, space);  // C++11: the first 64-byte boundary in storage
-    result.status = deit_session_create(model, 1, arena, arena_bytes, &session);
+    result.status = deit_session_create_with_options(model, &options, arena, arena_bytes, &session);
     if (result.status != DEIT_OK) { result.error = deit_last_error(); return; }
 
     deit_model_info info;
+    info.struct_size = sizeof info;  // the version of deit_model_info this program knows
     deit_model_get_info(model, &info);
     const size_t input_count = 3 * static_cast<size_t>(info.image_size) * static_cast<size_t>(info.image_size);
     std::vector<float> input(input_count, 0.25f);

@@ -7,7 +7,7 @@
  *     what it needs: the file or memory buffer may be released as soon as loading returns.
  *   - A session keeps its model alive: deit_model_free may be called while sessions still use the
  *     model; the weights are released when the last of them is freed.
- *   - An arena passed to deit_session_create belongs to the caller and must outlive the session.
+ *   - An arena passed to deit_session_create* belongs to the caller and must outlive the session.
  * Threading
  *   - A model is immutable after loading; any number of threads may share it.
  *   - A session is used by one thread at a time (one session per thread). A call that finds the
@@ -18,12 +18,30 @@
  *   pkg-config --cflags --libs deit, or CMake find_package(deit) + target deit::deit (libdeit.so,
  *   SONAME libdeit.so.DEIT_ABI_VERSION) or deit::deit_static (libdeit.a); scripts/install.sh
  *   installs both. Check DEIT_ABI_COMPATIBLE() once at start-up. Only deit_* symbols are exported.
+ * Versioned structs
+ *   Every struct the caller passes in or out starts with `size_t struct_size`, so that later
+ *   versions can append fields without breaking the ABI:
+ *   - Options and limits (in): fill with deit_*_default(), which sets struct_size = sizeof, then
+ *     change fields. A struct_size below this header's sizeof fails with DEIT_ERR_INVALID_ARGUMENT;
+ *     a larger one (a newer header) is accepted when every byte past the fields this library
+ *     knows is zero, so an option it cannot honour is refused (DEIT_ERR_UNSUPPORTED), never
+ *     ignored. At most DEIT_MAX_STRUCT_SIZE bytes are read.
+ *   - deit_model_info (out): set info.struct_size = sizeof info before deit_model_get_info; the
+ *     library fills the fields it knows that fit, leaves later bytes untouched and sets
+ *     struct_size to the bytes it wrote.
+ * Changes while the ABI is 0
+ *   Before 1.0, DEIT_ABI_VERSION stays 0 and incompatible changes are deliberate and listed here
+ *   (rebuild against the new header):
+ *   0.1.0: deit_model_info gained struct_size as its first field; callers must set it. Added
+ *          deit_session_options, deit_load_options and the *_with_options functions (the older
+ *          create, load and arena-size functions are thin wrappers over them); the limits
+ *          struct_size rule became the one above (a larger struct needs zero extra bytes).
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
  *       fprintf(stderr, "%s\n", deit_last_error()); return 1;
  *   }
- *   deit_model_info info;  deit_model_get_info(model, &info);
+ *   deit_model_info info;  info.struct_size = sizeof info;  deit_model_get_info(model, &info);
  *   deit_session_create(model, 1, NULL, 0, &session);
  *   size_t n_in = 3 * (size_t)info.image_size * info.image_size;
  *   float *input = ...;  float *logits = malloc(sizeof(float) * info.num_classes);
@@ -44,9 +62,9 @@ extern "C" {
 #define DEIT_VERSION_MINOR 1
 #define DEIT_VERSION_PATCH 0
 
-/* The ABI version: the number in the shared library's SONAME (libdeit.so.0). It changes whenever
- * a function signature, a struct layout or an enum value changes incompatibly; functions added
- * without such a change keep it. */
+/* The ABI version: the number in the shared library's SONAME (libdeit.so.0). From 1.0 on it
+ * changes whenever a function signature, a struct layout or an enum value changes incompatibly;
+ * functions added without such a change keep it. While it is 0, see "Changes while the ABI is 0". */
 #define DEIT_ABI_VERSION 0
 
 /* DEIT_ABI_VERSION of the library linked at run time. */
@@ -69,7 +87,12 @@ typedef enum deit_status {
 typedef struct deit_model deit_model;     /* immutable, shareable across threads */
 typedef struct deit_session deit_session; /* one per thread: arena + workers   */
 
+/* Largest struct_size the library reads from a caller's struct: a bigger value is taken for an
+ * uninitialised field (DEIT_ERR_INVALID_ARGUMENT) rather than read past the struct. */
+#define DEIT_MAX_STRUCT_SIZE 4096
+
 typedef struct deit_model_info {
+    size_t struct_size; /* in: sizeof(deit_model_info), set by the caller; out: bytes written */
     int32_t image_size, patch_size, embed_dim, depth, num_heads, num_classes, num_tokens, distilled;
     uint64_t num_params, weight_bytes;
 } deit_model_info;
@@ -92,17 +115,48 @@ typedef struct deit_limits {
 /* Fills *out_limits with the defaults. NULL is a no-op. */
 void deit_limits_default(deit_limits *out_limits);
 
+/* ---- Loading ------------------------------------------------------------------------------ */
+
+/* Weight precision of a loaded model. */
+typedef enum deit_precision {
+    DEIT_PRECISION_F32 = 0,  /* float32 weights (F16/BF16 checkpoints are widened); the default */
+    DEIT_PRECISION_INT8 = 1  /* int8 weights with scales: DEIT_ERR_UNSUPPORTED for now */
+} deit_precision;
+
+/* How to load a model. Fill with deit_load_options_default() and change fields. */
+typedef struct deit_load_options {
+    size_t struct_size;         /* sizeof(deit_load_options), set by deit_load_options_default() */
+    const deit_limits *limits;  /* NULL: the default limits. A pointer (not a copy), so deit_limits
+                                   can grow without moving the fields below */
+    int32_t image_size;         /* input side in pixels; 0 (default): as trained. Another size needs
+                                   pos_embed resampled: DEIT_ERR_UNSUPPORTED for now */
+    int32_t precision;          /* a deit_precision; default DEIT_PRECISION_F32 */
+} deit_load_options;
+
+/* Fills *out_options with the defaults (struct_size set, limits NULL, as trained, F32). NULL is a
+ * no-op. */
+void deit_load_options_default(deit_load_options *out_options);
+
 /* Loads a timm DeiT/ViT checkpoint (safetensors; F32, F16 or BF16 tensors) from a file. The whole
  * header is validated; every failure returns a status and sets deit_last_error().
- * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_IO, DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED or
- * DEIT_ERR_OUT_OF_MEMORY. */
-deit_status deit_model_load_file(const char *path, deit_model **out_model);
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer or options, bad struct_size, negative
+ * image_size, unknown precision), DEIT_ERR_IO, DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED (also an
+ * image_size other than the trained one, DEIT_PRECISION_INT8, or options from a newer header this
+ * library cannot honour) or DEIT_ERR_OUT_OF_MEMORY. */
+deit_status deit_model_load_file_with_options(const char *path, const deit_load_options *options,
+                                              deit_model **out_model);
 
-/* As deit_model_load_file, from `size` bytes at `data` (the buffer may be freed after the call). */
+/* As deit_model_load_file_with_options, from `size` bytes at `data` (the buffer may be freed
+ * after the call). */
+deit_status deit_model_load_memory_with_options(const void *data, size_t size, const deit_load_options *options,
+                                                deit_model **out_model);
+
+/* deit_model_load_*_with_options with the default options: same statuses. */
+deit_status deit_model_load_file(const char *path, deit_model **out_model);
 deit_status deit_model_load_memory(const void *data, size_t size, deit_model **out_model);
 
-/* As deit_model_load_file / deit_model_load_memory with caller limits (NULL: the defaults).
- * DEIT_ERR_INVALID_ARGUMENT if limits->struct_size is smaller than version 0's deit_limits. */
+/* deit_model_load_*_with_options with default options but these limits (NULL: the defaults): same
+ * statuses. */
 deit_status deit_model_load_file_with_limits(const char *path, const deit_limits *limits,
                                              deit_model **out_model);
 deit_status deit_model_load_memory_with_limits(const void *data, size_t size, const deit_limits *limits,
@@ -110,18 +164,50 @@ deit_status deit_model_load_memory_with_limits(const void *data, size_t size, co
 /* Releases the caller's reference to a model. NULL is a no-op. */
 void deit_model_free(deit_model *model);
 
-/* Fills *out_info. Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT. */
+/* Fills *out_info; set out_info->struct_size = sizeof *out_info first (see Versioned structs).
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_info, struct_size below this
+ * header's sizeof(deit_model_info)). */
 deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_info);
 
-/* Bytes of arena a session with `num_threads` workers needs (for deit_session_create).
- * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_bytes, bad thread count) or
- * DEIT_ERR_OUT_OF_MEMORY (the size overflows). */
-deit_status deit_session_arena_size(const deit_model *model, int32_t num_threads, size_t *out_bytes);
+/* ---- Sessions ----------------------------------------------------------------------------- */
 
-/* Creates a session. `arena` may be NULL (the session allocates deit_session_arena_size bytes
- * once) or caller memory of `arena_size` bytes that outlives the session (any alignment: the
- * size includes slack, and the session aligns its buffers to 64 bytes inside it).
- * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT, DEIT_ERR_ARENA_TOO_SMALL or DEIT_ERR_OUT_OF_MEMORY. */
+/* How to run a session. Fill with deit_session_options_default() and change fields. */
+typedef struct deit_session_options {
+    size_t struct_size;      /* sizeof(deit_session_options), set by deit_session_options_default() */
+    const char *kernel_set;  /* NULL or "auto" (default): the kernels compiled in. Naming the compiled
+                                set ("avx512", "avx2-fma", "neon" or "portable") is accepted; another
+                                of those is DEIT_ERR_UNSUPPORTED (one set per build), any other name
+                                DEIT_ERR_INVALID_ARGUMENT */
+    int32_t num_threads;     /* workers, the calling thread included: 1 (default) to 256 */
+    int32_t max_batch;       /* images per run: 0 or 1 (default). Larger: DEIT_ERR_UNSUPPORTED for now */
+    uint64_t flags;          /* none defined yet: must be 0 (64 bits: room to grow, and no padding) */
+} deit_session_options;
+
+/* Fills *out_options with the defaults (1 thread, batch 1, no flags, kernel_set NULL). NULL is a
+ * no-op. */
+void deit_session_options_default(deit_session_options *out_options);
+
+/* Bytes of arena a session with these options needs (for deit_session_create_with_options).
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_bytes or options, bad
+ * struct_size, thread count, flags or kernel set), DEIT_ERR_UNSUPPORTED (max_batch > 1, a kernel
+ * set this build lacks, or options from a newer header this library cannot honour) or
+ * DEIT_ERR_OUT_OF_MEMORY (the size overflows). */
+deit_status deit_session_arena_size_with_options(const deit_model *model, const deit_session_options *options,
+                                                 size_t *out_bytes);
+
+/* Creates a session. `arena` may be NULL (the session allocates the arena size once) or caller
+ * memory of `arena_size` bytes that outlives the session (any alignment: the size includes slack,
+ * and the session aligns its buffers to 64 bytes inside it).
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (as deit_session_arena_size_with_options, or NULL
+ * out_session), DEIT_ERR_UNSUPPORTED (as deit_session_arena_size_with_options),
+ * DEIT_ERR_ARENA_TOO_SMALL or DEIT_ERR_OUT_OF_MEMORY. */
+deit_status deit_session_create_with_options(const deit_model *model, const deit_session_options *options,
+                                             void *arena /* NULL: allocate once */, size_t arena_size,
+                                             deit_session **out_session);
+
+/* The *_with_options functions with default options but `num_threads` workers: same statuses
+ * (never DEIT_ERR_UNSUPPORTED). */
+deit_status deit_session_arena_size(const deit_model *model, int32_t num_threads, size_t *out_bytes);
 deit_status deit_session_create(const deit_model *model, int32_t num_threads,
                                 void *arena /* NULL: allocate once */, size_t arena_size,
                                 deit_session **out_session);

@@ -96,7 +96,7 @@ int main(int argc, char **argv) {
     if (argc != 2) return 2;
     deit_model *model = nullptr;  deit_session *session = nullptr;
     if (deit_model_load_file(argv[1], &model) != DEIT_OK) { std::fprintf(stderr, "%s\n", deit_last_error()); return 1; }
-    deit_model_info info;  deit_model_get_info(model, &info);
+    deit_model_info info;  info.struct_size = sizeof info;  deit_model_get_info(model, &info);
     if (deit_session_create(model, 1, nullptr, 0, &session) != DEIT_OK) return 1;
     std::vector<float> input(3 * static_cast<size_t>(info.image_size) * info.image_size, 0.0f);
     std::vector<float> logits(static_cast<size_t>(info.num_classes));

@@ -159,8 +159,6 @@ void deit_support_pool_destroy(deit_support_pool *pool) {
     free(pool);
 }
 
-int32_t deit_support_pool_threads(const deit_support_pool *pool) { return pool == NULL ? 1 : pool->threads; }
-
 void deit_support_pool_run(deit_support_pool *pool, int64_t task_count, deit_support_task_function function,
                            void *context) {
     if (task_count <= 0) return;

@@ -8,23 +8,17 @@ public func deit_limits_default(_ outLimits: UnsafeMutablePointer<deit_limits>?)
     guard let outLimits else { return }
     let load = LoadLimits.default, image = ImageLimits.default
     outLimits.pointee = deit_limits(
-        struct_size: MemoryLayout<deit_limits>.size,
+        struct_size: deit_api_limits_size(),
         max_model_bytes: UInt64(load.maxFileBytes), max_header_bytes: UInt64(load.maxHeaderBytes),
         max_image_bytes: UInt64(image.maxFileBytes),
         max_image_width: UInt32(clamping: image.maxWidth), max_image_height: UInt32(clamping: image.maxHeight),
         max_image_pixels: UInt64(image.maxPixels))
 }
 
-/// The caller's limits (nil: none given), or an error naming `function` when the struct is too old.
+/// The caller's limits (nil: none given), checked by the struct_size rule.
 private func callerLimits(_ limits: UnsafePointer<deit_limits>?, _ function: String) throws(DeiTError) -> deit_limits? {
     guard let limits else { return nil }
-    // Read the size field alone first: an older caller's struct may be shorter than ours.
-    let structSize = UnsafeRawPointer(limits).load(as: Int.self)
-    guard structSize >= MemoryLayout<deit_limits>.size else {
-        throw DeiTError(.invalidArgument,
-                        "\(function): limits->struct_size is \(UInt(bitPattern: structSize)); call deit_limits_default() first (it sets \(MemoryLayout<deit_limits>.size))")
-    }
-    return limits.pointee
+    return try versionedStruct(limits, size: deit_api_limits_size(), "limits", defaultFunction: "deit_limits_default", function)
 }
 
 /// A caller's value, or `fallback` for 0; values beyond Int clamp (they cannot bind anyway).

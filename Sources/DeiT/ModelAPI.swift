@@ -3,41 +3,111 @@ import DeiTRuntime
 
 // Thin @_cdecl thunks: check every pointer and handle, call the runtime, turn errors into statuses.
 
+@_cdecl("deit_load_options_default")
+public func deit_load_options_default(_ outOptions: UnsafeMutablePointer<deit_load_options>?) {
+    guard let outOptions else { return }
+    outOptions.pointee = defaultLoadOptions()
+}
+
+/// The documented defaults, with struct_size set.
+private func defaultLoadOptions() -> deit_load_options {
+    deit_load_options(struct_size: deit_api_load_options_size(), limits: nil, image_size: 0,
+                      precision: Int32(bitPattern: DEIT_PRECISION_F32.rawValue))
+}
+
+@_cdecl("deit_model_load_file_with_options")
+public func deit_model_load_file_with_options(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<deit_load_options>?,
+                                              _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    loadFile(path, options, outModel, "deit_model_load_file_with_options")
+}
+
+@_cdecl("deit_model_load_memory_with_options")
+public func deit_model_load_memory_with_options(_ data: UnsafeRawPointer?, _ size: Int, _ options: UnsafePointer<deit_load_options>?,
+                                                _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    loadMemory(data, size, options, outModel, "deit_model_load_memory_with_options")
+}
+
+// The older entry points: the *_with_options functions with default options (and the caller's limits).
+
 @_cdecl("deit_model_load_file")
 public func deit_model_load_file(_ path: UnsafePointer<CChar>?, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    loadFile(path, nil, outModel, "deit_model_load_file")
+    var options = defaultLoadOptions()
+    return loadFile(path, &options, outModel, "deit_model_load_file")
 }
 
 @_cdecl("deit_model_load_file_with_limits")
 public func deit_model_load_file_with_limits(_ path: UnsafePointer<CChar>?, _ limits: UnsafePointer<deit_limits>?,
                                              _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    loadFile(path, limits, outModel, "deit_model_load_file_with_limits")
+    var options = defaultLoadOptions()
+    options.limits = limits
+    return loadFile(path, &options, outModel, "deit_model_load_file_with_limits")
 }
 
 @_cdecl("deit_model_load_memory")
 public func deit_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int, _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    loadMemory(data, size, nil, outModel, "deit_model_load_memory")
+    var options = defaultLoadOptions()
+    return loadMemory(data, size, &options, outModel, "deit_model_load_memory")
 }
 
 @_cdecl("deit_model_load_memory_with_limits")
 public func deit_model_load_memory_with_limits(_ data: UnsafeRawPointer?, _ size: Int, _ limits: UnsafePointer<deit_limits>?,
                                                _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    loadMemory(data, size, limits, outModel, "deit_model_load_memory_with_limits")
+    var options = defaultLoadOptions()
+    options.limits = limits
+    return loadMemory(data, size, &options, outModel, "deit_model_load_memory_with_limits")
 }
 
-private func loadFile(_ path: UnsafePointer<CChar>?, _ limits: UnsafePointer<deit_limits>?,
+/// What deit_load_options asks for, checked before anything is read.
+private struct LoadRequest {
+    var limits: LoadLimits
+    var imageSize: Int  // 0: as trained
+
+    init(_ options: UnsafePointer<deit_load_options>?, _ function: String) throws(DeiTError) {
+        guard let options else {
+            throw DeiTError(.invalidArgument, "\(function): options is NULL; fill a deit_load_options with deit_load_options_default()")
+        }
+        let given = try versionedStruct(options, size: deit_api_load_options_size(), "options",
+                                        defaultFunction: "deit_load_options_default", function)
+        switch UInt32(bitPattern: given.precision) {
+        case DEIT_PRECISION_F32.rawValue: break
+        case DEIT_PRECISION_INT8.rawValue:
+            throw DeiTError(.unsupported, "\(function): options->precision is DEIT_PRECISION_INT8: int8 weights are not supported yet")
+        default:
+            throw DeiTError(.invalidArgument,
+                            "\(function): options->precision is \(given.precision); use DEIT_PRECISION_F32 (0) or DEIT_PRECISION_INT8 (1)")
+        }
+        guard given.image_size >= 0 else {
+            throw DeiTError(.invalidArgument, "\(function): options->image_size is \(given.image_size); use 0 (as trained) or a size in pixels")
+        }
+        limits = try loadLimits(given.limits, function)
+        imageSize = Int(given.image_size)
+    }
+
+    /// The loaded model if it meets the request (the image size is only known once the header is read).
+    func check(_ model: Model, _ function: String) throws(DeiTError) -> Model {
+        let trained = model.config.imageSize
+        guard imageSize == 0 || imageSize == trained else {
+            throw DeiTError(.unsupported,
+                            "\(function): options->image_size is \(imageSize) but the model was trained at \(trained): resampling pos_embed to another image size is not supported yet")
+        }
+        return model
+    }
+}
+
+private func loadFile(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<deit_load_options>?,
                       _ outModel: UnsafeMutablePointer<OpaquePointer?>?, _ function: String) -> deit_status {
     guard let outModel else { return fail(.invalidArgument, "\(function): out_model is NULL") }
     outModel.pointee = nil
     guard let path else { return fail(.invalidArgument, "\(function): path is NULL") }
     do {
-        return publish(try Model.load(path: path, limits: loadLimits(limits, function)), to: outModel)
+        let request = try LoadRequest(options, function)
+        return publish(try request.check(Model.load(path: path, limits: request.limits), function), to: outModel)
     } catch {
         return fail(error)
     }
 }
 
-private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ limits: UnsafePointer<deit_limits>?,
+private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ options: UnsafePointer<deit_load_options>?,
                         _ outModel: UnsafeMutablePointer<OpaquePointer?>?, _ function: String) -> deit_status {
     guard let outModel else { return fail(.invalidArgument, "\(function): out_model is NULL") }
     outModel.pointee = nil
@@ -45,8 +115,9 @@ private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ limits: Unsafe
     // size_t values above Int.max arrive negative here.
     guard size >= 0 else { return fail(.invalidArgument, "\(function): size \(UInt(bitPattern: size)) is too large") }
     do {
+        let request = try LoadRequest(options, function)
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
-        return publish(try Model(bytes: bytes, limits: loadLimits(limits, function)), to: outModel)
+        return publish(try request.check(Model(bytes: bytes, limits: request.limits), function), to: outModel)
     } catch {
         return fail(error)
     }
@@ -71,11 +142,25 @@ public func deit_model_get_info(_ handle: OpaquePointer?, _ outInfo: UnsafeMutab
         return fail(.invalidArgument, "deit_model_get_info: model is NULL or not a live model handle")
     }
     guard let outInfo else { return fail(.invalidArgument, "deit_model_get_info: out_info is NULL") }
+    // An output struct: the caller's struct_size says how many bytes we may write.
+    let ours = deit_api_model_info_size()
+    let given = UnsafeRawPointer(outInfo).load(as: UInt.self)
+    guard given >= UInt(ours) else {
+        return fail(.invalidArgument,
+                    "deit_model_get_info: out_info->struct_size is \(given); set it to sizeof(deit_model_info) (\(ours)) first")
+    }
     let config = model.config
-    outInfo.pointee = deit_model_info(
+    var info = deit_model_info(
+        struct_size: ours,
         image_size: Int32(config.imageSize), patch_size: Int32(config.patchSize), embed_dim: Int32(config.embedDim),
         depth: Int32(config.depth), num_heads: Int32(config.numHeads), num_classes: Int32(config.numClasses),
         num_tokens: Int32(config.numTokens), distilled: config.distilled ? 1 : 0,
         num_params: UInt64(model.parameterCount), weight_bytes: UInt64(model.weightBytes))
+    // The fields that fit (all of ours today; a later, larger struct keeps this prefix), and not
+    // a byte past them: a newer caller's extra fields stay as it set them.
+    withUnsafeBytes(of: &info) { bytes in
+        let count = min(bytes.count, ours)
+        UnsafeMutableRawBufferPointer(start: outInfo, count: count).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<count]))
+    }
     return DEIT_OK
 }

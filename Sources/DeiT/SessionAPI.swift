@@ -1,30 +1,124 @@
 import CDeiTSupport
+import DeiTKernels
 import DeiTRuntime
+
+@_cdecl("deit_session_options_default")
+public func deit_session_options_default(_ outOptions: UnsafeMutablePointer<deit_session_options>?) {
+    guard let outOptions else { return }
+    outOptions.pointee = defaultSessionOptions(threads: 1)
+}
+
+/// The documented defaults with `threads` workers, struct_size set.
+private func defaultSessionOptions(threads: Int32) -> deit_session_options {
+    deit_session_options(struct_size: deit_api_session_options_size(), kernel_set: nil, num_threads: threads,
+                         max_batch: 0, flags: 0)
+}
+
+/// The worker count deit_session_options asks for, after checking every field.
+private func requestedThreads(_ options: UnsafePointer<deit_session_options>?, _ function: String) throws(DeiTError) -> Int {
+    guard let options else {
+        throw DeiTError(.invalidArgument, "\(function): options is NULL; fill a deit_session_options with deit_session_options_default()")
+    }
+    let given = try versionedStruct(options, size: deit_api_session_options_size(), "options",
+                                    defaultFunction: "deit_session_options_default", function)
+    guard given.num_threads >= 1 && Int(given.num_threads) <= Session.maxThreads else {
+        throw DeiTError(.invalidArgument,
+                        "\(function): num_threads is \(given.num_threads); it must be between 1 and \(Session.maxThreads)")
+    }
+    guard given.max_batch >= 0 else {
+        throw DeiTError(.invalidArgument, "\(function): options->max_batch is \(given.max_batch); use 0 or 1")
+    }
+    guard given.max_batch <= 1 else {
+        throw DeiTError(.unsupported,
+                        "\(function): options->max_batch is \(given.max_batch): batches are not supported yet (use 0 or 1)")
+    }
+    guard given.flags == 0 else {
+        throw DeiTError(.invalidArgument,
+                        "\(function): options->flags has unknown bits 0x\(String(given.flags, radix: 16)); no flags are defined yet, set it to 0")
+    }
+    try checkKernelSet(given.kernel_set, function)
+    return Int(given.num_threads)
+}
+
+/// Every kernel set deit builds, for telling a foreign name from a misspelt one.
+private let knownKernelSets: [KernelSet] = [.avx512, .avx2, .neon, .portable]
+
+/// Accepts NULL, "auto" or the compiled set's name; one set is compiled per build, so another
+/// known set is unsupported and anything else invalid.
+private func checkKernelSet(_ name: UnsafePointer<CChar>?, _ function: String) throws(DeiTError) {
+    guard let name else { return }
+    let active = KernelSet.active
+    if cStringEquals(name, "auto") || cStringEquals(name, active.name) { return }
+    for known in knownKernelSets where cStringEquals(name, known.name) {
+        throw DeiTError(.unsupported,
+                        "\(function): options->kernel_set is \"\(known.name)\" but this build has only \"\(active.name)\" (the kernel set is chosen at build time: DEIT_TARGET_CPU)")
+    }
+    throw DeiTError(.invalidArgument,
+                    "\(function): options->kernel_set \"\(String(cString: name))\" is not a kernel set; use NULL, \"auto\" or this build's \"\(active.name)\"")
+}
+
+/// Whether the NUL-terminated `cString` spells `text` (stops at the first difference).
+private func cStringEquals(_ cString: UnsafePointer<CChar>, _ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { bytes in
+        for index in 0..<bytes.count where UInt8(bitPattern: cString[index]) != bytes[index] { return false }
+        return cString[bytes.count] == 0
+    }
+}
+
+@_cdecl("deit_session_arena_size_with_options")
+public func deit_session_arena_size_with_options(_ handle: OpaquePointer?, _ options: UnsafePointer<deit_session_options>?,
+                                                 _ outBytes: UnsafeMutablePointer<Int>?) -> deit_status {
+    arenaSize(handle, options, outBytes, "deit_session_arena_size_with_options")
+}
+
+@_cdecl("deit_session_create_with_options")
+public func deit_session_create_with_options(_ handle: OpaquePointer?, _ options: UnsafePointer<deit_session_options>?,
+                                             _ arena: UnsafeMutableRawPointer?, _ arenaSize: Int,
+                                             _ outSession: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    createSession(handle, options, arena, arenaSize, outSession, "deit_session_create_with_options")
+}
+
+// The older entry points: the *_with_options functions with default options and `num_threads`.
 
 @_cdecl("deit_session_arena_size")
 public func deit_session_arena_size(_ handle: OpaquePointer?, _ numThreads: Int32, _ outBytes: UnsafeMutablePointer<Int>?) -> deit_status {
+    var options = defaultSessionOptions(threads: numThreads)
+    return arenaSize(handle, &options, outBytes, "deit_session_arena_size")
+}
+
+@_cdecl("deit_session_create")
+public func deit_session_create(_ handle: OpaquePointer?, _ numThreads: Int32, _ arena: UnsafeMutableRawPointer?,
+                                _ arenaSize: Int, _ outSession: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
+    var options = defaultSessionOptions(threads: numThreads)
+    return createSession(handle, &options, arena, arenaSize, outSession, "deit_session_create")
+}
+
+private func arenaSize(_ handle: OpaquePointer?, _ options: UnsafePointer<deit_session_options>?,
+                       _ outBytes: UnsafeMutablePointer<Int>?, _ function: String) -> deit_status {
     guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self) else {
-        return fail(.invalidArgument, "deit_session_arena_size: model is NULL or not a live model handle")
+        return fail(.invalidArgument, "\(function): model is NULL or not a live model handle")
     }
-    guard let outBytes else { return fail(.invalidArgument, "deit_session_arena_size: out_bytes is NULL") }
+    guard let outBytes else { return fail(.invalidArgument, "\(function): out_bytes is NULL") }
     do {
-        outBytes.pointee = try Session.arenaBytes(for: model, threads: Int(numThreads))
+        outBytes.pointee = try Session.arenaBytes(for: model, threads: requestedThreads(options, function))
         return DEIT_OK
     } catch {
         return fail(error)
     }
 }
 
-@_cdecl("deit_session_create")
-public func deit_session_create(_ handle: OpaquePointer?, _ numThreads: Int32, _ arena: UnsafeMutableRawPointer?,
-                                _ arenaSize: Int, _ outSession: UnsafeMutablePointer<OpaquePointer?>?) -> deit_status {
-    guard let outSession else { return fail(.invalidArgument, "deit_session_create: out_session is NULL") }
+private func createSession(_ handle: OpaquePointer?, _ options: UnsafePointer<deit_session_options>?,
+                           _ arena: UnsafeMutableRawPointer?, _ arenaSize: Int,
+                           _ outSession: UnsafeMutablePointer<OpaquePointer?>?, _ function: String) -> deit_status {
+    guard let outSession else { return fail(.invalidArgument, "\(function): out_session is NULL") }
     outSession.pointee = nil
     guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self) else {
-        return fail(.invalidArgument, "deit_session_create: model is NULL or not a live model handle")
+        return fail(.invalidArgument, "\(function): model is NULL or not a live model handle")
     }
     do {
-        let session = try Session(model: model, threads: Int(numThreads), arena: arena, arenaBytes: arenaSize)
+        let threads = try requestedThreads(options, function)
+        let session = try Session(model: model, threads: threads, arena: arena, arenaBytes: arenaSize)
         guard let sessionHandle = Handles.make(session, magic: HandleMagic.session) else {
             return fail(.outOfMemory, "could not allocate a session handle")
         }

@@ -28,6 +28,8 @@ import Testing
         #expect(status == DEIT_OK, "\(lastError())")
         defer { deit_model_free(fromMemory) }
         var a = deit_model_info(), b = deit_model_info()
+        a.struct_size = MemoryLayout<deit_model_info>.stride
+        b.struct_size = MemoryLayout<deit_model_info>.stride
         #expect(deit_model_get_info(fromFile, &a) == DEIT_OK)
         #expect(deit_model_get_info(fromMemory, &b) == DEIT_OK)
         #expect(a.embed_dim == 96 && a.num_heads == 4 && a.image_size == 112 && a.num_tokens == 50)
@@ -50,6 +52,7 @@ import Testing
         #expect(deit_session_create(loaded, 1, nil, 0, &session) == DEIT_OK)
         // A session handle is not a model handle, and the other way round.
         var info = deit_model_info()
+        info.struct_size = MemoryLayout<deit_model_info>.stride
         #expect(deit_model_get_info(session, &info) == DEIT_ERR_INVALID_ARGUMENT)
         var input = [Float](repeating: 0, count: 3 * 112 * 112), logits = [Float](repeating: 0, count: 37)
         #expect(deit_session_run(loaded, &input, input.count, &logits, logits.count) == DEIT_ERR_INVALID_ARGUMENT)

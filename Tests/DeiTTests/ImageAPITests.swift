@@ -36,6 +36,7 @@ import Testing
         let session = try session(model)
         defer { deit_session_free(session) }
         var info = deit_model_info()
+        info.struct_size = MemoryLayout<deit_model_info>.stride
         #expect(deit_model_get_info(model, &info) == DEIT_OK)
 
         // Pixels with a padded stride give the same input as packed pixels.

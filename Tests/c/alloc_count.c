@@ -1,5 +1,5 @@
 /*
- * alloc_count — proves deit_session_run performs no heap allocation.
+ * alloc_count — proves deit_session_run and deit_classify_rgb8 perform no heap allocation.
  *
  *   alloc_count model.safetensors [more.safetensors ...]
  *
@@ -7,7 +7,9 @@
  * dynamic linker binds every allocation in the process (libdeit, the Swift runtime, libc) to these
  * definitions; they count each call and forward to glibc's __libc_* entry points, which (unlike
  * dlsym) never allocate. For every model and for 1 and 2 threads, with the session's own arena and
- * with a caller arena: warm up with one run, reset the counter, run 20 times, and require zero calls.
+ * with a caller arena: warm up with one run, reset the counter, run 20 times, and require zero calls;
+ * then the same for deit_classify_rgb8 (preprocessing in the session's arena) on a synthetic
+ * non-square image, 5 times.
  * The counter must move during deit_model_load_file, which shows the interposition works.
  */
 #include "deit.h"
@@ -100,12 +102,56 @@ void *pvalloc(size_t size) {
 
 /* MARK: Test */
 
-enum { MEASURED_RUNS = 20 };
+enum { MEASURED_RUNS = 20, MEASURED_CLASSIFICATIONS = 5, TOP_K = 5 };
 static int failures;
 
 static void report_failure(const char *what, deit_status status) {
     printf("FAIL  %s: %s (%s)\n", what, deit_status_string(status), deit_last_error());
     failures++;
+}
+
+/**
+ * Counts allocation calls over MEASURED_CLASSIFICATIONS calls of deit_classify_rgb8 after one
+ * warm-up, on an image that must be resized (not the model's size, not square).
+ */
+static void measure_classify(const char *model_path, deit_session *session, const deit_model_info *info,
+                             int32_t threads, int caller_arena) {
+    const int32_t width = info->image_size + 37, height = info->image_size * 2 / 3 + 5;
+    const int32_t k = info->num_classes < TOP_K ? info->num_classes : TOP_K;
+    const size_t pixel_bytes = (size_t)width * (size_t)height * 3;
+    deit_prediction top[TOP_K];
+    unsigned long allocations, frees;
+    deit_status status;
+    uint8_t *rgb = malloc(pixel_bytes);
+    size_t i;
+    int run;
+
+    if (rgb == NULL) {
+        printf("FAIL  out of memory\n");
+        failures++;
+        return;
+    }
+    for (i = 0; i < pixel_bytes; i++) rgb[i] = (uint8_t)((i * 2654435761u) >> 24);
+    if ((status = deit_classify_rgb8(session, rgb, width, height, 0, k, top)) != DEIT_OK) {
+        report_failure("deit_classify_rgb8 (warm-up)", status);
+        free(rgb);
+        return;
+    }
+
+    fflush(stdout); /* no stdio buffer allocation inside the measured window */
+    reset_counters();
+    for (run = 0; run < MEASURED_CLASSIFICATIONS && status == DEIT_OK; run++)
+        status = deit_classify_rgb8(session, rgb, width, height, 0, k, top);
+    allocations = read_counter(&allocation_calls);
+    frees = read_counter(&free_calls);
+
+    if (status != DEIT_OK) report_failure("deit_classify_rgb8", status);
+    printf("%s  %s, %d thread%s, %-12s %d classify_rgb8 %dx%d: %lu allocation calls, %lu free calls\n",
+           allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
+           caller_arena ? "caller arena:" : "own arena:", MEASURED_CLASSIFICATIONS, (int)width, (int)height,
+           allocations, frees);
+    if (allocations != 0 || frees != 0) failures++;
+    free(rgb);
 }
 
 /** Creates a session, warms it up, then counts allocation calls over MEASURED_RUNS runs. */
@@ -119,6 +165,7 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
     deit_status status = DEIT_OK;
     int run;
 
+    info.struct_size = sizeof info;
     if ((status = deit_model_get_info(model, &info)) != DEIT_OK) {
         report_failure("deit_model_get_info", status);
         return;
@@ -166,6 +213,7 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
            allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
            caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
     if (allocations != 0 || frees != 0) failures++;
+    if (status == DEIT_OK) measure_classify(model_path, session, &info, threads, caller_arena);
 done:
     deit_session_free(session);
     free(arena);

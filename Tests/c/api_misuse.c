@@ -5,7 +5,9 @@
  *
  * Covers: NULL for each pointer argument of each function, wrong input/logits counts, bad thread
  * counts, a too-small arena, a missing file, free(NULL), status strings (also out of range), the
- * per-thread last-error text, and the version string against the header's macros.
+ * per-thread last-error text, the version string against the header's macros, and the versioned
+ * structs: deit_model_info's struct_size, and every field of deit_session_options and
+ * deit_load_options (NULL, bad struct_size, a newer caller's extra bytes, each unsupported value).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -148,7 +150,15 @@ static void check_sessions(const char *model_path) {
     expect(deit_model_get_info(NULL, &info), DEIT_ERR_INVALID_ARGUMENT, "model", "deit_model_get_info(NULL, &info)");
     expect(deit_model_get_info(model, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_info",
            "deit_model_get_info(model, NULL)");
-    check(deit_model_get_info(model, &info) == DEIT_OK, "deit_model_get_info(model, &info) succeeds");
+    info.struct_size = 0;
+    expect(deit_model_get_info(model, &info), DEIT_ERR_INVALID_ARGUMENT, "struct_size",
+           "deit_model_get_info(model, &info) with struct_size 0");
+    info.struct_size = sizeof info - 1;
+    expect(deit_model_get_info(model, &info), DEIT_ERR_INVALID_ARGUMENT, "struct_size",
+           "deit_model_get_info(model, &info) with struct_size sizeof - 1");
+    info.struct_size = sizeof info;
+    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == sizeof info,
+          "deit_model_get_info(model, &info) succeeds and reports sizeof(deit_model_info) written");
     input_count = 3 * (size_t)info.image_size * (size_t)info.image_size;
     logits_count = (size_t)info.num_classes;
     sprintf(input_needle, "input_count|%lu", (unsigned long)input_count);
@@ -232,6 +242,251 @@ static void check_sessions(const char *model_path) {
     free(logits);
 }
 
+/* MARK: Versioned structs */
+
+/* A newer header's struct: ours followed by fields this library does not know. */
+typedef struct newer_info {
+    deit_model_info info;
+    unsigned char extra[16];
+} newer_info;
+typedef struct newer_session_options {
+    deit_session_options options;
+    unsigned char extra[16];
+} newer_session_options;
+typedef struct newer_load_options {
+    deit_load_options options;
+    unsigned char extra[16];
+} newer_load_options;
+
+static void check_info_struct_size(const deit_model *model) {
+    newer_info newer;
+    size_t i;
+    int untouched = 1;
+    memset(&newer, 0xEE, sizeof newer);
+    newer.info.struct_size = sizeof newer;
+    check(deit_model_get_info(model, &newer.info) == DEIT_OK && newer.info.struct_size == sizeof(deit_model_info),
+          "deit_model_get_info with a newer caller's larger struct writes ours and says how much");
+    for (i = 0; i < sizeof newer.extra; i++) untouched &= newer.extra[i] == 0xEE;
+    check(untouched, "deit_model_get_info leaves bytes past its deit_model_info untouched");
+}
+
+/* Session options: each field's misuse, through both the arena-size and the create function. */
+static void expect_session_options(const deit_model *model, const deit_session_options *options, deit_status expected,
+                                   const char *needle, const char *what) {
+    deit_session *session = NULL;
+    size_t bytes = 0;
+    char call[160];
+    sprintf(call, "deit_session_arena_size_with_options(%.100s)", what);
+    expect(deit_session_arena_size_with_options(model, options, &bytes), expected, needle, call);
+    sprintf(call, "deit_session_create_with_options(%.100s)", what);
+    expect(deit_session_create_with_options(model, options, NULL, 0, &session), expected, needle, call);
+    check(session == NULL, "no session is returned after a refused option");
+}
+
+static void check_session_options(const deit_model *model) {
+    static const char *const kernel_sets[] = {"avx512", "avx2-fma", "neon", "portable"};
+    deit_session_options options;
+    newer_session_options newer;
+    deit_session *session = NULL;
+    size_t old_bytes = 0, new_bytes = 0, i;
+    int compiled = 0;
+    char what[96];
+
+    deit_session_options_default(NULL); /* a no-op */
+    memset(&options, 0xEE, sizeof options);
+    deit_session_options_default(&options);
+    check(options.struct_size == sizeof options && options.num_threads == 1 && options.max_batch == 0 &&
+              options.flags == 0 && options.kernel_set == NULL,
+          "deit_session_options_default gives struct_size, 1 thread, batch 0, no flags, no kernel set");
+
+    expect(deit_session_arena_size_with_options(model, NULL, &new_bytes), DEIT_ERR_INVALID_ARGUMENT, "options",
+           "deit_session_arena_size_with_options(model, NULL, &bytes)");
+    expect(deit_session_create_with_options(model, NULL, NULL, 0, &session), DEIT_ERR_INVALID_ARGUMENT, "options",
+           "deit_session_create_with_options(model, NULL, NULL, 0, &s)");
+    expect(deit_session_arena_size_with_options(NULL, &options, &new_bytes), DEIT_ERR_INVALID_ARGUMENT, "model",
+           "deit_session_arena_size_with_options(NULL, &options, &bytes)");
+    expect(deit_session_arena_size_with_options(model, &options, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_bytes",
+           "deit_session_arena_size_with_options(model, &options, NULL)");
+    expect(deit_session_create_with_options(model, &options, NULL, 0, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_session",
+           "deit_session_create_with_options(model, &options, NULL, 0, NULL)");
+
+    options.struct_size = 0;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "struct_size", "struct_size 0");
+    options.struct_size = sizeof options - 1;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "struct_size", "struct_size sizeof - 1");
+    options.struct_size = (size_t)DEIT_MAX_STRUCT_SIZE + 1;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "DEIT_MAX_STRUCT_SIZE",
+                           "struct_size DEIT_MAX_STRUCT_SIZE + 1 (uninitialised?)");
+
+    deit_session_options_default(&options);
+    options.num_threads = 0;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "num_threads", "num_threads 0");
+    options.num_threads = -3;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "num_threads", "num_threads -3");
+    options.num_threads = 257;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "256", "num_threads 257");
+
+    deit_session_options_default(&options);
+    options.max_batch = 2;
+    expect_session_options(model, &options, DEIT_ERR_UNSUPPORTED, "batches are not supported yet", "max_batch 2");
+    options.max_batch = -1;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "max_batch", "max_batch -1");
+
+    deit_session_options_default(&options);
+    options.flags = 1;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "0x1", "flags 1");
+    options.flags = (uint64_t)1 << 40;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "0x10000000000", "flags 1 << 40");
+
+    deit_session_options_default(&options);
+    options.kernel_set = "avx1024";
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "avx1024", "kernel_set \"avx1024\"");
+    options.kernel_set = "";
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "kernel_set", "kernel_set \"\"");
+    /* Exactly one of the known sets is this build's; the others are refused as unsupported. */
+    for (i = 0; i < sizeof kernel_sets / sizeof kernel_sets[0]; i++) {
+        deit_status status;
+        options.kernel_set = kernel_sets[i];
+        status = deit_session_arena_size_with_options(model, &options, &new_bytes);
+        if (status == DEIT_OK) {
+            compiled++;
+            status = deit_session_create_with_options(model, &options, NULL, 0, &session);
+            sprintf(what, "deit_session_create_with_options(kernel_set \"%s\": this build's)", kernel_sets[i]);
+            check(status == DEIT_OK, what);
+            deit_session_free(session);
+            session = NULL;
+            printf("ok    this build's kernel set is \"%s\"\n", kernel_sets[i]);
+        } else {
+            sprintf(what, "kernel_set \"%s\" (not this build's)", kernel_sets[i]);
+            expect_session_options(model, &options, DEIT_ERR_UNSUPPORTED, "this build has", what);
+        }
+    }
+    check(compiled == 1, "exactly one known kernel set is this build's");
+    options.kernel_set = "auto";
+    check(deit_session_arena_size_with_options(model, &options, &new_bytes) == DEIT_OK, "kernel_set \"auto\" is accepted");
+
+    /* The older functions are the new ones with default options. */
+    deit_session_options_default(&options);
+    options.num_threads = 2;
+    check(deit_session_arena_size_with_options(model, &options, &new_bytes) == DEIT_OK &&
+              deit_session_arena_size(model, 2, &old_bytes) == DEIT_OK && new_bytes == old_bytes && new_bytes > 0,
+          "deit_session_arena_size_with_options(2 threads) == deit_session_arena_size(model, 2)");
+
+    /* A newer header's options: accepted when its extra bytes are zero, refused otherwise. */
+    memset(&newer, 0, sizeof newer);
+    deit_session_options_default(&newer.options);
+    newer.options.struct_size = sizeof newer;
+    check(deit_session_create_with_options(model, &newer.options, NULL, 0, &session) == DEIT_OK,
+          "deit_session_create_with_options accepts a larger struct_size whose extra bytes are zero");
+    deit_session_free(session);
+    session = NULL;
+    newer.extra[5] = 1;
+    expect_session_options(model, &newer.options, DEIT_ERR_UNSUPPORTED, "does not know",
+                           "a larger struct with a non-zero extra byte");
+}
+
+static void check_load_options(const char *model_path) {
+    static const unsigned char garbage[64] = {1, 2, 3};
+    deit_load_options options;
+    newer_load_options newer;
+    deit_limits limits;
+    deit_model *model = NULL;
+    deit_model_info info;
+    char needle[64];
+
+    deit_load_options_default(NULL); /* a no-op */
+    memset(&options, 0xEE, sizeof options);
+    deit_load_options_default(&options);
+    check(options.struct_size == sizeof options && options.limits == NULL && options.image_size == 0 &&
+              options.precision == DEIT_PRECISION_F32,
+          "deit_load_options_default gives struct_size, no limits, the trained size, F32");
+
+    expect(deit_model_load_file_with_options(model_path, NULL, &model), DEIT_ERR_INVALID_ARGUMENT, "options",
+           "deit_model_load_file_with_options(path, NULL, &model)");
+    expect(deit_model_load_memory_with_options(garbage, sizeof garbage, NULL, &model), DEIT_ERR_INVALID_ARGUMENT,
+           "options", "deit_model_load_memory_with_options(data, size, NULL, &model)");
+    expect(deit_model_load_file_with_options(NULL, &options, &model), DEIT_ERR_INVALID_ARGUMENT, "path",
+           "deit_model_load_file_with_options(NULL, &options, &model)");
+    expect(deit_model_load_file_with_options(model_path, &options, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_model",
+           "deit_model_load_file_with_options(path, &options, NULL)");
+    options.struct_size = 8;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_INVALID_ARGUMENT,
+           "struct_size", "deit_model_load_file_with_options(struct_size 8)");
+    expect(deit_model_load_memory_with_options(garbage, sizeof garbage, &options, &model), DEIT_ERR_INVALID_ARGUMENT,
+           "struct_size", "deit_model_load_memory_with_options(struct_size 8)");
+
+    deit_load_options_default(&options);
+    options.precision = DEIT_PRECISION_INT8;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_UNSUPPORTED, "int8",
+           "deit_model_load_file_with_options(precision DEIT_PRECISION_INT8)");
+    options.precision = 7;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_INVALID_ARGUMENT, "precision",
+           "deit_model_load_file_with_options(precision 7)");
+
+    deit_load_options_default(&options);
+    options.image_size = -224;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_INVALID_ARGUMENT, "image_size",
+           "deit_model_load_file_with_options(image_size -224)");
+
+    deit_limits_default(&limits);
+    limits.struct_size = 4;
+    deit_load_options_default(&options);
+    options.limits = &limits;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_INVALID_ARGUMENT,
+           "limits->struct_size", "deit_model_load_file_with_options(limits->struct_size 4)");
+    deit_limits_default(&limits);
+    limits.max_model_bytes = 100;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_OUT_OF_MEMORY, "limit",
+           "deit_model_load_file_with_options(limits->max_model_bytes 100)");
+    check(model == NULL, "no model is returned after a refused option");
+
+    /* The trained size is accepted; any other needs pos_embed resampled. */
+    deit_load_options_default(&options);
+    if (deit_model_load_file_with_options(model_path, &options, &model) != DEIT_OK) {
+        check(0, "deit_model_load_file_with_options(defaults) loads the model");
+        return;
+    }
+    info.struct_size = sizeof info;
+    deit_model_get_info(model, &info);
+    check_info_struct_size(model);
+    deit_model_free(model);
+    model = NULL;
+    options.image_size = info.image_size;
+    check(deit_model_load_file_with_options(model_path, &options, &model) == DEIT_OK,
+          "deit_model_load_file_with_options(image_size = the trained size) loads");
+    deit_model_free(model);
+    model = NULL;
+    options.image_size = info.image_size + info.patch_size;
+    sprintf(needle, "pos_embed");
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_UNSUPPORTED, needle,
+           "deit_model_load_file_with_options(image_size = trained + patch)");
+    check(model == NULL, "no model is returned for an image size other than the trained one");
+
+    memset(&newer, 0, sizeof newer);
+    deit_load_options_default(&newer.options);
+    newer.options.struct_size = sizeof newer;
+    check(deit_model_load_file_with_options(model_path, &newer.options, &model) == DEIT_OK,
+          "deit_model_load_file_with_options accepts a larger struct_size whose extra bytes are zero");
+    deit_model_free(model);
+    model = NULL;
+    newer.extra[sizeof newer.extra - 1] = 0x80;
+    expect(deit_model_load_file_with_options(model_path, &newer.options, &model), DEIT_ERR_UNSUPPORTED, "does not know",
+           "deit_model_load_file_with_options(a larger struct with a non-zero extra byte)");
+}
+
+static void check_options(const char *model_path) {
+    deit_model *model = NULL;
+    deit_status status = deit_model_load_file(model_path, &model);
+    if (status != DEIT_OK) {
+        printf("FAIL  cannot load %s: %s (%s)\n", model_path, deit_status_string(status), deit_last_error());
+        failures++;
+        return;
+    }
+    check_session_options(model);
+    deit_model_free(model);
+    check_load_options(model_path);
+}
+
 /* MARK: Per-thread last error */
 
 static void *read_fresh_thread_error(void *result) {
@@ -264,6 +519,7 @@ int main(int argc, char **argv) {
     check_strings();
     check_loading(argv[1]);
     check_sessions(argv[1]);
+    check_options(argv[1]);
     check_thread_local_error();
     printf("api_misuse: %d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;

@@ -10,7 +10,8 @@
  *
  * For every model: load it from the file and from memory, check deit_model_get_info against the
  * expected configuration, then run every input through a 1-thread session (file model), a 1-thread
- * session in a caller arena (memory model; its logits must be bit-identical) and a 2-thread session.
+ * session in a caller arena (memory model; its logits must be bit-identical), a 2-thread session,
+ * and a 1-thread session made through the *_with_options entry points (bit-identical too).
  * A case passes when max|logits - reference| <= 2e-4 * max(1, max|reference|) and the top-5 class
  * index sets agree. Exits 1 on any failure.
  */
@@ -125,7 +126,9 @@ static int check_info(const char *label, const deit_model *model, const expected
     const int grid = m->image_size / m->patch_size;
     const int tokens = grid * grid + 1 + (m->distilled != 0);
     const uint64_t params = expected_num_params(m);
-    deit_status status = deit_model_get_info(model, &info);
+    deit_status status;
+    info.struct_size = sizeof info;
+    status = deit_model_get_info(model, &info);
     if (status != DEIT_OK) {
         sprintf(detail, "deit_model_get_info returned %s: %.300s", deit_status_string(status), deit_last_error());
         fail(label, detail);
@@ -214,18 +217,21 @@ typedef struct test_case {
 } test_case;
 
 typedef struct sessions {
-    deit_model *file_model, *memory_model;
-    deit_session *single, *in_arena, *two_threads;
-    void *arena;
+    deit_model *file_model, *memory_model, *options_model;
+    deit_session *single, *in_arena, *two_threads, *with_options;
+    void *arena, *options_arena;
 } sessions;
 
 static void free_sessions(sessions *s) {
     deit_session_free(s->single);
     deit_session_free(s->in_arena);
     deit_session_free(s->two_threads);
+    deit_session_free(s->with_options);
     deit_model_free(s->file_model);
     deit_model_free(s->memory_model);
+    deit_model_free(s->options_model);
     free(s->arena);
+    free(s->options_arena);
     memset(s, 0, sizeof *s);
 }
 
@@ -237,7 +243,49 @@ static int check_ok(const char *label, const char *what, deit_status status) {
     return 0;
 }
 
-/** Loads the model both ways and creates the three sessions; returns 0 (after reporting) on failure. */
+/**
+ * The fourth session, through the options entry points: the model loaded with
+ * deit_model_load_file_with_options (explicit limits, image_size = the trained size), the session
+ * created with deit_session_create_with_options in a caller arena sized by
+ * deit_session_arena_size_with_options, which must equal deit_session_arena_size's.
+ */
+static int open_with_options(const char *label, const char *model_path, const expected_model *expected,
+                             size_t old_arena_bytes, sessions *s) {
+    deit_limits limits;
+    deit_load_options load;
+    deit_session_options options;
+    size_t arena_bytes = 0;
+    char detail[128];
+
+    deit_limits_default(&limits);
+    deit_load_options_default(&load);
+    load.limits = &limits;
+    load.image_size = expected->image_size;
+    if (!check_ok(label, "deit_model_load_file_with_options",
+                  deit_model_load_file_with_options(model_path, &load, &s->options_model)))
+        return 0;
+    deit_session_options_default(&options);
+    options.kernel_set = "auto";
+    if (!check_ok(label, "deit_session_arena_size_with_options",
+                  deit_session_arena_size_with_options(s->options_model, &options, &arena_bytes)))
+        return 0;
+    if (arena_bytes != old_arena_bytes) {
+        sprintf(detail, "deit_session_arena_size_with_options gives %lu bytes, deit_session_arena_size %lu",
+                (unsigned long)arena_bytes, (unsigned long)old_arena_bytes);
+        fail(label, detail);
+        return 0;
+    }
+    if (posix_memalign(&s->options_arena, 64, arena_bytes) != 0) {
+        fail(label, "posix_memalign failed for the options arena");
+        return 0;
+    }
+    memset(s->options_arena, 0xC3, arena_bytes);
+    return check_ok(label, "deit_session_create_with_options",
+                    deit_session_create_with_options(s->options_model, &options, s->options_arena, arena_bytes,
+                                                     &s->with_options));
+}
+
+/** Loads the model three ways and creates the four sessions; returns 0 (after reporting) on failure. */
 static int open_model(const char *label, const char *model_path, const expected_model *expected, sessions *s) {
     size_t size = 0, arena_bytes = 0;
     unsigned char *bytes;
@@ -272,7 +320,8 @@ static int open_model(const char *label, const char *model_path, const expected_
            check_ok(label, "deit_session_create (caller arena)",
                           deit_session_create(s->memory_model, 1, s->arena, arena_bytes, &s->in_arena)) &&
            check_ok(label, "deit_session_create (2 threads)",
-                          deit_session_create(s->file_model, 2, NULL, 0, &s->two_threads));
+                          deit_session_create(s->file_model, 2, NULL, 0, &s->two_threads)) &&
+           open_with_options(label, model_path, expected, arena_bytes, s);
 }
 
 /** Runs one case through every session, prints its line and counts a failure if any check fails. */
@@ -285,12 +334,14 @@ static void run_case(const char *label, const sessions *s, const expected_model 
     float *single = calloc(class_count, sizeof(float));
     float *in_arena = calloc(class_count, sizeof(float));
     float *two_threads = calloc(class_count, sizeof(float));
+    float *with_options = calloc(class_count, sizeof(float));
     double error = INFINITY, error_two = INFINITY, tolerance = 0;
     deit_status status;
 
     sprintf(case_label, "%.250s/%.250s", label, c->name);
     case_count++;
-    if (input == NULL || reference == NULL || single == NULL || in_arena == NULL || two_threads == NULL) {
+    if (input == NULL || reference == NULL || single == NULL || in_arena == NULL || two_threads == NULL ||
+        with_options == NULL) {
         fail(case_label, "could not read the case's files");
         goto done;
     }
@@ -298,7 +349,8 @@ static void run_case(const char *label, const sessions *s, const expected_model 
 
     if ((status = deit_session_run(s->single, input, input_count, single, class_count)) != DEIT_OK ||
         (status = deit_session_run(s->in_arena, input, input_count, in_arena, class_count)) != DEIT_OK ||
-        (status = deit_session_run(s->two_threads, input, input_count, two_threads, class_count)) != DEIT_OK) {
+        (status = deit_session_run(s->two_threads, input, input_count, two_threads, class_count)) != DEIT_OK ||
+        (status = deit_session_run(s->with_options, input, input_count, with_options, class_count)) != DEIT_OK) {
         sprintf(problems, "deit_session_run returned %s: %.300s", deit_status_string(status), deit_last_error());
         fail(case_label, problems);
         goto done;
@@ -311,6 +363,8 @@ static void run_case(const char *label, const sessions *s, const expected_model 
     if (!same_top_k(two_threads, reference, class_count)) strcat(problems, " [2-thread top-5 differs]");
     if (memcmp(single, in_arena, class_count * sizeof(float)) != 0)
         strcat(problems, " [memory-loaded model in caller arena gives different logits]");
+    if (memcmp(single, with_options, class_count * sizeof(float)) != 0)
+        strcat(problems, " [the *_with_options entry points give different logits]");
 
     printf("%s  %-48s max_err %.3e  tol %.3e  (2 threads %.3e)%s\n", problems[0] ? "FAIL" : "PASS", case_label,
            error, tolerance, error_two, problems);
@@ -321,6 +375,7 @@ done:
     free(single);
     free(in_arena);
     free(two_threads);
+    free(with_options);
 }
 
 static void run_model(const char *label, const char *model_path, const expected_model *m, const test_case *cases,

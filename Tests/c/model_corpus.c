@@ -43,6 +43,7 @@ static int join_path(char *out, size_t cap, const char *dir, const char *name) {
 static int info_matches(const deit_model *model, const char *expected, char *described, size_t cap) {
     deit_model_info info;
     int image, patch, dim, depth, heads, hidden, classes, distilled;
+    info.struct_size = sizeof info;
     if (deit_model_get_info(model, &info) != DEIT_OK) return 0;
     snprintf(described, cap, "image=%d patch=%d dim=%d depth=%d heads=%d classes=%d distilled=%d",
              (int)info.image_size, (int)info.patch_size, (int)info.embed_dim, (int)info.depth,

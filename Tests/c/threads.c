@@ -99,6 +99,7 @@ static int run_round(const char *model_path, int32_t session_threads, int runs) 
     int failures = 0, mismatches = 0, i;
 
     memset(&shared, 0, sizeof shared);
+    info.struct_size = sizeof info;
     if (deit_model_load_file(model_path, &shared.model) != DEIT_OK ||
         deit_model_get_info(shared.model, &info) != DEIT_OK) {
         printf("FAIL  cannot load %s: %s\n", model_path, deit_last_error());

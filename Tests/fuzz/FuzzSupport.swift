@@ -33,6 +33,7 @@ func loadFixtureModel(_ path: String) -> OpaquePointer {
 /// The model's info; a live handle must always give it.
 func modelInfo(_ model: OpaquePointer) -> deit_model_info {
     var info = deit_model_info()
+    info.struct_size = MemoryLayout<deit_model_info>.stride
     guard deit_model_get_info(model, &info) == DEIT_OK else { fuzzFailure("deit_model_get_info failed on a live model") }
     return info
 }

@@ -1,3 +1,16 @@
-/* Brings the public header's types (deit_status, deit_model_info) into Swift, so the @_cdecl
- * thunks use exactly the ABI that include/deit.h declares. */
+/* Brings the public header into Swift — its types (deit_status, deit_model_info, ...) and its
+ * integer macros (DEIT_ABI_VERSION, DEIT_MAX_STRUCT_SIZE) — so the @_cdecl thunks use exactly the
+ * ABI that include/deit.h declares, with no number repeated on the Swift side. */
+#ifndef DEIT_API_H
+#define DEIT_API_H
+
 #include "../../../include/deit.h"
+
+/* The versioned structs' sizes as C lays them out: the sizeof a caller's struct_size is compared
+ * with (Swift's MemoryLayout.size of an imported struct omits tail padding). */
+static inline size_t deit_api_model_info_size(void) { return sizeof(deit_model_info); }
+static inline size_t deit_api_limits_size(void) { return sizeof(deit_limits); }
+static inline size_t deit_api_load_options_size(void) { return sizeof(deit_load_options); }
+static inline size_t deit_api_session_options_size(void) { return sizeof(deit_session_options); }
+
+#endif

@@ -1,6 +1,11 @@
-/* Internal C shim shared by the Swift layers: what Swift cannot do without Foundation or libc
- * modules (which Embedded Swift does not have) — thread-local error text and reading a file.
- * Not part of the public ABI (that is include/deit.h). */
+/* Internal C shim shared by the Swift layers: what they cannot do in Swift without Foundation or
+ * libc modules (which Embedded Swift does not have). Not part of the public ABI (that is
+ * include/deit.h, which deit_api.h brings into Swift).
+ *   support.c  thread-local error text; reading a file whole or at offsets; allocation that
+ *              returns NULL instead of trapping
+ *   here       the atomic busy flag of a session handle (inline)
+ *   pool.c     the monotonic clock and the worker pool (pthreads)
+ *   blas.c     the optional OpenBLAS sgemm (stubs unless built with DEIT_BLAS=openblas) */
 #ifndef DEIT_SUPPORT_H
 #define DEIT_SUPPORT_H
 
@@ -81,9 +86,6 @@ deit_support_pool *deit_support_pool_create(int32_t threads);
 
 /** Stops and joins the workers and frees the pool. NULL is a no-op. */
 void deit_support_pool_destroy(deit_support_pool *pool);
-
-/** Threads of the pool, the caller included. */
-int32_t deit_support_pool_threads(const deit_support_pool *pool);
 
 /** Runs `function(context, task, worker)` for every task in [0, task_count) on the workers and the
  *  calling thread, and returns when all have finished (their writes are then visible to the caller).
