@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "DeiTKernels", exclude: ["README.md"], swiftSettings: kernelSettings),
         .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport", "CDeiTImage", "CDeiTLabels"],
                 swiftSettings: kernelSettings + blasSwiftSettings),
-        .target(name: "DeiT", dependencies: ["DeiTRuntime", "CDeiTSupport"], swiftSettings: kernelSettings),
+        .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport"], swiftSettings: kernelSettings),
 
         // MARK: Tools
         .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels"], swiftSettings: kernelSettings),
