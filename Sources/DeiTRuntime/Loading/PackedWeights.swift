@@ -4,27 +4,27 @@ import DeiTKernels
 struct BlockWeights {
     var norm1Gamma: UnsafePointer<Float>   // (D)
     var norm1Beta: UnsafePointer<Float>    // (D)
-    var qkv: UnsafePointer<Float>          // packed Linear (3D ← D), bias first
-    var proj: UnsafePointer<Float>         // packed Linear (D ← D)
+    var qkv: LinearWeights                 // Linear (3D ← D)
+    var proj: LinearWeights                // Linear (D ← D)
     var norm2Gamma: UnsafePointer<Float>   // (D)
     var norm2Beta: UnsafePointer<Float>    // (D)
-    var fc1: UnsafePointer<Float>          // packed Linear (H ← D)
-    var fc2: UnsafePointer<Float>          // packed Linear (D ← H)
+    var fc1: LinearWeights                 // Linear (H ← D)
+    var fc2: LinearWeights                 // Linear (D ← H)
 }
 
 /// Every weight of a model, converted to Float32 and packed for the kernels once at load, in one
 /// 64-byte-aligned allocation. Immutable afterwards, so any number of sessions may read it.
 final class PackedWeights {
     let storage: AlignedBuffer
-    let patchEmbed: UnsafePointer<Float>   // packed Linear (D ← 3·P·P), the conv as a GEMM over patches
+    let patchEmbed: LinearWeights          // Linear (D ← 3·P·P), the conv as a GEMM over patches
     let classToken: UnsafePointer<Float>   // (D)
     let distToken: UnsafePointer<Float>?   // (D), distilled models only
     let posEmbed: UnsafePointer<Float>     // (T, D)
     let blocks: [BlockWeights]             // depth entries
     let normGamma: UnsafePointer<Float>    // (D)
     let normBeta: UnsafePointer<Float>     // (D)
-    let head: UnsafePointer<Float>         // packed Linear (C ← D)
-    let headDist: UnsafePointer<Float>?    // packed Linear (C ← D), distilled models only
+    let head: LinearWeights                // Linear (C ← D)
+    let headDist: LinearWeights?           // Linear (C ← D), distilled models only
 
     var byteCount: Int { storage.byteCount }
 
@@ -32,11 +32,10 @@ final class PackedWeights {
         let config = checkpoint.config
         let d = config.embedDim, h = config.mlpHiddenDim, c = config.numClasses
 
-        #if DEIT_OPENBLAS
-        try BLASLinear.checkSizes(config)
-        #endif
+        let format = LinearFormat.native
+        try format.checkSizes(config)
         // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary).
-        var layout = RegionLayout()
+        var layout = RegionLayout(format: format)
         let patchEmbedAt = try layout.reserveLinear(n: d, k: config.patchValues)
         let classTokenAt = try layout.reserve(d)
         let distTokenAt = config.distilled ? try layout.reserve(d) : 0
@@ -61,7 +60,7 @@ final class PackedWeights {
         storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "packed weights"),
                                     purpose: "packed weights")
         let base = storage.floats
-        var filler = try WeightFiller(checkpoint: checkpoint, source: source)
+        var filler = try WeightFiller(checkpoint: checkpoint, source: source, format: format)
         try filler.copy("cls_token", to: base + classTokenAt)
         if config.distilled { try filler.copy("dist_token", to: base + distTokenAt) }
         try filler.copy("pos_embed", to: base + posEmbedAt)
@@ -80,31 +79,33 @@ final class PackedWeights {
             try filler.packLinear(prefix + "mlp.fc2", to: base + at[7])
             blocks.append(BlockWeights(
                 norm1Gamma: UnsafePointer(base + at[0]), norm1Beta: UnsafePointer(base + at[1]),
-                qkv: UnsafePointer(base + at[2]), proj: UnsafePointer(base + at[3]),
+                qkv: filler.linear(base + at[2], n: 3 * d, k: d), proj: filler.linear(base + at[3], n: d, k: d),
                 norm2Gamma: UnsafePointer(base + at[4]), norm2Beta: UnsafePointer(base + at[5]),
-                fc1: UnsafePointer(base + at[6]), fc2: UnsafePointer(base + at[7])))
+                fc1: filler.linear(base + at[6], n: h, k: d), fc2: filler.linear(base + at[7], n: d, k: h)))
         }
         try filler.copy("norm.weight", to: base + normGammaAt)
         try filler.copy("norm.bias", to: base + normBetaAt)
         try filler.packLinear("head", to: base + headAt)
         if config.distilled { try filler.packLinear("head_dist", to: base + headDistAt) }
-        filler.release()
-
-        patchEmbed = UnsafePointer(base + patchEmbedAt)
+        patchEmbed = filler.linear(base + patchEmbedAt, n: d, k: config.patchValues)
         classToken = UnsafePointer(base + classTokenAt)
         distToken = config.distilled ? UnsafePointer(base + distTokenAt) : nil
         posEmbed = UnsafePointer(base + posEmbedAt)
         self.blocks = blocks
         normGamma = UnsafePointer(base + normGammaAt)
         normBeta = UnsafePointer(base + normBetaAt)
-        head = UnsafePointer(base + headAt)
-        headDist = config.distilled ? UnsafePointer(base + headDistAt) : nil
+        head = filler.linear(base + headAt, n: c, k: d)
+        headDist = config.distilled ? filler.linear(base + headDistAt, n: c, k: d) : nil
+        filler.release()
     }
 }
 
 /// Hands out float offsets, each region starting on a 64-byte boundary.
 private struct RegionLayout {
+    let format: LinearFormat
     private(set) var floatCount = 0
+
+    init(format: LinearFormat) { self.format = format }
 
     mutating func reserve(_ floats: Int) throws(DeiTError) -> Int {
         let start = floatCount
@@ -113,13 +114,9 @@ private struct RegionLayout {
         return start
     }
 
-    /// A Linear layer's region: its packed panels, or in the OpenBLAS build its plain weight and bias.
+    /// A Linear layer's region in `format` (packed panels, or in the OpenBLAS build plain weight and bias).
     mutating func reserveLinear(n: Int, k: Int) throws(DeiTError) -> Int {
-        #if DEIT_OPENBLAS
-        try reserve(try BLASLinear.floatCount(n: n, k: k))
-        #else
-        try reserve(PackedGEMM.packedCount(n: n, k: k))
-        #endif
+        try reserve(try format.floatCount(n: n, k: k))
     }
 }
 
@@ -128,11 +125,13 @@ private struct RegionLayout {
 private struct WeightFiller {
     let checkpoint: Checkpoint
     let source: TensorSource
+    let format: LinearFormat
     private var scratch: AlignedBuffer?   // (largest Linear weight + its bias) floats, load time only
 
-    init(checkpoint: Checkpoint, source: TensorSource) throws(DeiTError) {
+    init(checkpoint: Checkpoint, source: TensorSource, format: LinearFormat) throws(DeiTError) {
         self.checkpoint = checkpoint
         self.source = source
+        self.format = format
         var largest = 0
         for tensor in checkpoint.file.tensors { largest = max(largest, tensor.elementCount) }
         let floats = try checkedSum(largest, checkpoint.config.mlpHiddenDim + 3 * checkpoint.config.embedDim
@@ -165,11 +164,12 @@ private struct WeightFiller {
         let biasFloats = scratch.floats + weight.elementCount   // (n)
         try source.readFloats(weight, into: weightFloats)
         try source.readFloats(bias, into: biasFloats)
-        #if DEIT_OPENBLAS
-        BLASLinear.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
-        #else
-        PackedGEMM.pack(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
-        #endif
+        format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
+    }
+
+    /// The Linear layer (n ← k) packed at `region`.
+    func linear(_ region: UnsafeMutablePointer<Float>, n: Int, k: Int) -> LinearWeights {
+        LinearWeights(format: format, data: UnsafeRawPointer(region), n: n, k: k, scales: nil)
     }
 
     mutating func release() { scratch = nil }
