@@ -23,31 +23,12 @@ enum SyntheticModel {
     /// The safetensors bytes of `architecture` at 224 pixels, patch 16, 1000 classes: weights uniform
     /// in ±0.02 from a fixed seed, LayerNorm weights 1 and biases 0 (as timm initialises them).
     static func safetensors(_ architecture: Architecture, seed: UInt64 = 0x5EED_DE17) -> [UInt8] {
-        let d = architecture.embedDim, hidden = 4 * d, classes = 1000, patch = 16, grid = 14
-        let prefix = architecture.distilled ? 2 : 1
-        var tensors: [(String, [Int], Fill)] = [
-            ("cls_token", [1, 1, d], .random),
-            ("pos_embed", [1, prefix + grid * grid, d], .random),
-            ("patch_embed.proj.weight", [d, 3, patch, patch], .random),
-            ("patch_embed.proj.bias", [d], .random),
-            ("norm.weight", [d], .one), ("norm.bias", [d], .zero),
-            ("head.weight", [classes, d], .random), ("head.bias", [classes], .random),
-        ]
-        if architecture.distilled {
-            tensors += [("dist_token", [1, 1, d], .random),
-                        ("head_dist.weight", [classes, d], .random), ("head_dist.bias", [classes], .random)]
-        }
-        for block in 0..<architecture.depth {
-            let b = "blocks.\(block)."
-            tensors += [
-                (b + "norm1.weight", [d], .one), (b + "norm1.bias", [d], .zero),
-                (b + "attn.qkv.weight", [3 * d, d], .random), (b + "attn.qkv.bias", [3 * d], .random),
-                (b + "attn.proj.weight", [d, d], .random), (b + "attn.proj.bias", [d], .random),
-                (b + "norm2.weight", [d], .one), (b + "norm2.bias", [d], .zero),
-                (b + "mlp.fc1.weight", [hidden, d], .random), (b + "mlp.fc1.bias", [hidden], .random),
-                (b + "mlp.fc2.weight", [d, hidden], .random), (b + "mlp.fc2.bias", [d], .random),
-            ]
-        }
+        let d = architecture.embedDim
+        let config = ModelConfig(imageSize: 224, patchSize: 16, embedDim: d, depth: architecture.depth,
+                                 numHeads: d / 64, mlpHiddenDim: 4 * d, numClasses: 1000,
+                                 distilled: architecture.distilled)
+        // The checkpoint's tensors in the schema's order (the seeded values follow it).
+        let tensors = CheckpointSchema.deit.tensors(of: config)
 
         var header = "{"
         var offset = 0
@@ -65,12 +46,12 @@ enum SyntheticModel {
         for shift in stride(from: 0, to: 64, by: 8) { file.append(UInt8(truncatingIfNeeded: headerLength >> UInt64(shift))) }
         file += Array(header.utf8)
         var state = seed
-        for (_, shape, fill) in tensors {
+        for (_, shape, initialValue) in tensors {
             for _ in 0..<shape.reduce(1, *) {
                 let value: Float
-                switch fill {
-                case .zero: value = 0
-                case .one: value = 1
+                switch initialValue {
+                case .zeros: value = 0
+                case .ones: value = 1
                 case .random:
                     // xorshift64*: a fixed, fast sequence; top 24 bits to a float in ±0.02.
                     state ^= state >> 12; state ^= state << 25; state ^= state >> 27
@@ -85,5 +66,4 @@ enum SyntheticModel {
         return file
     }
 
-    enum Fill { case zero, one, random }
 }

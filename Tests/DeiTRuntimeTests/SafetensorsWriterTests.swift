@@ -74,28 +74,13 @@ enum TestSafetensors {
     }
 
     /// A DeiT/ViT in timm's names: D `dim`, patch `patch`, `grid`×`grid` patches, `depth`
-    /// blocks, MLP `hidden`, `classes` outputs; `dtype` F32 / F16 / BF16 for every tensor.
+    /// blocks, MLP `hidden`, `classes` outputs; `dtype` F32 / F16 / BF16 for every tensor. The names,
+    /// shapes and order come from the runtime's schema table (`CheckpointSchema.tensors(of:)`).
     static func deit(dim: Int = 8, patch: Int = 2, grid: Int = 2, depth: Int = 2, hidden: Int = 16,
                      classes: Int = 3, distilled: Bool = false, dtype: String = "F32") -> [TestTensor] {
-        var shapes: [(String, [Int])] = [
-            ("patch_embed.proj.weight", [dim, 3, patch, patch]), ("patch_embed.proj.bias", [dim]),
-            ("cls_token", [1, 1, dim]), ("pos_embed", [1, (distilled ? 2 : 1) + grid * grid, dim]),
-            ("norm.weight", [dim]), ("norm.bias", [dim]), ("head.weight", [classes, dim]), ("head.bias", [classes]),
-        ]
-        if distilled {
-            shapes += [("dist_token", [1, 1, dim]), ("head_dist.weight", [classes, dim]), ("head_dist.bias", [classes])]
-        }
-        for block in 0..<depth {
-            shapes += [
-                ("blocks.\(block).norm1.weight", [dim]), ("blocks.\(block).norm1.bias", [dim]),
-                ("blocks.\(block).attn.qkv.weight", [3 * dim, dim]), ("blocks.\(block).attn.qkv.bias", [3 * dim]),
-                ("blocks.\(block).attn.proj.weight", [dim, dim]), ("blocks.\(block).attn.proj.bias", [dim]),
-                ("blocks.\(block).norm2.weight", [dim]), ("blocks.\(block).norm2.bias", [dim]),
-                ("blocks.\(block).mlp.fc1.weight", [hidden, dim]), ("blocks.\(block).mlp.fc1.bias", [hidden]),
-                ("blocks.\(block).mlp.fc2.weight", [dim, hidden]), ("blocks.\(block).mlp.fc2.bias", [dim]),
-            ]
-        }
-        return shapes.map { name, shape in converted(TestTensor.f32(name, shape), to: dtype) }
+        let config = ModelConfig(imageSize: grid * patch, patchSize: patch, embedDim: dim, depth: depth, numHeads: 1,
+                                 mlpHiddenDim: hidden, numClasses: classes, distilled: distilled)
+        return CheckpointSchema.deit.tensors(of: config).map { converted(TestTensor.f32($0.name, $0.shape), to: dtype) }
     }
 
     /// The tensor re-encoded as F16 or BF16 (values must be exact in the target; the defaults are);

@@ -1,6 +1,25 @@
 import CDeiTSupport
 import DeiTKernels
 
+// The one Swift file that reads the `DEIT_OPENBLAS` build switch (Package.swift, `DEIT_BLAS=openblas`;
+// the C side is CDeiTSupport/blas.c). Everything else reaches OpenBLAS through `LinearFormat`: the
+// format chosen at load (`LinearFormat.native`) decides how `PackedWeights` stores each Linear layer
+// and which path `Session.linear` takes. The `.plainF32` code below is compiled in every build, but
+// only this build's `native` format selects it; in the default build the C shim's sgemm is a stub
+// that does nothing, and nothing reaches it.
+
+extension LinearFormat {
+    /// The format every Linear layer is stored in by this build: `.plainF32` (OpenBLAS) with
+    /// `DEIT_BLAS=openblas`, else `.packedF32` (our kernels).
+    static var native: LinearFormat {
+        #if DEIT_OPENBLAS
+        .plainF32
+        #else
+        .packedF32
+        #endif
+    }
+}
+
 /// Which library runs the Linear layers in this build, for tools to print.
 public enum LinearBackend {
     /// OpenBLAS's kernel family for this CPU (e.g. `Haswell`, `Zen`; it follows `OPENBLAS_CORETYPE`)
@@ -15,11 +34,10 @@ public enum LinearBackend {
     }
 }
 
-#if DEIT_OPENBLAS
 /// The optional OpenBLAS backend (Package.swift, `DEIT_BLAS=openblas`): every Linear layer is
 /// `cblas_sgemm` on the plain row-major weight, with the bias and the epilogue as separate passes.
 /// Each Linear region of `PackedWeights` then holds the weight [n, k] followed by the bias [n] (the
-/// same bytes as the checkpoint, no packing), in place of our packed panels.
+/// same bytes as the checkpoint, no packing), in place of our packed panels: `LinearFormat.plainF32`.
 enum BLASLinear {
     /// Floats of one Linear region: weight [n, k], then bias [n].
     static func floatCount(n: Int, k: Int) throws(DeiTError) -> Int {
@@ -45,11 +63,13 @@ enum BLASLinear {
 }
 
 extension Session {
-    /// C = epilogue(A·Wᵀ + b) through OpenBLAS; same semantics as `GEMMEpilogue`. The columns of C are
-    /// cut into fixed blocks, one single-threaded sgemm each, shared out over the session's pool.
-    func blasLinear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, weights: UnsafePointer<Float>,
+    /// C = epilogue(A·Wᵀ + b) through OpenBLAS for `.plainF32` weights; same semantics as `GEMMEpilogue`.
+    /// The columns of C are cut into fixed blocks, one single-threaded sgemm each, shared out over the
+    /// session's pool.
+    func blasLinear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                     c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
-        let step = BLASLinearStep(m: m, n: n, k: k, a: a, lda: lda, weights: weights, c: c, ldc: ldc, epilogue: epilogue)
+        let step = BLASLinearStep(m: m, n: weights.n, k: weights.k, a: a, lda: lda, weights: weights.floats,
+                                  c: c, ldc: ldc, epilogue: epilogue)
         pool.run(.blasLinear(step), taskCount: step.blockCount)
     }
 }
@@ -96,4 +116,3 @@ struct BLASLinearStep {
         }
     }
 }
-#endif

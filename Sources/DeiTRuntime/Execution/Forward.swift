@@ -41,8 +41,8 @@ extension Session {
         // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
         PatchKernel.extractPatches(image: input, channels: config.inChannels, imageSize: config.imageSize,
                                    patchSize: config.patchSize, out: b.patches)
-        linear(m: config.numPatches, n: d, k: config.patchValues, a: b.patches, lda: config.patchValues,
-               packed: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
+        linear(m: config.numPatches, a: b.patches, lda: config.patchValues,
+               weights: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
         clock.lap(.patchEmbed)
         b.tokens.update(from: weights.classToken, count: d)
         if let distToken = weights.distToken { (b.tokens + d).update(from: distToken, count: d) }
@@ -61,11 +61,11 @@ extension Session {
             // x = x + proj(attention(LN1(x)))
             layerNorm(rows: t, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
             clock.lap(.layerNorm)
-            linear(m: t, n: 3 * d, k: d, a: b.normed1, lda: d, packed: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
+            linear(m: t, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
             clock.lap(.qkv)
             attention(scale: scale, queryRows: rows)
             clock.lap(.attention)
-            linear(m: rows, n: d, k: d, a: b.heads, lda: d, packed: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: rows, a: b.heads, lda: d, weights: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.proj)
 
             // x = x + fc2(GELU(fc1(LN2(x))))
@@ -74,15 +74,15 @@ extension Session {
             if clock.isProfiling {
                 // Profiled: GELU as its own pass to time it (same function on the same values, so the
                 // same results as the fused epilogue).
-                linear(m: rows, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
+                linear(m: rows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
                 clock.lap(.mlp)
                 let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
                 pool.run(.gelu(GELUStep(x: b.hidden, rows: rows, width: h, chunks: chunks)), taskCount: chunks)
                 clock.lap(.gelu)
             } else {
-                linear(m: rows, n: h, k: d, a: b.normed2, lda: d, packed: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
+                linear(m: rows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
             }
-            linear(m: rows, n: d, k: h, a: b.hidden, lda: h, packed: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: rows, a: b.hidden, lda: h, weights: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.mlp)
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
@@ -92,10 +92,10 @@ extension Session {
                                   beta: weights.normBeta, epsilon: Session.layerNormEpsilon, out: b.prefix, ldOut: d)
         clock.lap(.layerNorm)
         let classes = config.numClasses
-        linear(m: 1, n: classes, k: d, a: b.prefix, lda: d, packed: weights.head, c: logits, ldc: classes, epilogue: .store)
+        linear(m: 1, a: b.prefix, lda: d, weights: weights.head, c: logits, ldc: classes, epilogue: .store)
         if let headDist = weights.headDist {
             // Distilled models at inference: the mean of head(cls) and head_dist(dist), as timm.
-            linear(m: 1, n: classes, k: d, a: b.prefix + d, lda: d, packed: headDist, c: b.headDist, ldc: classes,
+            linear(m: 1, a: b.prefix + d, lda: d, weights: headDist, c: b.headDist, ldc: classes,
                    epilogue: .store)
             for i in 0..<classes { logits[i] = (logits[i] + b.headDist[i]) * 0.5 }
         }
@@ -103,19 +103,23 @@ extension Session {
         clock.finish()
     }
 
-    /// C = epilogue(A·Wᵀ + b) with the panels of W shared out over the threads (in the OpenBLAS build,
-    /// `packed` is the plain weight and bias and OpenBLAS runs it: BLASLinear.swift).
-    private func linear(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+    /// C [m, n] = epilogue(A [m, k] · Wᵀ + b) for a Linear layer's `weights` (W [n, k], b [n]): the one
+    /// entry for every Linear layer, switching on the weights' format once per call. Packed Float32:
+    /// the panels of W shared out over the threads; plain Float32 (the OpenBLAS build): OpenBLAS runs
+    /// it (BLASLinear.swift).
+    private func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
-        #if DEIT_OPENBLAS
-        blasLinear(m: m, n: n, k: k, a: a, lda: lda, weights: packed, c: c, ldc: ldc, epilogue: epilogue)
-        #else
-        let panelCount = PackedGEMM.panelCount(n: n)
-        let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
-        pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: packed, c: c, ldc: ldc,
-                                    epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
-                 taskCount: chunks)
-        #endif
+        switch weights.format {
+        case .packedF32:
+            let n = weights.n, k = weights.k
+            let panelCount = PackedGEMM.panelCount(n: n)
+            let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
+            pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: weights.floats, c: c, ldc: ldc,
+                                        epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
+                     taskCount: chunks)
+        case .plainF32:
+            blasLinear(m: m, a: a, lda: lda, weights: weights, c: c, ldc: ldc, epilogue: epilogue)
+        }
     }
 
     /// LayerNorm of `rows` rows of `width` (row stride `width` in and out), split into row ranges over

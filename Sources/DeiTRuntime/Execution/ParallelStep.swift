@@ -16,10 +16,9 @@ enum ParallelStep {
     case gelu(GELUStep)
     /// LayerNorm of a chunk of rows.
     case layerNorm(LayerNormStep)
-    #if DEIT_OPENBLAS
-    /// OpenBLAS sgemm on block `task` of C's columns (BLASLinear.swift, the DEIT_BLAS=openblas build).
+    /// OpenBLAS sgemm on block `task` of C's columns (`.plainF32` weights: BLASLinear.swift; only the
+    /// DEIT_BLAS=openblas build stores weights in that format).
     case blasLinear(BLASLinearStep)
-    #endif
 
     func run(task: Int, worker: Int) {
         switch self {
@@ -50,10 +49,8 @@ enum ParallelStep {
             LayerNormKernel.normalize(rows: end - first, width: s.width, x: s.x + first * s.width, ldx: s.width,
                                       gamma: s.gamma, beta: s.beta, epsilon: Session.layerNormEpsilon,
                                       out: s.out + first * s.width, ldOut: s.width)
-        #if DEIT_OPENBLAS
         case .blasLinear(let s):
             s.run(task: task)
-        #endif
         }
     }
 }

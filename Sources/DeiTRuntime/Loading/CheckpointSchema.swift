@@ -13,6 +13,12 @@
 ///     norm.{weight,bias} [D]                  head.weight [C, D]   head.bias [C]
 ///     head_dist.weight [C, D]  head_dist.bias [C]                                 (iff dist_token)
 ///
+/// That table is written once, as data: `TopTensor` and `BlockTensor` below (name, shape rule, what
+/// loading does with the tensor, when it must be present, how timm initialises it), gathered into
+/// `CheckpointSchema.deit`. Validation classifies the file's tensors into a `CheckpointTable` (slot →
+/// tensor index) that `Checkpoint` keeps; `PackedWeights` walks that table, and the synthetic model
+/// (deit-cli) and the test writer list their tensors from `CheckpointSchema.tensors(of:)`.
+///
 /// num_heads comes from `__metadata__["num_heads"]` when present, else D/64 (timm's DeiT/ViT
 /// widths all use 64-wide heads).
 
@@ -22,6 +28,9 @@ public struct Checkpoint: Sendable {
     public let file: SafetensorsFile
     /// The architecture the tensors describe.
     public let config: ModelConfig
+    /// Where each slot of `CheckpointSchema.deit` is in `file.tensors` (validated: names, presence,
+    /// exact shapes and dtypes).
+    let table: CheckpointTable
 
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
@@ -31,8 +40,10 @@ public struct Checkpoint: Sendable {
 
     /// Validates the schema of an already parsed file and derives the configuration.
     public init(file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
-        self.config = try ModelConfig(header: file, limits: limits)
+        let table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
+        self.config = try ModelConfig(file: file, table: table, limits: limits)
         self.file = file
+        self.table = table
     }
 
     /// The validated entry called `name` (e.g. "blocks.3.attn.qkv.weight"), nil if absent.
@@ -45,28 +56,26 @@ extension ModelConfig {
     /// `.unsupported` for dtypes other than F32/F16/BF16, input channels ≠ 3 or non-square patches;
     /// `.outOfMemory` when a `limits` bound is exceeded.
     public init(header file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
-        let layout = try SchemaLayout(classifying: file.tensors, limits: limits)
-        let tensors = file.tensors
+        self = try Checkpoint(file: file, limits: limits).config
+    }
 
+    /// Derives the architecture from a table whose names and presence are checked, then checks every
+    /// tensor's exact shape and dtype against it.
+    init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits) throws(DeiTError) {
+        let tensors = file.tensors
         func required(_ slot: TopTensor) throws(DeiTError) -> TensorInfo {
-            guard let index = layout.top[slot.rawValue] else {
-                throw DeiTError(.format, "missing tensor '\(slot.name)'")
+            guard let index = table.top[slot.rawValue] else {
+                throw DeiTError(.format, "missing tensor '\(slot.spec.name)'")
             }
             return tensors[index]
         }
-        for slot in TopTensor.alwaysRequired { _ = try required(slot) }
-
-        // Distillation: dist_token ⇔ head_dist.{weight,bias}.
-        let distilled = layout.top[TopTensor.distToken.rawValue] != nil
-        for slot in [TopTensor.headDistWeight, .headDistBias] {
-            let present = layout.top[slot.rawValue] != nil
-            if distilled && !present {
-                throw DeiTError(.format, "missing tensor '\(slot.name)' (required because the file has 'dist_token')")
+        func required(_ slot: BlockTensor, block: Int) throws(DeiTError) -> TensorInfo {
+            guard block < table.blocks.count, let index = table.blocks[block][slot.rawValue] else {
+                throw DeiTError(.format, "missing tensor 'blocks.\(block).\(slot.spec.name)'")
             }
-            if !distilled && present {
-                throw DeiTError(.format, "unexpected tensor '\(slot.name)' (only allowed together with 'dist_token')")
-            }
+            return tensors[index]
         }
+        let distilled = table.top[TopTensor.distToken.rawValue] != nil
 
         // D, channels and P from the patch embedding.
         let patchWeight = try required(.patchWeight)
@@ -83,7 +92,7 @@ extension ModelConfig {
                                              limitName: "maxPatchSize", limit: limits.maxPatchSize)
 
         // H from block 0's fc1, C from the head.
-        let fc1 = tensors[layout.blocks[0][BlockTensor.fc1Weight.rawValue]]
+        let fc1 = try required(.fc1Weight, block: 0)
         guard fc1.shape.count == 2, fc1.shape[1] == embedDim else { throw shapeError(fc1, expected: "[H, \(embedDim)]") }
         let hiddenDim = try checkedDimension(fc1.shape[0], of: fc1, what: "MLP hidden dim H",
                                              limitName: "maxMLPHiddenDim", limit: limits.maxMLPHiddenDim)
@@ -112,66 +121,167 @@ extension ModelConfig {
         // No overflow below or in ModelConfig's derived sizes: every factor is ≥ 1 and a dimension
         // of a tensor whose bytes exist (span checked), so each product is at most the file size.
         self.init(imageSize: gridSize * patchSize, patchSize: patchSize, inChannels: 3, embedDim: embedDim,
-                  depth: layout.blocks.count, numHeads: numHeads, mlpHiddenDim: hiddenDim,
+                  depth: table.blocks.count, numHeads: numHeads, mlpHiddenDim: hiddenDim,
                   numClasses: numClasses, distilled: distilled)
 
-        // Every tensor's exact shape and dtype.
-        for (slot, index) in layout.top.enumerated() {
-            guard let index, let kind = TopTensor(rawValue: slot) else { continue }
-            try checkTensor(tensors[index], expected: kind.expectedShape(self))
+        // Every tensor's exact shape and dtype, in table order.
+        try table.forEachPresent(in: .deit) { _, slot, index throws(DeiTError) in
+            try checkTensor(tensors[index], expected: slot.shape.dimensions(self))
         }
-        for block in layout.blocks {
-            for (slot, index) in block.enumerated() {
-                guard let kind = BlockTensor(rawValue: slot) else { continue }
-                try checkTensor(tensors[index], expected: kind.expectedShape(self))
+    }
+}
+
+// MARK: - The schema table
+
+/// What loading does with a slot's tensor.
+enum SlotKind: Equatable, Sendable {
+    /// Converted to Float32 into a region of its own.
+    case copy
+    /// The weight [n, k…] of a Linear layer (trailing dimensions flatten into k). With its bias, the
+    /// slot at index `bias` of the same list, it is stored as one `LinearWeights` region.
+    case linearWeight(bias: Int)
+    /// A Linear layer's bias [n], stored inside its weight's region.
+    case linearBias
+}
+
+/// An optional part of the architecture, switched on by the presence of tensors.
+enum ModelFeature: Equatable, Sendable {
+    /// DeiT's distillation token and second head (`ModelConfig.distilled`).
+    case distillation
+}
+
+/// When a slot's tensor must be in the file.
+enum SlotPresence: Equatable, Sendable {
+    /// In every checkpoint.
+    case required
+    /// In every checkpoint that has `feature`, and in none other. The feature's first slot in the
+    /// list decides whether the file has it; its other slots are then required, or rejected.
+    case feature(ModelFeature)
+    /// May be present or not, on its own (not used by the DeiT/ViT table yet; the slots of LayerScale
+    /// `ls1.gamma`, `fc_norm` or `reg_token` can be written so).
+    case optional
+}
+
+/// A width of the architecture, from a `ModelConfig`.
+enum SlotDimension: Sendable {
+    case embed          // D
+    case tripleEmbed    // 3D
+    case hidden         // H
+    case classes        // C
+
+    func value(_ config: ModelConfig) -> Int {
+        switch self {
+        case .embed: return config.embedDim
+        case .tripleEmbed: return 3 * config.embedDim
+        case .hidden: return config.mlpHiddenDim
+        case .classes: return config.numClasses
+        }
+    }
+}
+
+/// A slot's exact shape, from a `ModelConfig`.
+enum SlotShape: Sendable {
+    case vector(SlotDimension)                  // [a]
+    case matrix(SlotDimension, SlotDimension)   // [a, b]
+    case token                                  // [1, 1, D]
+    case positions                              // [1, T, D]
+    case patchKernel                            // [D, 3, P, P]
+
+    func dimensions(_ config: ModelConfig) -> [Int] {
+        switch self {
+        case .vector(let a): return [a.value(config)]
+        case .matrix(let a, let b): return [a.value(config), b.value(config)]
+        case .token: return [1, 1, config.embedDim]
+        case .positions: return [1, config.numTokens, config.embedDim]
+        case .patchKernel: return [config.embedDim, config.inChannels, config.patchSize, config.patchSize]
+        }
+    }
+}
+
+/// How timm initialises a tensor, for synthetic checkpoints (LayerNorm weight 1 and bias 0; the
+/// rest random).
+public enum SlotInitialValue: Sendable {
+    case random, ones, zeros
+}
+
+/// One tensor of the schema: its name (the whole name, or for a block slot the part after
+/// "blocks.{i}."), exact shape, what loading does with it and when it must be present.
+struct CheckpointSlot: Sendable {
+    var name: StaticString
+    var shape: SlotShape
+    var kind: SlotKind
+    var presence: SlotPresence
+    var initialValue: SlotInitialValue
+}
+
+/// The slots of a checkpoint, in the order loading walks them: the top-level tensors, then each
+/// block's.
+public struct CheckpointSchema: Sendable {
+    var top: [CheckpointSlot]
+    var block: [CheckpointSlot]
+
+    /// timm's DeiT / ViT classifiers.
+    public static let deit = CheckpointSchema(top: TopTensor.all.map { $0.spec }, block: BlockTensor.all.map { $0.spec })
+
+    /// Whether a model of `config` has the tensor of `presence`.
+    private static func has(_ presence: SlotPresence, _ config: ModelConfig) -> Bool {
+        switch presence {
+        case .required: return true
+        case .feature(.distillation): return config.distilled
+        case .optional: return false
+        }
+    }
+
+    /// Every tensor a checkpoint of `config` holds, in the schema's order (top-level, then block 0,
+    /// 1, …), with its exact shape and timm's initialisation; `.optional` slots are left out. The
+    /// synthetic models and the test fixtures are written from this list.
+    public func tensors(of config: ModelConfig) -> [(name: String, shape: [Int], initialValue: SlotInitialValue)] {
+        var result: [(name: String, shape: [Int], initialValue: SlotInitialValue)] = []
+        for slot in top where CheckpointSchema.has(slot.presence, config) {
+            result.append(("\(slot.name)", slot.shape.dimensions(config), slot.initialValue))
+        }
+        for index in 0..<config.depth {
+            for slot in block where CheckpointSchema.has(slot.presence, config) {
+                result.append(("blocks.\(index).\(slot.name)", slot.shape.dimensions(config), slot.initialValue))
             }
         }
+        return result
     }
 }
 
-// MARK: - Schema tables
-
-/// Tensors outside the blocks. Raw values index `SchemaLayout.top`.
+/// Tensors outside the blocks, in load order (also the synthetic model's order: its seeded values
+/// follow it). Raw values index `CheckpointSchema.deit.top` and `CheckpointTable.top`.
 enum TopTensor: Int {
-    case patchWeight, patchBias, clsToken, distToken, posEmbed, normWeight, normBias,
-         headWeight, headBias, headDistWeight, headDistBias
+    case clsToken, posEmbed, patchWeight, patchBias, normWeight, normBias, headWeight, headBias,
+         distToken, headDistWeight, headDistBias
 
-    static let all: [TopTensor] = [.patchWeight, .patchBias, .clsToken, .distToken, .posEmbed, .normWeight,
-                                   .normBias, .headWeight, .headBias, .headDistWeight, .headDistBias]
-    /// The ones every checkpoint has (dist_token and head_dist are checked together).
-    static let alwaysRequired: [TopTensor] = [.patchWeight, .patchBias, .clsToken, .posEmbed, .normWeight,
-                                              .normBias, .headWeight, .headBias]
+    static let all: [TopTensor] = [.clsToken, .posEmbed, .patchWeight, .patchBias, .normWeight, .normBias,
+                                   .headWeight, .headBias, .distToken, .headDistWeight, .headDistBias]
 
-    var name: StaticString {
+    var spec: CheckpointSlot {
         switch self {
-        case .patchWeight: return "patch_embed.proj.weight"
-        case .patchBias: return "patch_embed.proj.bias"
-        case .clsToken: return "cls_token"
-        case .distToken: return "dist_token"
-        case .posEmbed: return "pos_embed"
-        case .normWeight: return "norm.weight"
-        case .normBias: return "norm.bias"
-        case .headWeight: return "head.weight"
-        case .headBias: return "head.bias"
-        case .headDistWeight: return "head_dist.weight"
-        case .headDistBias: return "head_dist.bias"
-        }
-    }
-
-    func expectedShape(_ config: ModelConfig) -> [Int] {
-        let d = config.embedDim, p = config.patchSize, c = config.numClasses
-        switch self {
-        case .patchWeight: return [d, 3, p, p]
-        case .patchBias, .normWeight, .normBias: return [d]
-        case .clsToken, .distToken: return [1, 1, d]
-        case .posEmbed: return [1, config.numTokens, d]
-        case .headWeight, .headDistWeight: return [c, d]
-        case .headBias, .headDistBias: return [c]
+        case .clsToken: return CheckpointSlot(name: "cls_token", shape: .token, kind: .copy, presence: .required, initialValue: .random)
+        case .posEmbed: return CheckpointSlot(name: "pos_embed", shape: .positions, kind: .copy, presence: .required, initialValue: .random)
+        case .patchWeight: return CheckpointSlot(name: "patch_embed.proj.weight", shape: .patchKernel,
+                                                 kind: .linearWeight(bias: TopTensor.patchBias.rawValue), presence: .required, initialValue: .random)
+        case .patchBias: return CheckpointSlot(name: "patch_embed.proj.bias", shape: .vector(.embed), kind: .linearBias, presence: .required, initialValue: .random)
+        case .normWeight: return CheckpointSlot(name: "norm.weight", shape: .vector(.embed), kind: .copy, presence: .required, initialValue: .ones)
+        case .normBias: return CheckpointSlot(name: "norm.bias", shape: .vector(.embed), kind: .copy, presence: .required, initialValue: .zeros)
+        case .headWeight: return CheckpointSlot(name: "head.weight", shape: .matrix(.classes, .embed),
+                                                kind: .linearWeight(bias: TopTensor.headBias.rawValue), presence: .required, initialValue: .random)
+        case .headBias: return CheckpointSlot(name: "head.bias", shape: .vector(.classes), kind: .linearBias, presence: .required, initialValue: .random)
+        case .distToken: return CheckpointSlot(name: "dist_token", shape: .token, kind: .copy, presence: .feature(.distillation), initialValue: .random)
+        case .headDistWeight: return CheckpointSlot(name: "head_dist.weight", shape: .matrix(.classes, .embed),
+                                                    kind: .linearWeight(bias: TopTensor.headDistBias.rawValue), presence: .feature(.distillation),
+                                                    initialValue: .random)
+        case .headDistBias: return CheckpointSlot(name: "head_dist.bias", shape: .vector(.classes), kind: .linearBias,
+                                                  presence: .feature(.distillation), initialValue: .random)
         }
     }
 }
 
-/// Tensors inside `blocks.i.`. Raw values index a row of `SchemaLayout.blocks`.
+/// Tensors inside `blocks.i.`, in load order. Raw values index `CheckpointSchema.deit.block` and a
+/// row of `CheckpointTable.blocks`.
 enum BlockTensor: Int {
     case norm1Weight, norm1Bias, qkvWeight, qkvBias, projWeight, projBias,
          norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias
@@ -179,101 +289,148 @@ enum BlockTensor: Int {
     static let all: [BlockTensor] = [.norm1Weight, .norm1Bias, .qkvWeight, .qkvBias, .projWeight, .projBias,
                                      .norm2Weight, .norm2Bias, .fc1Weight, .fc1Bias, .fc2Weight, .fc2Bias]
 
-    /// The name after "blocks.i.".
-    var suffix: StaticString {
-        switch self {
-        case .norm1Weight: return "norm1.weight"
-        case .norm1Bias: return "norm1.bias"
-        case .qkvWeight: return "attn.qkv.weight"
-        case .qkvBias: return "attn.qkv.bias"
-        case .projWeight: return "attn.proj.weight"
-        case .projBias: return "attn.proj.bias"
-        case .norm2Weight: return "norm2.weight"
-        case .norm2Bias: return "norm2.bias"
-        case .fc1Weight: return "mlp.fc1.weight"
-        case .fc1Bias: return "mlp.fc1.bias"
-        case .fc2Weight: return "mlp.fc2.weight"
-        case .fc2Bias: return "mlp.fc2.bias"
+    var spec: CheckpointSlot {
+        func slot(_ name: StaticString, _ shape: SlotShape, _ kind: SlotKind, _ initialValue: SlotInitialValue = .random) -> CheckpointSlot {
+            CheckpointSlot(name: name, shape: shape, kind: kind, presence: .required, initialValue: initialValue)
         }
-    }
-
-    func expectedShape(_ config: ModelConfig) -> [Int] {
-        let d = config.embedDim, h = config.mlpHiddenDim
         switch self {
-        case .norm1Weight, .norm1Bias, .projBias, .norm2Weight, .norm2Bias, .fc2Bias: return [d]
-        case .qkvWeight: return [3 * d, d]
-        case .qkvBias: return [3 * d]
-        case .projWeight: return [d, d]
-        case .fc1Weight: return [h, d]
-        case .fc1Bias: return [h]
-        case .fc2Weight: return [d, h]
+        case .norm1Weight: return slot("norm1.weight", .vector(.embed), .copy, .ones)
+        case .norm1Bias: return slot("norm1.bias", .vector(.embed), .copy, .zeros)
+        case .qkvWeight: return slot("attn.qkv.weight", .matrix(.tripleEmbed, .embed), .linearWeight(bias: BlockTensor.qkvBias.rawValue))
+        case .qkvBias: return slot("attn.qkv.bias", .vector(.tripleEmbed), .linearBias)
+        case .projWeight: return slot("attn.proj.weight", .matrix(.embed, .embed), .linearWeight(bias: BlockTensor.projBias.rawValue))
+        case .projBias: return slot("attn.proj.bias", .vector(.embed), .linearBias)
+        case .norm2Weight: return slot("norm2.weight", .vector(.embed), .copy, .ones)
+        case .norm2Bias: return slot("norm2.bias", .vector(.embed), .copy, .zeros)
+        case .fc1Weight: return slot("mlp.fc1.weight", .matrix(.hidden, .embed), .linearWeight(bias: BlockTensor.fc1Bias.rawValue))
+        case .fc1Bias: return slot("mlp.fc1.bias", .vector(.hidden), .linearBias)
+        case .fc2Weight: return slot("mlp.fc2.weight", .matrix(.embed, .hidden), .linearWeight(bias: BlockTensor.fc2Bias.rawValue))
+        case .fc2Bias: return slot("mlp.fc2.bias", .vector(.embed), .linearBias)
         }
     }
 }
 
-/// Where each schema tensor sits in the file's (name-sorted) tensor table.
-struct SchemaLayout {
-    /// Index into the table per `TopTensor`, nil when absent.
-    var top: [Int?]
-    /// blocks[i][BlockTensor.rawValue] = index into the table; `count` is the depth.
-    var blocks: [[Int]]
+/// Where a slot sits: a top-level slot, or a slot of block `block`.
+struct SlotPosition: Equatable {
+    var block: Int?     // nil: top level
+    var slot: Int       // index into the schema's `top` or `block` list
+}
 
-    /// Sorts every tensor into its slot; an unknown name, a malformed block index or an index at or
-    /// above `limits.maxDepth` fails naming the tensor. Missing block tensors fail here too.
-    /// Allocations are bounded by the number of tensors, never by a block index.
-    init(classifying tensors: [TensorInfo], limits: LoadLimits) throws(DeiTError) {
-        var top = [Int?](repeating: nil, count: TopTensor.all.count)
+/// The validated slot → tensor table of one file: where each slot of a schema sits in the file's
+/// (name-sorted) tensor list. Built once at load by `init(classifying:schema:limits:)`, kept by
+/// `Checkpoint`, read by `PackedWeights`.
+struct CheckpointTable: Sendable {
+    /// Index into the tensor list per top-level slot, nil when absent.
+    var top: [Int?]
+    /// blocks[i][slot] = index into the tensor list, nil when absent (optional slots only);
+    /// `count` is the depth.
+    var blocks: [[Int?]]
+
+    /// The tensor index at `position`, nil when absent.
+    subscript(position: SlotPosition) -> Int? {
+        guard let block = position.block else { return top[position.slot] }
+        return blocks[block][position.slot]
+    }
+
+    /// Calls `body` for every present slot in load order: the top-level slots, then each block's.
+    func forEachPresent(in schema: CheckpointSchema,
+                        _ body: (SlotPosition, CheckpointSlot, Int) throws(DeiTError) -> Void) throws(DeiTError) {
+        for (slot, index) in top.enumerated() {
+            if let index { try body(SlotPosition(block: nil, slot: slot), schema.top[slot], index) }
+        }
+        for (block, row) in blocks.enumerated() {
+            for (slot, index) in row.enumerated() {
+                if let index { try body(SlotPosition(block: block, slot: slot), schema.block[slot], index) }
+            }
+        }
+    }
+
+    /// Sorts every tensor into its slot and checks presence: an unknown name, a malformed block
+    /// index or an index at or above `limits.maxDepth` fails naming the tensor; so does a missing
+    /// required tensor (blocks first, then the top level) or a feature's tensor without the one that
+    /// decides the feature. Allocations are bounded by the number of tensors, never by a block index.
+    init(classifying tensors: [TensorInfo], schema: CheckpointSchema, limits: LoadLimits) throws(DeiTError) {
+        var top = [Int?](repeating: nil, count: schema.top.count)
         var blockEntries: [(block: Int, slot: Int, index: Int)] = []
         var depth = 0
         tensorLoop: for (index, tensor) in tensors.enumerated() {
             let name = tensor.name.utf8
-            for kind in TopTensor.all where staticStringEquals(kind.name, name) {
-                top[kind.rawValue] = index
+            for (slot, spec) in schema.top.enumerated() where staticStringEquals(spec.name, name) {
+                top[slot] = index
                 continue tensorLoop
             }
-            guard let (block, slot) = try SchemaLayout.blockSlot(of: tensor.name, limits: limits) else {
+            guard let (block, slot) = try CheckpointTable.blockSlot(of: tensor.name, schema: schema, limits: limits) else {
                 throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (not part of the DeiT/ViT schema)")
             }
             blockEntries.append((block, slot, index))
             depth = max(depth, block + 1)
         }
+        // The slot a missing block is named by: its first required one (norm1.weight).
+        let firstRequired = schema.block.firstIndex { $0.presence == .required } ?? 0
+        let firstName = schema.block.isEmpty ? "" : "\(schema.block[firstRequired].name)"
         if depth == 0 {
-            throw DeiTError(.format, "missing tensor 'blocks.0.norm1.weight' (a model needs at least one block)")
+            throw DeiTError(.format, "missing tensor 'blocks.0.\(firstName)' (a model needs at least one block)")
         }
-        // Sorted by (block, slot), a complete set is exactly (0, 0), (0, 1), … (depth−1, 11): the
-        // first position that differs names the missing tensor. Names are unique and canonical, so
-        // no pair repeats, and nothing here is sized by the (untrusted) largest index.
+        // Sorted by (block, slot), each block's tensors are contiguous and the blocks come in order;
+        // a block with no tensor at all is a gap. Rows are added one per block that has tensors, so
+        // nothing here is sized by the (untrusted) largest index.
         blockEntries.sort { $0.block != $1.block ? $0.block < $1.block : $0.slot < $1.slot }
-        let slotsPerBlock = BlockTensor.all.count
-        var blocks: [[Int]] = []
-        var row: [Int] = []
-        // The loop ends by the time it passes blockEntries.count; the product only bounds it.
-        let (expectedCount, overflow) = depth.multipliedReportingOverflow(by: slotsPerBlock)
-        for expected in 0..<(overflow ? Int.max : expectedCount) {
-            let block = expected / slotsPerBlock, slot = expected % slotsPerBlock
-            guard expected < blockEntries.count, blockEntries[expected].block == block,
-                  blockEntries[expected].slot == slot else {
-                let missing = "blocks.\(block).\(BlockTensor.all[slot].suffix)"
-                let present = expected < blockEntries.count ? blockEntries[expected].block : depth
-                if slot == 0 && present > block {
-                    throw DeiTError(.format, "missing tensor '\(missing)': block \(block) is absent but block \(depth - 1) exists (block indices must run from 0 without gaps)")
-                }
-                throw DeiTError(.format, "missing tensor '\(missing)'")
+        var blocks: [[Int?]] = []
+        var position = 0
+        while position < blockEntries.count {
+            let block = blocks.count
+            if blockEntries[position].block != block {
+                throw DeiTError(.format, "missing tensor 'blocks.\(block).\(firstName)': block \(block) is absent but block \(depth - 1) exists (block indices must run from 0 without gaps)")
             }
-            row.append(blockEntries[expected].index)
-            if slot == slotsPerBlock - 1 {
-                blocks.append(row)
-                row.removeAll(keepingCapacity: true)
+            var row = [Int?](repeating: nil, count: schema.block.count)
+            while position < blockEntries.count, blockEntries[position].block == block {
+                row[blockEntries[position].slot] = blockEntries[position].index
+                position += 1
+            }
+            for (slot, spec) in schema.block.enumerated() where spec.presence == .required && row[slot] == nil {
+                throw DeiTError(.format, "missing tensor 'blocks.\(block).\(spec.name)'")
+            }
+            blocks.append(row)
+        }
+        for (slot, spec) in schema.top.enumerated() where spec.presence == .required && top[slot] == nil {
+            throw DeiTError(.format, "missing tensor '\(spec.name)'")
+        }
+        // Features: the first slot of each decides; the others follow it (in every block too).
+        for (slot, spec) in schema.top.enumerated() {
+            guard case .feature(let feature) = spec.presence,
+                  let decider = schema.top.firstIndex(where: { $0.presence == .feature(feature) }), decider != slot else {
+                continue
+            }
+            try CheckpointTable.checkFeature(name: "\(spec.name)", present: top[slot] != nil,
+                                             decidedBy: schema.top[decider].name, on: top[decider] != nil)
+        }
+        for (block, row) in blocks.enumerated() {
+            for (slot, spec) in schema.block.enumerated() {
+                guard case .feature(let feature) = spec.presence else { continue }
+                let decider = schema.top.firstIndex { $0.presence == .feature(feature) }
+                try CheckpointTable.checkFeature(name: "blocks.\(block).\(spec.name)", present: row[slot] != nil,
+                                                 decidedBy: decider.map { schema.top[$0].name } ?? "",
+                                                 on: decider.map { top[$0] != nil } ?? false)
             }
         }
         self.top = top
         self.blocks = blocks
     }
 
-    /// (block index, BlockTensor slot) for "blocks.<i>.<suffix>", nil if the name has another form.
+    /// A feature's tensor must be present exactly when the feature's deciding tensor is.
+    private static func checkFeature(name: String, present: Bool, decidedBy decider: StaticString, on: Bool) throws(DeiTError) {
+        if on && !present {
+            throw DeiTError(.format, "missing tensor '\(name)' (required because the file has '\(decider)')")
+        }
+        if !on && present {
+            throw DeiTError(.format, "unexpected tensor '\(name)' (only allowed together with '\(decider)')")
+        }
+    }
+
+    /// (block index, block slot) for "blocks.<i>.<suffix>", nil if the name has another form.
     /// The index is read digit by digit and stops at `limits.maxDepth`, so huge indices cannot
     /// overflow.
-    static func blockSlot(of name: String, limits: LoadLimits) throws(DeiTError) -> (Int, Int)? {
+    static func blockSlot(of name: String, schema: CheckpointSchema, limits: LoadLimits) throws(DeiTError) -> (Int, Int)? {
         let bytes = Array(name.utf8)
         let prefix: StaticString = "blocks."
         let prefixCount = prefix.utf8CodeUnitCount
@@ -287,7 +444,7 @@ struct SchemaLayout {
         guard digitCount > 0, position < bytes.count, bytes[position] == UInt8(ascii: ".") else { return nil }
         if digitCount > 1 && bytes[digitsStart] == UInt8(ascii: "0") { return nil }  // "blocks.01." is not canonical
         let suffix = bytes[(position + 1)...]
-        guard let slot = BlockTensor.all.firstIndex(where: { staticStringEquals($0.suffix, suffix) }) else { return nil }
+        guard let slot = schema.block.firstIndex(where: { staticStringEquals($0.name, suffix) }) else { return nil }
 
         var block = 0
         for digit in bytes[digitsStart..<position] {

@@ -6,10 +6,8 @@ public final class Model: @unchecked Sendable {
 
     /// Loads a checkpoint from safetensors bytes (validated completely; the bytes may be released
     /// afterwards: the weights are converted and packed into the model's own allocation).
+    /// (`limits.maxFileBytes` is checked with the container, `SafetensorsFile.headerLength`.)
     public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
-        guard bytes.count <= limits.maxFileBytes else {
-            throw DeiTError(.outOfMemory, "model is \(bytes.count) bytes, above the limit of \(limits.maxFileBytes) bytes")
-        }
         let checkpoint = try Checkpoint(bytes: bytes, limits: limits)
         config = checkpoint.config
         weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes))

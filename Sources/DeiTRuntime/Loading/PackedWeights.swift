@@ -4,107 +4,156 @@ import DeiTKernels
 struct BlockWeights {
     var norm1Gamma: UnsafePointer<Float>   // (D)
     var norm1Beta: UnsafePointer<Float>    // (D)
-    var qkv: UnsafePointer<Float>          // packed Linear (3D ← D), bias first
-    var proj: UnsafePointer<Float>         // packed Linear (D ← D)
+    var qkv: LinearWeights                 // Linear (3D ← D)
+    var proj: LinearWeights                // Linear (D ← D)
     var norm2Gamma: UnsafePointer<Float>   // (D)
     var norm2Beta: UnsafePointer<Float>    // (D)
-    var fc1: UnsafePointer<Float>          // packed Linear (H ← D)
-    var fc2: UnsafePointer<Float>          // packed Linear (D ← H)
+    var fc1: LinearWeights                 // Linear (H ← D)
+    var fc2: LinearWeights                 // Linear (D ← H)
 }
 
 /// Every weight of a model, converted to Float32 and packed for the kernels once at load, in one
 /// 64-byte-aligned allocation. Immutable afterwards, so any number of sessions may read it.
 final class PackedWeights {
     let storage: AlignedBuffer
-    let patchEmbed: UnsafePointer<Float>   // packed Linear (D ← 3·P·P), the conv as a GEMM over patches
+    let patchEmbed: LinearWeights          // Linear (D ← 3·P·P), the conv as a GEMM over patches
     let classToken: UnsafePointer<Float>   // (D)
     let distToken: UnsafePointer<Float>?   // (D), distilled models only
     let posEmbed: UnsafePointer<Float>     // (T, D)
     let blocks: [BlockWeights]             // depth entries
     let normGamma: UnsafePointer<Float>    // (D)
     let normBeta: UnsafePointer<Float>     // (D)
-    let head: UnsafePointer<Float>         // packed Linear (C ← D)
-    let headDist: UnsafePointer<Float>?    // packed Linear (C ← D), distilled models only
+    let head: LinearWeights                // Linear (C ← D)
+    let headDist: LinearWeights?           // Linear (C ← D), distilled models only
 
     var byteCount: Int { storage.byteCount }
 
+    /// Converts and stores every tensor, walking the checkpoint's slot table twice in its fixed order:
+    /// once to lay out the regions, once (after the single allocation) to fill them.
     init(checkpoint: Checkpoint, source: TensorSource) throws(DeiTError) {
         let config = checkpoint.config
-        let d = config.embedDim, h = config.mlpHiddenDim, c = config.numClasses
+        let schema = CheckpointSchema.deit
+        let table = checkpoint.table
+        let tensors = checkpoint.file.tensors
+        let format = LinearFormat.native
+        try format.checkSizes(config)
 
-        #if DEIT_OPENBLAS
-        try BLASLinear.checkSizes(config)
-        #endif
-        // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary).
-        var layout = RegionLayout()
-        let patchEmbedAt = try layout.reserveLinear(n: d, k: config.patchValues)
-        let classTokenAt = try layout.reserve(d)
-        let distTokenAt = config.distilled ? try layout.reserve(d) : 0
-        let posEmbedAt = try layout.reserve(try checkedProduct(config.numTokens, d, "pos_embed"))
-        var blockOffsets: [[Int]] = []
-        for _ in 0..<config.depth {
-            blockOffsets.append([
-                try layout.reserve(d), try layout.reserve(d),
-                try layout.reserveLinear(n: 3 * d, k: d),
-                try layout.reserveLinear(n: d, k: d),
-                try layout.reserve(d), try layout.reserve(d),
-                try layout.reserveLinear(n: h, k: d),
-                try layout.reserveLinear(n: d, k: h),
-            ])
+        // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary): a copied tensor
+        // on its own, a Linear layer's weight and bias together in `format`.
+        var layout = RegionLayout(format: format)
+        var regions = SlotRegions(table: table)
+        var largestLinear = 0   // floats of the largest Linear weight + its bias: the load scratch
+        try table.forEachPresent(in: schema) { position, slot, _ throws(DeiTError) in
+            switch slot.kind {
+            case .copy:
+                regions[position] = try layout.reserve(try checkedElementCount(slot.shape.dimensions(config)))
+            case .linearWeight:
+                let (n, k) = try linearSize(slot.shape.dimensions(config))
+                regions[position] = try layout.reserveLinear(n: n, k: k)
+                largestLinear = max(largestLinear, try checkedSum(try checkedProduct(n, k, "load scratch"), n, "load scratch"))
+            case .linearBias:
+                break   // inside its weight's region
+            }
         }
-        let normGammaAt = try layout.reserve(d)
-        let normBetaAt = try layout.reserve(d)
-        let headAt = try layout.reserveLinear(n: c, k: d)
-        let headDistAt = config.distilled ? try layout.reserveLinear(n: c, k: d) : 0
 
         // Pass 2: allocate once and fill.
         storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "packed weights"),
                                     purpose: "packed weights")
         let base = storage.floats
-        var filler = try WeightFiller(checkpoint: checkpoint, source: source)
-        try filler.copy("cls_token", to: base + classTokenAt)
-        if config.distilled { try filler.copy("dist_token", to: base + distTokenAt) }
-        try filler.copy("pos_embed", to: base + posEmbedAt)
-        try filler.packLinear("patch_embed.proj", to: base + patchEmbedAt)
-        var blocks: [BlockWeights] = []
-        blocks.reserveCapacity(config.depth)
-        for (index, at) in blockOffsets.enumerated() {
-            let prefix = "blocks.\(index)."
-            try filler.copy(prefix + "norm1.weight", to: base + at[0])
-            try filler.copy(prefix + "norm1.bias", to: base + at[1])
-            try filler.packLinear(prefix + "attn.qkv", to: base + at[2])
-            try filler.packLinear(prefix + "attn.proj", to: base + at[3])
-            try filler.copy(prefix + "norm2.weight", to: base + at[4])
-            try filler.copy(prefix + "norm2.bias", to: base + at[5])
-            try filler.packLinear(prefix + "mlp.fc1", to: base + at[6])
-            try filler.packLinear(prefix + "mlp.fc2", to: base + at[7])
-            blocks.append(BlockWeights(
-                norm1Gamma: UnsafePointer(base + at[0]), norm1Beta: UnsafePointer(base + at[1]),
-                qkv: UnsafePointer(base + at[2]), proj: UnsafePointer(base + at[3]),
-                norm2Gamma: UnsafePointer(base + at[4]), norm2Beta: UnsafePointer(base + at[5]),
-                fc1: UnsafePointer(base + at[6]), fc2: UnsafePointer(base + at[7])))
+        var filler = try WeightFiller(source: source, format: format, scratchFloats: largestLinear)
+        try table.forEachPresent(in: schema) { position, slot, index throws(DeiTError) in
+            guard let region = regions[position] else { return }
+            switch slot.kind {
+            case .copy:
+                try source.readFloats(tensors[index], into: base + region)
+            case .linearWeight(let biasSlot):
+                let (n, k) = try linearSize(slot.shape.dimensions(config))
+                guard let bias = table[SlotPosition(block: position.block, slot: biasSlot)] else {
+                    throw DeiTError(.format, "missing tensor '\(slot.name)' bias")
+                }
+                try filler.packLinear(weight: tensors[index], bias: tensors[bias], n: n, k: k, to: base + region)
+            case .linearBias:
+                break
+            }
         }
-        try filler.copy("norm.weight", to: base + normGammaAt)
-        try filler.copy("norm.bias", to: base + normBetaAt)
-        try filler.packLinear("head", to: base + headAt)
-        if config.distilled { try filler.packLinear("head_dist", to: base + headDistAt) }
         filler.release()
 
-        patchEmbed = UnsafePointer(base + patchEmbedAt)
-        classToken = UnsafePointer(base + classTokenAt)
-        distToken = config.distilled ? UnsafePointer(base + distTokenAt) : nil
-        posEmbed = UnsafePointer(base + posEmbedAt)
+        // The named views the forward pass reads.
+        func floats(_ region: Int?) throws(DeiTError) -> UnsafePointer<Float> {
+            guard let region else { throw DeiTError(.invalidArgument, "packed weights: a required slot has no region") }
+            return UnsafePointer(base + region)
+        }
+        func top(_ slot: TopTensor) -> Int? { regions[SlotPosition(block: nil, slot: slot.rawValue)] }
+        func linear(_ region: Int?, _ spec: CheckpointSlot) throws(DeiTError) -> LinearWeights {
+            let (n, k) = try linearSize(spec.shape.dimensions(config))
+            return LinearWeights(format: format, data: UnsafeRawPointer(try floats(region)), n: n, k: k, scales: nil)
+        }
+        var blocks: [BlockWeights] = []
+        blocks.reserveCapacity(config.depth)
+        for block in 0..<config.depth {
+            func at(_ slot: BlockTensor) -> Int? { regions[SlotPosition(block: block, slot: slot.rawValue)] }
+            blocks.append(BlockWeights(
+                norm1Gamma: try floats(at(.norm1Weight)), norm1Beta: try floats(at(.norm1Bias)),
+                qkv: try linear(at(.qkvWeight), BlockTensor.qkvWeight.spec),
+                proj: try linear(at(.projWeight), BlockTensor.projWeight.spec),
+                norm2Gamma: try floats(at(.norm2Weight)), norm2Beta: try floats(at(.norm2Bias)),
+                fc1: try linear(at(.fc1Weight), BlockTensor.fc1Weight.spec),
+                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec)))
+        }
+        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec)
+        classToken = try floats(top(.clsToken))
+        distToken = config.distilled ? try floats(top(.distToken)) : nil
+        posEmbed = try floats(top(.posEmbed))
         self.blocks = blocks
-        normGamma = UnsafePointer(base + normGammaAt)
-        normBeta = UnsafePointer(base + normBetaAt)
-        head = UnsafePointer(base + headAt)
-        headDist = config.distilled ? UnsafePointer(base + headDistAt) : nil
+        normGamma = try floats(top(.normWeight))
+        normBeta = try floats(top(.normBias))
+        head = try linear(top(.headWeight), TopTensor.headWeight.spec)
+        headDist = config.distilled ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
+    }
+}
+
+/// A Linear weight's (n, k): its first dimension and the product of the rest.
+private func linearSize(_ shape: [Int]) throws(DeiTError) -> (n: Int, k: Int) {
+    guard let n = shape.first else { throw DeiTError(.format, "a Linear weight has no dimensions") }
+    return (n, try checkedElementCount(shape.dropFirst()))
+}
+
+/// The product of `dimensions`, checked for overflow.
+private func checkedElementCount<Dimensions: Sequence>(_ dimensions: Dimensions) throws(DeiTError) -> Int
+    where Dimensions.Element == Int {
+    var count = 1
+    for dimension in dimensions { count = try checkedProduct(count, dimension, "weight region") }
+    return count
+}
+
+/// The float offset of each present slot's region, in the shape of a `CheckpointTable`.
+private struct SlotRegions {
+    private var top: [Int?]
+    private var blocks: [[Int?]]
+
+    init(table: CheckpointTable) {
+        top = [Int?](repeating: nil, count: table.top.count)
+        blocks = table.blocks.map { [Int?](repeating: nil, count: $0.count) }
+    }
+
+    subscript(position: SlotPosition) -> Int? {
+        get {
+            guard let block = position.block else { return top[position.slot] }
+            return blocks[block][position.slot]
+        }
+        set {
+            guard let block = position.block else { top[position.slot] = newValue; return }
+            blocks[block][position.slot] = newValue
+        }
     }
 }
 
 /// Hands out float offsets, each region starting on a 64-byte boundary.
 private struct RegionLayout {
+    let format: LinearFormat
     private(set) var floatCount = 0
+
+    init(format: LinearFormat) { self.format = format }
 
     mutating func reserve(_ floats: Int) throws(DeiTError) -> Int {
         let start = floatCount
@@ -113,63 +162,38 @@ private struct RegionLayout {
         return start
     }
 
-    /// A Linear layer's region: its packed panels, or in the OpenBLAS build its plain weight and bias.
+    /// A Linear layer's region in `format` (packed panels, or in the OpenBLAS build plain weight and bias).
     mutating func reserveLinear(n: Int, k: Int) throws(DeiTError) -> Int {
-        #if DEIT_OPENBLAS
-        try reserve(try BLASLinear.floatCount(n: n, k: k))
-        #else
-        try reserve(PackedGEMM.packedCount(n: n, k: k))
-        #endif
+        try reserve(try format.floatCount(n: n, k: k))
     }
 }
 
-/// Converts checkpoint tensors to Float32 at their packed places; Linear layers go through one
-/// scratch buffer (sized for the largest) and the kernels' packer.
+/// Converts a Linear layer's weight and bias to Float32 in one scratch buffer (sized for the largest
+/// Linear weight + its bias), then stores them in `format` at their region.
 private struct WeightFiller {
-    let checkpoint: Checkpoint
     let source: TensorSource
+    let format: LinearFormat
     private var scratch: AlignedBuffer?   // (largest Linear weight + its bias) floats, load time only
 
-    init(checkpoint: Checkpoint, source: TensorSource) throws(DeiTError) {
-        self.checkpoint = checkpoint
+    init(source: TensorSource, format: LinearFormat, scratchFloats: Int) throws(DeiTError) {
         self.source = source
-        var largest = 0
-        for tensor in checkpoint.file.tensors { largest = max(largest, tensor.elementCount) }
-        let floats = try checkedSum(largest, checkpoint.config.mlpHiddenDim + 3 * checkpoint.config.embedDim
-                                        + checkpoint.config.numClasses, "load scratch")
-        scratch = try AlignedBuffer(byteCount: try checkedProduct(floats, 4, "load scratch"), purpose: "load scratch")
+        self.format = format
+        scratch = try AlignedBuffer(byteCount: try checkedProduct(max(scratchFloats, 1), 4, "load scratch"),
+                                    purpose: "load scratch")
     }
 
-    func tensor(_ name: String) throws(DeiTError) -> TensorInfo {
-        guard let tensor = checkpoint.tensor(name) else {
-            throw DeiTError(.format, "missing tensor '\(name)'")
+    /// Stores `weight` (n, k) and `bias` (n), shapes already validated by the schema, at `destination`.
+    func packLinear(weight: TensorInfo, bias: TensorInfo, n: Int, k: Int,
+                    to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+        guard let scratch, weight.elementCount == n * k, bias.elementCount == n,
+              n * k + n <= scratch.byteCount / 4 else {
+            throw DeiTError(.invalidArgument, "weight filler: tensor \(quotedName(weight.name)) does not fit its slot")
         }
-        return tensor
-    }
-
-    func copy(_ name: String, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
-        try source.readFloats(try tensor(name), into: destination)
-    }
-
-    /// Packs `<prefix>.weight` (n, k) and `<prefix>.bias` (n) into kernel panels at `destination`
-    /// (the OpenBLAS build stores them as they are: weight, then bias).
-    func packLinear(_ prefix: String, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
-        guard let scratch else { throw DeiTError(.invalidArgument, "weight filler used after release") }
-        let weight = try tensor(prefix + ".weight")
-        let bias = try tensor(prefix + ".bias")
-        guard weight.shape.count >= 2, bias.elementCount > 0, weight.elementCount % bias.elementCount == 0 else {
-            throw DeiTError(.format, "tensor '\(prefix).weight' does not match '\(prefix).bias'")
-        }
-        let n = bias.elementCount, k = weight.elementCount / n
         let weightFloats = scratch.floats          // (n, k)
-        let biasFloats = scratch.floats + weight.elementCount   // (n)
+        let biasFloats = scratch.floats + n * k    // (n)
         try source.readFloats(weight, into: weightFloats)
         try source.readFloats(bias, into: biasFloats)
-        #if DEIT_OPENBLAS
-        BLASLinear.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
-        #else
-        PackedGEMM.pack(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
-        #endif
+        format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
     }
 
     mutating func release() { scratch = nil }

@@ -116,7 +116,8 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// N, the JSON header's length, from the file's first bytes (`prefix`: at least 8 of them, or
-    /// the whole file when it is shorter), checked against the file's size and `limits`.
+    /// the whole file when it is shorter), checked against the file's size and `limits`. The one
+    /// check of `limits.maxFileBytes` for a model, from memory or from a file, comes first.
     public static func headerLength(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
                                     limits: LoadLimits) throws(DeiTError) -> Int {
         if fileSize > limits.maxFileBytes {

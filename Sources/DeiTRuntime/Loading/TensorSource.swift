@@ -38,12 +38,10 @@ final class ModelFile {
         }
         self.path = path
         self.handle = handle
-        guard size <= UInt64(limits.maxFileBytes) else {
-            deit_support_file_close(handle)
-            throw DeiTError(.outOfMemory, "'\(path)' is \(size) bytes, above the limit of \(limits.maxFileBytes) bytes")
-        }
         do throws(DeiTError) {
-            let fileSize = Int(size)
+            // The size limit (`maxFileBytes`) is checked by `headerLength`, before more than the first
+            // 8 bytes are read. fstat sizes fit in an Int; clamping keeps an absurd one refused.
+            let fileSize = Int(clamping: size)
             let length = try Self.read(handle, path, count: min(fileSize, 8))   // the u64 header length
             let headerLength = try SafetensorsFile.headerLength(
                 prefix: UnsafeRawBufferPointer(start: length.raw, count: length.byteCount), fileSize: fileSize, limits: limits)
