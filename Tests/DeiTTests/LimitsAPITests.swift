@@ -66,8 +66,8 @@ import Testing
         #expect(lastError().contains("maxHeaderBytes"), "\(lastError())")
     }
 
-    /// A file one byte above the default 8 GiB model limit is refused from its size alone (sparse:
-    /// no disk space, and nothing is read).
+    /// A file one byte above the default 8 GiB model limit is refused from its size (sparse: no disk
+    /// space; only the 8-byte header length is read before the check, `SafetensorsFile.headerLength`).
     @Test func defaultModelLimitRefusesLargerFileWithoutReadingIt() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("deit-limit-\(getpid()).safetensors").path
         #expect(FileManager.default.createFile(atPath: path, contents: nil))
