@@ -13,6 +13,7 @@ target=aarch64-none-none-elf
 embedded_flags=(
     -target "$target" -enable-experimental-feature Embedded
     -wmo -O -parse-as-library
+    -package-name deit   # as SwiftPM passes: `package` declarations cross the modules
     -I "$out_dir"
 )
 # The C shims the core imports (CDeiTSupport, ...): every Sources/<target>/include with a module map.

@@ -101,7 +101,7 @@ fi
 c_include_flags=()
 for include_dir in Sources/CDeiTSupport/include Sources/CDeiTImage/include Sources/CDeiTLabels/include; do c_include_flags+=(-I "$include_dir"); done
 c_flags=(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address "${c_include_flags[@]}")
-swift_flags=(-O -g -parse-as-library -sanitize=fuzzer,address -I "$build_dir/modules" "${c_include_flags[@]}"
+swift_flags=(-O -g -parse-as-library -package-name deit -sanitize=fuzzer,address -I "$build_dir/modules" "${c_include_flags[@]}"
              "${kernel_flags[@]}")
 link_flags=(-use-ld=lld -lpthread -lm)   # lld: gold warns about every ASan helper symbol
 modules=(DeiTKernels DeiTRuntime DeiT)   # dependency order

@@ -21,11 +21,11 @@ extension LinearFormat {
 }
 
 /// Which library runs the Linear layers in this build, for tools to print.
-public enum LinearBackend {
+package enum LinearBackend {
     /// OpenBLAS's kernel family for this CPU (e.g. `Haswell`, `Zen`; it follows `OPENBLAS_CORETYPE`)
     /// when this build runs the Linear layers through OpenBLAS (`DEIT_BLAS=openblas`); nil in the
     /// default build, where our packed kernels (`PackedGEMM.kernelName`) run them.
-    public static var openBLASCoreName: String? {
+    package static var openBLASCoreName: String? {
         #if DEIT_OPENBLAS
         String(cString: deit_support_blas_core_name())
         #else

@@ -1,32 +1,32 @@
 /// One activation buffer the forward pass needs: its size and the steps (inclusive) it is live in.
-public struct BufferRequest: Equatable, Sendable {
-    public var bytes: Int
-    public var firstUse: Int
-    public var lastUse: Int
+package struct BufferRequest: Equatable, Sendable {
+    package var bytes: Int
+    package var firstUse: Int
+    package var lastUse: Int
 
-    public init(bytes: Int, firstUse: Int, lastUse: Int) {
+    package init(bytes: Int, firstUse: Int, lastUse: Int) {
         self.bytes = bytes
         self.firstUse = firstUse
         self.lastUse = lastUse
     }
 
     /// True when both buffers are live at some common step.
-    public func overlapsInTime(_ other: BufferRequest) -> Bool {
+    package func overlapsInTime(_ other: BufferRequest) -> Bool {
         firstUse <= other.lastUse && other.firstUse <= lastUse
     }
 }
 
 /// Offsets for a set of buffers inside one arena: buffers whose lifetimes overlap never share bytes,
 /// the others may. Greedy by size (largest first, lowest free offset), as tflite-micro's planner.
-public struct MemoryPlan: Sendable {
+package struct MemoryPlan: Sendable {
     /// Byte offset of each request, in request order; multiples of `alignment`.
-    public let offsets: [Int]
+    package let offsets: [Int]
     /// Arena bytes the plan needs (the peak).
-    public let totalBytes: Int
-    public let alignment: Int
+    package let totalBytes: Int
+    package let alignment: Int
 
     /// Plans `requests`. Fails with `.outOfMemory` if a size is negative or the total overflows.
-    public init(_ requests: [BufferRequest], alignment: Int = 64) throws(DeiTError) {
+    package init(_ requests: [BufferRequest], alignment: Int = 64) throws(DeiTError) {
         self.alignment = alignment
         var sizes: [Int] = []
         sizes.reserveCapacity(requests.count)

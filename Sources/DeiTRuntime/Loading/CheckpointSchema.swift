@@ -23,23 +23,23 @@
 /// widths all use 64-wide heads).
 
 /// A safetensors file that forms a DeiT/ViT, with the configuration derived from it.
-public struct Checkpoint: Sendable {
+package struct Checkpoint: Sendable {
     /// The validated tensor table and metadata.
-    public let file: SafetensorsFile
+    package let file: SafetensorsFile
     /// The architecture the tensors describe.
-    public let config: ModelConfig
+    package let config: ModelConfig
     /// Where each slot of `CheckpointSchema.deit` is in `file.tensors` (validated: names, presence,
     /// exact shapes and dtypes).
     let table: CheckpointTable
 
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
-    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
+    package init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
         try self.init(file: try SafetensorsFile.parse(bytes, limits: limits), limits: limits)
     }
 
     /// Validates the schema of an already parsed file and derives the configuration.
-    public init(file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
+    package init(file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
         let table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
         self.config = try ModelConfig(file: file, table: table, limits: limits)
         self.file = file
@@ -47,7 +47,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// The validated entry called `name` (e.g. "blocks.3.attn.qkv.weight"), nil if absent.
-    public func tensor(_ name: String) -> TensorInfo? { file.tensor(named: name) }
+    package func tensor(_ name: String) -> TensorInfo? { file.tensor(named: name) }
 }
 
 extension ModelConfig {
@@ -55,7 +55,7 @@ extension ModelConfig {
     /// file holds exactly the DeiT/ViT schema. `.format` for missing, extra or mis-shaped tensors;
     /// `.unsupported` for dtypes other than F32/F16/BF16, input channels ≠ 3 or non-square patches;
     /// `.outOfMemory` when a `limits` bound is exceeded.
-    public init(header file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
+    package init(header file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
         self = try Checkpoint(file: file, limits: limits).config
     }
 
@@ -216,12 +216,12 @@ struct CheckpointSlot: Sendable {
 
 /// The slots of a checkpoint, in the order loading walks them: the top-level tensors, then each
 /// block's.
-public struct CheckpointSchema: Sendable {
+package struct CheckpointSchema: Sendable {
     var top: [CheckpointSlot]
     var block: [CheckpointSlot]
 
     /// timm's DeiT / ViT classifiers.
-    public static let deit = CheckpointSchema(top: TopTensor.all.map { $0.spec }, block: BlockTensor.all.map { $0.spec })
+    package static let deit = CheckpointSchema(top: TopTensor.all.map { $0.spec }, block: BlockTensor.all.map { $0.spec })
 
     /// Whether a model of `config` has the tensor of `presence`.
     private static func has(_ presence: SlotPresence, _ config: ModelConfig) -> Bool {
@@ -235,7 +235,7 @@ public struct CheckpointSchema: Sendable {
     /// Every tensor a checkpoint of `config` holds, in the schema's order (top-level, then block 0,
     /// 1, …), with its exact shape and timm's initialisation; `.optional` slots are left out. The
     /// synthetic models and the test fixtures are written from this list.
-    public func tensors(of config: ModelConfig) -> [(name: String, shape: [Int], initialValue: SlotInitialValue)] {
+    package func tensors(of config: ModelConfig) -> [(name: String, shape: [Int], initialValue: SlotInitialValue)] {
         var result: [(name: String, shape: [Int], initialValue: SlotInitialValue)] = []
         for slot in top where CheckpointSchema.has(slot.presence, config) {
             result.append(("\(slot.name)", slot.shape.dimensions(config), slot.initialValue))

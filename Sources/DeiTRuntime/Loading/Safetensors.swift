@@ -11,15 +11,15 @@
 /// Element types a safetensors file may declare (the reference's `Dtype`, 0.4). The `UInt8` raw
 /// type is only there so Embedded builds use the generic `Hashable` code instead of emitting
 /// hashing (and its random seed) for this enum.
-public enum TensorDType: UInt8, Sendable {
+package enum TensorDType: UInt8, Sendable {
     case bool, u8, i8, f8E5M2, f8E4M3, i16, u16, f16, bf16, i32, u32, f32, f64, i64, u64
 
     /// Every dtype, in the order the reference lists them.
-    public static let all: [TensorDType] = [.bool, .u8, .i8, .f8E5M2, .f8E4M3, .i16, .u16, .f16, .bf16,
+    package static let all: [TensorDType] = [.bool, .u8, .i8, .f8E5M2, .f8E4M3, .i16, .u16, .f16, .bf16,
                                             .i32, .u32, .f32, .f64, .i64, .u64]
 
     /// Bytes per element.
-    public var byteSize: Int {
+    package var byteSize: Int {
         switch self {
         case .bool, .u8, .i8, .f8E5M2, .f8E4M3: return 1
         case .i16, .u16, .f16, .bf16: return 2
@@ -29,7 +29,7 @@ public enum TensorDType: UInt8, Sendable {
     }
 
     /// The header spelling, e.g. "F32", "BF16", "F8_E4M3".
-    public var name: StaticString {
+    package var name: StaticString {
         switch self {
         case .bool: return "BOOL"
         case .u8: return "U8"
@@ -50,10 +50,10 @@ public enum TensorDType: UInt8, Sendable {
     }
 
     /// True for the dtypes the runtime converts to Float32 (F32, F16, BF16).
-    public var isSupportedWeightType: Bool { self == .f32 || self == .f16 || self == .bf16 }
+    package var isSupportedWeightType: Bool { self == .f32 || self == .f16 || self == .bf16 }
 
     /// The dtype whose header spelling is exactly `spelling` (case-sensitive, as the reference).
-    public init?<Bytes: Collection>(spelling: Bytes) where Bytes.Element == UInt8 {
+    package init?<Bytes: Collection>(spelling: Bytes) where Bytes.Element == UInt8 {
         for candidate in TensorDType.all where staticStringEquals(candidate.name, spelling) {
             self = candidate
             return
@@ -63,35 +63,35 @@ public enum TensorDType: UInt8, Sendable {
 }
 
 /// One validated header entry.
-public struct TensorInfo: Sendable {
+package struct TensorInfo: Sendable {
     /// The tensor's name (decoded from the JSON string).
-    public let name: String
-    public let dtype: TensorDType
+    package let name: String
+    package let dtype: TensorDType
     /// Dimensions, outermost first (row-major); empty for a scalar.
-    public let shape: [Int]
+    package let shape: [Int]
     /// Product of `shape` (1 for a scalar, 0 when a dimension is 0); checked for overflow.
-    public let elementCount: Int
+    package let elementCount: Int
     /// Absolute byte offsets of the data in the whole file (header length prefix included);
     /// `count == elementCount * dtype.byteSize`, always within the file.
-    public let byteRange: Range<Int>
+    package let byteRange: Range<Int>
 }
 
 /// A parsed, fully validated safetensors file: its tensor table and metadata (data not copied).
-public struct SafetensorsFile: Sendable {
+package struct SafetensorsFile: Sendable {
     /// Every tensor, sorted by name (bytewise), names unique.
-    public let tensors: [TensorInfo]
+    package let tensors: [TensorInfo]
     /// `__metadata__` entries in header order, keys unique.
-    public let metadata: [(key: String, value: String)]
+    package let metadata: [(key: String, value: String)]
     /// N, the JSON header's length in bytes.
-    public let headerByteCount: Int
+    package let headerByteCount: Int
     /// Total file size in bytes.
-    public let fileByteCount: Int
+    package let fileByteCount: Int
 
     /// Absolute offset of the data buffer (8 + N).
-    public var dataStart: Int { 8 + headerByteCount }
+    package var dataStart: Int { 8 + headerByteCount }
 
     /// The tensor called `name`, by binary search over the sorted table.
-    public func tensor(named name: String) -> TensorInfo? {
+    package func tensor(named name: String) -> TensorInfo? {
         var low = 0, high = tensors.count
         while low < high {
             let middle = low + (high - low) / 2
@@ -103,7 +103,7 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// The `__metadata__` value for `key`, compared bytewise.
-    public func metadataValue(forKey key: String) -> String? {
+    package func metadataValue(forKey key: String) -> String? {
         for entry in metadata where entry.key.utf8.elementsEqual(key.utf8) { return entry.value }
         return nil
     }
@@ -111,14 +111,14 @@ public struct SafetensorsFile: Sendable {
     /// Parses and validates `bytes` (the whole file). Throws `.format` for anything malformed or
     /// inconsistent and `.outOfMemory` when a `limits` bound is exceeded; the message names the
     /// tensor or the byte offset at fault.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, limits: LoadLimits) throws(DeiTError) -> SafetensorsFile {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, limits: LoadLimits) throws(DeiTError) -> SafetensorsFile {
         try parse(prefix: bytes, fileSize: bytes.count, limits: limits)
     }
 
     /// N, the JSON header's length, from the file's first bytes (`prefix`: at least 8 of them, or
     /// the whole file when it is shorter), checked against the file's size and `limits`. The one
     /// check of `limits.maxFileBytes` for a model, from memory or from a file, comes first.
-    public static func headerLength(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
+    package static func headerLength(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
                                     limits: LoadLimits) throws(DeiTError) -> Int {
         if fileSize > limits.maxFileBytes {
             throw DeiTError(.outOfMemory, "file is \(fileSize) bytes, above the maxFileBytes limit (\(limits.maxFileBytes))")
@@ -147,7 +147,7 @@ public struct SafetensorsFile: Sendable {
     /// As `parse(_:limits:)` for a file of `fileSize` bytes of which only the first ones are in
     /// memory: `prefix` holds at least the 8-byte length and the header (8 + N bytes). Tensor data
     /// is not read; offsets are checked against `fileSize`.
-    public static func parse(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
+    package static func parse(prefix bytes: UnsafeRawBufferPointer, fileSize: Int,
                              limits: LoadLimits) throws(DeiTError) -> SafetensorsFile {
         let headerLength = try headerLength(prefix: bytes, fileSize: fileSize, limits: limits)
         guard bytes.count >= 8 + headerLength else {

@@ -3,11 +3,11 @@
 /// silently turn every output into NaN.
 
 /// Exact scalar conversions from 16-bit float encodings.
-public enum HalfConversion {
+package enum HalfConversion {
     /// IEEE 754 binary16 → Float32. Exact for every input: ±0, subnormals (m·2⁻²⁴), normals, ±Inf;
     /// NaN payloads are kept (shifted into the Float32 mantissa).
     @inline(__always)
-    public static func float(fromHalfBits bits: UInt16) -> Float {
+    package static func float(fromHalfBits bits: UInt16) -> Float {
         let sign = UInt32(bits & 0x8000) << 16
         let exponent = UInt32(bits >> 10) & 0x1F
         let mantissa = UInt32(bits & 0x3FF)
@@ -21,7 +21,7 @@ public enum HalfConversion {
 
     /// bfloat16 → Float32: the upper half of a Float32, so exact for every input.
     @inline(__always)
-    public static func float(fromBFloat16Bits bits: UInt16) -> Float {
+    package static func float(fromBFloat16Bits bits: UInt16) -> Float {
         Float(bitPattern: UInt32(bits) << 16)
     }
 }
@@ -31,7 +31,7 @@ extension TensorInfo {
     /// `destination`, which must have room for `elementCount` floats.
     /// `.invalidArgument` if `file` is too small to hold the tensor, `.unsupported` for a dtype other
     /// than F32/F16/BF16, `.format` (naming the tensor and element) for a NaN or ±Inf value.
-    public func readFloats(from file: UnsafeRawBufferPointer,
+    package func readFloats(from file: UnsafeRawBufferPointer,
                            into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         guard byteRange.lowerBound >= 0, byteRange.upperBound <= file.count else {
             throw DeiTError(.invalidArgument, "tensor \(quotedName(name)): bytes \(byteRange.lowerBound)..<\(byteRange.upperBound) are not inside the \(file.count)-byte buffer given")
@@ -41,7 +41,7 @@ extension TensorInfo {
 
     /// As `readFloats(from:into:)` from exactly this tensor's bytes (`byteRange.count` of them),
     /// wherever they were read to.
-    public func readFloats(tensorBytes: UnsafeRawBufferPointer,
+    package func readFloats(tensorBytes: UnsafeRawBufferPointer,
                            into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         let (byteCount, overflow) = elementCount.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, tensorBytes.count == byteCount else {
@@ -88,7 +88,7 @@ extension Checkpoint {
     /// Converts one tensor (F32/F16/BF16) to Float32 into `destination` (`tensor.elementCount`
     /// floats); `bytes` is the same buffer the checkpoint was parsed from. Rejects NaN/Inf weights
     /// with `.format` naming the tensor.
-    public func readFloats(_ tensor: TensorInfo, from bytes: UnsafeRawBufferPointer,
+    package func readFloats(_ tensor: TensorInfo, from bytes: UnsafeRawBufferPointer,
                            into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         try tensor.readFloats(from: bytes, into: destination)
     }
