@@ -77,6 +77,8 @@ let package = Package(
         // MARK: Libraries for C, C++ and Swift programs
         .library(name: "deit", type: .dynamic, targets: ["DeiT"]),
         .library(name: "deit-static", type: .static, targets: ["DeiT"]),
+        // The Swift API (README, Layout): Model, Session, classify, images, limits, errors.
+        .library(name: "DeiTRuntime", targets: ["DeiTRuntime"]),
         // MARK: Command-line tool
         .executable(name: "deit-cli", targets: ["deit-cli"]),
     ],

@@ -41,7 +41,7 @@ public func deit_classify_rgb8(_ handle: OpaquePointer?, _ rgb: UnsafePointer<UI
             } catch {
                 throw DeiTError(error.status, "\(function): \(error.message)")
             }
-            try classifyPrepared(session, count: count, top: top)
+            classifyPrepared(session, count: count, top: top)
             return DEIT_OK
         }
     } catch {
@@ -70,7 +70,7 @@ private func classifyFile(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>
             let (top, count) = try checkedOutput(top, k, session, function)
             let image = try RGBImage.load(path: path, limits: imageLimits(limits, function))
             try session.prepareInput(image.view)
-            try classifyPrepared(session, count: count, top: top)
+            classifyPrepared(session, count: count, top: top)
             return DEIT_OK
         }
     } catch {
@@ -87,18 +87,18 @@ public func deit_class_label(_ handle: OpaquePointer?, _ classIndex: Int32) -> U
 
 /// The caller's result array and k as a count, when `top` is not NULL and 1 ≤ k ≤ the class count.
 private func checkedOutput(_ top: UnsafeMutablePointer<deit_prediction>?, _ k: Int32, _ session: Session,
-                           _ function: String) throws(DeiTError) -> (UnsafeMutablePointer<deit_prediction>, Int) {
+                           _ function: String) throws(DeiTError) -> (UnsafeMutablePointer<deit_prediction>, TopKCount) {
     guard let top else { throw DeiTError(.invalidArgument, "\(function): top is NULL") }
     do throws(DeiTError) {   // before any work, so a bad k fails before the file is read
-        return (top, try TopK.checkedCount(Int(k), classes: session.model.config.numClasses))
+        return (top, try TopKCount(Int(k), classes: session.model.config.numClasses))
     } catch {
         throw DeiTError(error.status, "\(function): \(error.message)")
     }
 }
 
 /// Runs the session's prepared input and writes the top `count` classes to the caller's array.
-private func classifyPrepared(_ session: Session, count: Int, top: UnsafeMutablePointer<deit_prediction>) throws(DeiTError) {
-    try session.classifyPreparedInput(count: count) { index, prediction in
+private func classifyPrepared(_ session: Session, count: TopKCount, top: UnsafeMutablePointer<deit_prediction>) {
+    session.classifyPreparedInput(count: count) { index, prediction in
         top[index] = deit_prediction(class_index: Int32(truncatingIfNeeded: prediction.classIndex),
                                      logit: prediction.logit, probability: prediction.probability)
     }

@@ -19,7 +19,7 @@ enum ClassifyCommand {
 
         let model = try loadModel(modelPath)
         let classes = model.config.numClasses
-        let k = try args.int("top", default: 5, range: 1...classes)
+        let k = try TopKCount(try args.int("top", default: 5, range: 1...classes), classes: classes)
         let labels = try args.string("labels").map { try readLabels($0, classes: classes) }
         let session = try attempt(modelPath) { () throws(DeiTError) in try Session(model: model, threads: threads) }
         let files = try expand(args.positionals)
@@ -39,7 +39,7 @@ enum ClassifyCommand {
                     t1 = now()
                     try session.prepareInput(image.view, cropPct: cropPct)
                     t2 = now()
-                    try session.classifyPreparedInput(count: k) { _, prediction in top.append(prediction) }
+                    session.classifyPreparedInput(count: k) { _, prediction in top.append(prediction) }
                     return .success(())
                 } catch {
                     return .failure(error)

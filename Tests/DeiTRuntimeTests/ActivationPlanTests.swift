@@ -43,10 +43,10 @@ import Testing
     }
 
     @Test func topKCountIsCheckedOnce() throws {
-        #expect(try TopK.checkedCount(5, classes: 10) == 5)
+        #expect(try TopKCount(5, classes: 10).value == 5)
         for k in [0, -1, 11, Int.min, Int.max] {
             do throws(DeiTError) {
-                _ = try TopK.checkedCount(k, classes: 10)
+                _ = try TopKCount(k, classes: 10)
                 Issue.record("k = \(k) accepted")
             } catch {
                 #expect(error.status == .invalidArgument)

@@ -4,8 +4,9 @@ extension Session {
     /// then the `top.count` best classes, best first, with softmax probabilities. No heap allocation.
     public func classify(_ pixels: RGBPixels, cropPct: Double? = nil,
                          top: UnsafeMutableBufferPointer<Prediction>) throws(DeiTError) {
+        let count = try TopKCount(top.count, classes: model.config.numClasses)   // before any work
         try prepareInput(pixels, cropPct: cropPct)
-        try classifyPreparedInput(count: top.count) { rank, prediction in top[rank] = prediction }
+        classifyPreparedInput(count: count) { rank, prediction in top[rank] = prediction }
     }
 
     /// The first half of `classify`: preprocesses `pixels` into the session's input slot.
@@ -16,10 +17,9 @@ extension Session {
 
     /// The second half of `classify`: runs the prepared input, then calls `emit(rank, prediction)`
     /// for the `count` best classes, best first (see `TopK`).
-    public func classifyPreparedInput(count: Int, emit: (Int, Prediction) -> Void) throws(DeiTError) {
-        // k is checked before the forward pass, so a bad k costs no pass (and leaves `lastLogits` alone).
-        let k = try TopK.checkedCount(count, classes: model.config.numClasses)
-        TopK.select(logits: runFromInputSlot(), checkedCount: k, emit: emit)
+    /// (`count` was checked when the request came in, so a bad k never costs a pass.)
+    public func classifyPreparedInput(count: TopKCount, emit: (Int, Prediction) -> Void) {
+        TopK.select(logits: runFromInputSlot(), count: count, emit: emit)
     }
 
     /// The preprocessed input of the last `prepareInput` (3·S·S floats, CHW), valid until the next

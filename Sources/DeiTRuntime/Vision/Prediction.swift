@@ -14,6 +14,20 @@ public struct Prediction: Equatable, Sendable {
     }
 }
 
+/// A top-k count known to lie in 1...classes: checked once where a request enters (the C thunk, the
+/// CLI's argument, `Session.classify`), then passed on, so no later step checks it again.
+public struct TopKCount: Sendable {
+    public let value: Int
+
+    /// `k` when 1 ≤ k ≤ `classes`; otherwise fails with `.invalidArgument` naming k and the bound.
+    public init(_ k: Int, classes: Int) throws(DeiTError) {
+        guard k >= 1, k <= classes else {
+            throw DeiTError(.invalidArgument, "k is \(k); it must be between 1 and the number of classes, \(classes)")
+        }
+        value = k
+    }
+}
+
 /// Top-k selection with softmax probabilities, without any storage of its own (so the C API can
 /// write straight into the caller's array and nothing allocates).
 public enum TopK {
@@ -22,21 +36,14 @@ public enum TopK {
     /// logits (max-subtracted, summed in double). O(count · classes).
     public static func select(logits: UnsafeBufferPointer<Float>, count: Int,
                               emit: (Int, Prediction) -> Void) throws(DeiTError) {
-        select(logits: logits, checkedCount: try checkedCount(count, classes: logits.count), emit: emit)
+        select(logits: logits, count: try TopKCount(count, classes: logits.count), emit: emit)
     }
 
-    /// `k` when 1 ≤ k ≤ `classes`; otherwise fails with `.invalidArgument` naming k and the bound. The
-    /// one check of a top-k count: every classify path (Swift or C) calls it before doing any work.
-    public static func checkedCount(_ k: Int, classes: Int) throws(DeiTError) -> Int {
-        guard k >= 1, k <= classes else {
-            throw DeiTError(.invalidArgument, "k is \(k); it must be between 1 and the number of classes, \(classes)")
-        }
-        return k
-    }
-
-    /// `select(logits:count:emit:)` for a count already checked by `checkedCount` (one out of range
-    /// emits at most `logits.count` classes and never traps).
-    static func select(logits: UnsafeBufferPointer<Float>, checkedCount count: Int, emit: (Int, Prediction) -> Void) {
+    /// `select(logits:count:emit:)` for a checked count (one checked against more classes than
+    /// `logits` holds emits at most `logits.count` classes and never traps).
+    public static func select(logits: UnsafeBufferPointer<Float>, count checked: TopKCount,
+                              emit: (Int, Prediction) -> Void) {
+        let count = checked.value
         var maximum = -Float.infinity
         for logit in logits where logit > maximum { maximum = logit }
         var sum = 0.0
