@@ -128,8 +128,11 @@ typedef struct deit_load_options {
     size_t struct_size;         /* sizeof(deit_load_options), set by deit_load_options_default() */
     const deit_limits *limits;  /* NULL: the default limits. A pointer (not a copy), so deit_limits
                                    can grow without moving the fields below */
-    int32_t image_size;         /* input side in pixels; 0 (default): as trained. Another size needs
-                                   pos_embed resampled: DEIT_ERR_UNSUPPORTED for now */
+    int32_t image_size;         /* input side S in pixels; 0 (default): as trained. Another positive
+                                   multiple of the patch size runs the model at S: pos_embed is
+                                   resampled once at load as timm's resample_abs_pos_embed does
+                                   (bicubic, antialiased, class/distillation tokens kept), and
+                                   preprocessing, deit_model_info.image_size and num_tokens follow */
     int32_t precision;          /* a deit_precision; default DEIT_PRECISION_F32 */
 } deit_load_options;
 
@@ -140,9 +143,10 @@ void deit_load_options_default(deit_load_options *out_options);
 /* Loads a timm DeiT/ViT checkpoint (safetensors; F32, F16 or BF16 tensors) from a file. The whole
  * header is validated; every failure returns a status and sets deit_last_error().
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer or options, bad struct_size, negative
- * image_size, unknown precision), DEIT_ERR_IO, DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED (also an
- * image_size other than the trained one, DEIT_PRECISION_INT8, or options from a newer header this
- * library cannot honour) or DEIT_ERR_OUT_OF_MEMORY. */
+ * image_size or one that is not a multiple of the patch size, unknown precision), DEIT_ERR_IO,
+ * DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED (DEIT_PRECISION_INT8, or options from a newer header this
+ * library cannot honour) or DEIT_ERR_OUT_OF_MEMORY (also an image_size whose tokens exceed the
+ * loader's token limit, 16384). */
 deit_status deit_model_load_file_with_options(const char *path, const deit_load_options *options,
                                               deit_model **out_model);
 

@@ -77,20 +77,10 @@ private struct LoadRequest {
                             "\(function): options->precision is \(given.precision); use DEIT_PRECISION_F32 (0) or DEIT_PRECISION_INT8 (1)")
         }
         guard given.image_size >= 0 else {
-            throw DeiTError(.invalidArgument, "\(function): options->image_size is \(given.image_size); use 0 (as trained) or a size in pixels")
+            throw DeiTError(.invalidArgument, "\(function): options->image_size is \(given.image_size); use 0 (as trained) or a multiple of the patch size in pixels")
         }
         limits = try loadLimits(given.limits, function)
         imageSize = Int(given.image_size)
-    }
-
-    /// The loaded model if it meets the request (the image size is only known once the header is read).
-    func check(_ model: Model, _ function: String) throws(DeiTError) -> Model {
-        let trained = model.config.imageSize
-        guard imageSize == 0 || imageSize == trained else {
-            throw DeiTError(.unsupported,
-                            "\(function): options->image_size is \(imageSize) but the model was trained at \(trained): resampling pos_embed to another image size is not supported yet")
-        }
-        return model
     }
 }
 
@@ -101,7 +91,7 @@ private func loadFile(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<de
     guard let path else { return fail(.invalidArgument, "\(function): path is NULL") }
     do {
         let request = try LoadRequest(options, function)
-        return publish(try request.check(Model.load(path: path, limits: request.limits), function), to: outModel)
+        return publish(try Model.load(path: path, limits: request.limits, imageSize: request.imageSize), to: outModel)
     } catch {
         return fail(error)
     }
@@ -117,7 +107,7 @@ private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ options: Unsaf
     do {
         let request = try LoadRequest(options, function)
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
-        return publish(try request.check(Model(bytes: bytes, limits: request.limits), function), to: outModel)
+        return publish(try Model(bytes: bytes, limits: request.limits, imageSize: request.imageSize), to: outModel)
     } catch {
         return fail(error)
     }

@@ -26,8 +26,8 @@
 package struct Checkpoint: Sendable {
     /// The validated tensor table and metadata.
     package let file: SafetensorsFile
-    /// The architecture the tensors describe.
-    package let config: ModelConfig
+    /// The architecture the tensors describe (run at another image size by `running(atImageSize:)`).
+    package internal(set) var config: ModelConfig
     /// Where each slot of `CheckpointSchema.deit` is in `file.tensors` (validated: names, presence,
     /// exact shapes and dtypes).
     let table: CheckpointTable
@@ -184,7 +184,7 @@ enum SlotShape: Sendable {
     case vector(SlotDimension)                  // [a]
     case matrix(SlotDimension, SlotDimension)   // [a, b]
     case token                                  // [1, 1, D]
-    case positions                              // [1, T, D]
+    case positions                              // [1, T, D], the checkpoint's T (trained grid)
     case patchKernel                            // [D, 3, P, P]
 
     func dimensions(_ config: ModelConfig) -> [Int] {
@@ -192,7 +192,7 @@ enum SlotShape: Sendable {
         case .vector(let a): return [a.value(config)]
         case .matrix(let a, let b): return [a.value(config), b.value(config)]
         case .token: return [1, 1, config.embedDim]
-        case .positions: return [1, config.numTokens, config.embedDim]
+        case .positions: return [1, config.trainedNumTokens, config.embedDim]
         case .patchKernel: return [config.embedDim, config.inChannels, config.patchSize, config.patchSize]
         }
     }

@@ -7,19 +7,24 @@ public final class Model: @unchecked Sendable {
     /// Loads a checkpoint from safetensors bytes (validated completely; the bytes may be released
     /// afterwards: the weights are converted and packed into the model's own allocation).
     /// (`limits.maxFileBytes` is checked with the container, `SafetensorsFile.headerLength`.)
-    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
-        let checkpoint = try Checkpoint(bytes: bytes, limits: limits)
+    /// `imageSize` (0: as trained) runs the model at another side, a multiple of the patch size:
+    /// `pos_embed` is resampled once here as timm's `resample_abs_pos_embed` does (bicubic,
+    /// antialiased, prefix tokens kept); see `ModelConfig.running(atImageSize:limits:)` for the errors.
+    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default, imageSize: Int = 0) throws(DeiTError) {
+        let checkpoint = try Checkpoint(bytes: bytes, limits: limits).running(atImageSize: imageSize, limits: limits)
         config = checkpoint.config
         weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes))
     }
 
     /// Loads a checkpoint from a file: the header is read and validated first, then each tensor is
-    /// read and packed in turn, so the whole file is never held in memory.
-    public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default) throws(DeiTError) -> Model {
+    /// read and packed in turn, so the whole file is never held in memory. `imageSize` as for
+    /// `init(bytes:limits:imageSize:)`.
+    public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default, imageSize: Int = 0) throws(DeiTError) -> Model {
         let file = try ModelFile(path: path, limits: limits)
-        let weights = try PackedWeights(checkpoint: file.checkpoint, source: .file(file))
+        let checkpoint = try file.checkpoint.running(atImageSize: imageSize, limits: limits)
+        let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file))
         file.releaseStaging()
-        return Model(config: file.checkpoint.config, weights: weights)
+        return Model(config: checkpoint.config, weights: weights)
     }
 
     private init(config: ModelConfig, weights: PackedWeights) {

@@ -1,8 +1,11 @@
 /// The architecture of a DeiT / ViT classifier, derived entirely from a checkpoint's tensor shapes
 /// (see `ModelConfig.init(header:)` in CheckpointSchema.swift).
 public struct ModelConfig: Equatable, Sendable {
-    /// Input side S (square images, S×S pixels).
+    /// Input side S (square images, S×S pixels) the model runs at: as trained, or another multiple of
+    /// the patch size (`running(atImageSize:)`, pos_embed resampled at load).
     public var imageSize: Int
+    /// Patches per side of the checkpoint's `pos_embed` (the grid it was trained at).
+    public var trainedGridSize: Int
     /// Patch side P (S is a multiple of P).
     public var patchSize: Int
     /// Input channels (3 for RGB).
@@ -21,8 +24,9 @@ public struct ModelConfig: Equatable, Sendable {
     public var distilled: Bool
 
     public init(imageSize: Int, patchSize: Int, inChannels: Int = 3, embedDim: Int, depth: Int,
-                numHeads: Int, mlpHiddenDim: Int, numClasses: Int, distilled: Bool) {
+                numHeads: Int, mlpHiddenDim: Int, numClasses: Int, distilled: Bool, trainedGridSize: Int? = nil) {
         self.imageSize = imageSize
+        self.trainedGridSize = trainedGridSize ?? imageSize / patchSize
         self.patchSize = patchSize
         self.inChannels = inChannels
         self.embedDim = embedDim
@@ -37,6 +41,8 @@ public struct ModelConfig: Equatable, Sendable {
     public var gridSize: Int { imageSize / patchSize }
     /// (S/P)².
     public var numPatches: Int { gridSize * gridSize }
+    /// Tokens of the checkpoint's `pos_embed`: prefix + trainedGridSize².
+    public var trainedNumTokens: Int { numPrefixTokens + trainedGridSize * trainedGridSize }
     /// Class token, plus distillation token when distilled.
     public var numPrefixTokens: Int { distilled ? 2 : 1 }
     /// Sequence length T = prefix tokens + patches (197 for DeiT-Ti at 224, 198 distilled).
@@ -52,7 +58,7 @@ public struct ModelConfig: Equatable, Sendable {
     public var parameterCount: Int {
         let d = embedDim, h = mlpHiddenDim
         let patchEmbed = d * patchValues + d
-        let tokens = numPrefixTokens * d + numTokens * d
+        let tokens = numPrefixTokens * d + trainedNumTokens * d
         let block = 2 * (2 * d)            // norm1, norm2
             + (3 * d * d + 3 * d)          // qkv
             + (d * d + d)                  // proj

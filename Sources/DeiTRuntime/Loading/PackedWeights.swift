@@ -45,6 +45,9 @@ final class PackedWeights {
         var largestLinear = 0   // floats of the largest Linear weight + its bias: the load scratch
         try table.forEachPresent(in: schema) { position, slot, _ throws(DeiTError) in
             switch slot.kind {
+            case .copy where position == PositionEmbeddingResampler.slot:
+                // At the run size: prefix + G'² tokens (resampled below when G' ≠ the trained grid).
+                regions[position] = try layout.reserve(try checkedProduct(config.numTokens, config.embedDim, "pos_embed"))
             case .copy:
                 regions[position] = try layout.reserve(try checkedElementCount(slot.shape.dimensions(config)))
             case .linearWeight:
@@ -64,6 +67,8 @@ final class PackedWeights {
         try table.forEachPresent(in: schema) { position, slot, index throws(DeiTError) in
             guard let region = regions[position] else { return }
             switch slot.kind {
+            case .copy where position == PositionEmbeddingResampler.slot && config.trainedGridSize != config.gridSize:
+                try PositionEmbeddingResampler.fill(from: tensors[index], source: source, config: config, into: base + region)
             case .copy:
                 try source.readFloats(tensors[index], into: base + region)
             case .linearWeight(let biasSlot):
