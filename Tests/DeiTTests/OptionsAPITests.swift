@@ -65,13 +65,42 @@ import Testing
         #expect(oldLogits.map(\.bitPattern) == newLogits.map(\.bitPattern))
     }
 
-    @Test func refusedOptionsNameTheProblem() {
+    /// Another multiple of the patch size runs the model there: pos_embed resampled at load, the info,
+    /// the input size and the arena follow.
+    @Test func anotherImageSizeIsLoadedResampled() throws {
         var model: OpaquePointer?
         var load = deit_load_options()
         deit_load_options_default(&load)
         load.image_size = 224
-        #expect(deit_model_load_file_with_options(OptionsAPITests.modelPath, &load, &model) == DEIT_ERR_UNSUPPORTED)
-        #expect(lastError().contains("pos_embed"), "\(lastError())")
+        #expect(deit_model_load_file_with_options(OptionsAPITests.modelPath, &load, &model) == DEIT_OK, "\(lastError())")
+        defer { deit_model_free(model) }
+        var info = deit_model_info()
+        info.struct_size = MemoryLayout<deit_model_info>.stride
+        #expect(deit_model_get_info(model, &info) == DEIT_OK)
+        #expect(info.image_size == 224 && info.num_tokens == 1 + 14 * 14)
+        var session: OpaquePointer?
+        #expect(deit_session_create(model, 1, nil, 0, &session) == DEIT_OK, "\(lastError())")
+        defer { deit_session_free(session) }
+        let count = 3 * 224 * 224
+        var input = (0..<count).map { Float(($0 * 7919) % 255) / 128 - 1 }
+        var logits = [Float](repeating: .nan, count: Int(info.num_classes))
+        #expect(deit_session_run(session, &input, count, &logits, logits.count) == DEIT_OK, "\(lastError())")
+        #expect(logits.allSatisfy { $0.isFinite })
+        var small = [Float](repeating: 0, count: 3 * 112 * 112)
+        #expect(deit_session_run(session, &small, small.count, &logits, logits.count) == DEIT_ERR_INVALID_ARGUMENT)
+    }
+
+    @Test func refusedOptionsNameTheProblem() {
+        var model: OpaquePointer?
+        var load = deit_load_options()
+        deit_load_options_default(&load)
+        load.image_size = 100   // not a multiple of the patch size (16)
+        #expect(deit_model_load_file_with_options(OptionsAPITests.modelPath, &load, &model) == DEIT_ERR_INVALID_ARGUMENT)
+        #expect(lastError().contains("patch size 16"), "\(lastError())")
+        #expect(model == nil)
+        load.image_size = 16 * 200   // 40 001 tokens, above the token limit
+        #expect(deit_model_load_file_with_options(OptionsAPITests.modelPath, &load, &model) == DEIT_ERR_OUT_OF_MEMORY)
+        #expect(lastError().contains("maxTokens"), "\(lastError())")
         #expect(model == nil)
         deit_load_options_default(&load)
         load.precision = Int32(DEIT_PRECISION_INT8.rawValue)

@@ -440,7 +440,8 @@ static void check_load_options(const char *model_path) {
            "deit_model_load_file_with_options(limits->max_model_bytes 100)");
     check(model == NULL, "no model is returned after a refused option");
 
-    /* The trained size is accepted; any other needs pos_embed resampled. */
+    /* The trained size is accepted, and so is any other multiple of the patch size (pos_embed is
+       resampled at load); other sizes are refused with a status that names the problem. */
     deit_load_options_default(&options);
     if (deit_model_load_file_with_options(model_path, &options, &model) != DEIT_OK) {
         check(0, "deit_model_load_file_with_options(defaults) loads the model");
@@ -457,10 +458,28 @@ static void check_load_options(const char *model_path) {
     deit_model_free(model);
     model = NULL;
     options.image_size = info.image_size + info.patch_size;
-    sprintf(needle, "pos_embed");
-    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_UNSUPPORTED, needle,
-           "deit_model_load_file_with_options(image_size = trained + patch)");
-    check(model == NULL, "no model is returned for an image size other than the trained one");
+    if (deit_model_load_file_with_options(model_path, &options, &model) != DEIT_OK) {
+        check(0, "deit_model_load_file_with_options(image_size = trained + patch) loads");
+    } else {
+        deit_model_info resized;
+        int grid = info.image_size / info.patch_size + 1;
+        resized.struct_size = sizeof resized;
+        check(deit_model_get_info(model, &resized) == DEIT_OK && resized.image_size == options.image_size &&
+                  resized.num_tokens == info.num_tokens - (grid - 1) * (grid - 1) + grid * grid &&
+                  resized.num_params == info.num_params,
+              "a model loaded at trained + patch reports the new size and tokens, the checkpoint's parameters");
+    }
+    deit_model_free(model);
+    model = NULL;
+    options.image_size = info.image_size + 1;
+    sprintf(needle, "multiple of the model's patch size %d", (int)info.patch_size);
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_INVALID_ARGUMENT, needle,
+           "deit_model_load_file_with_options(image_size = trained + 1)");
+    check(model == NULL, "no model is returned for an image size that is not a multiple of the patch size");
+    options.image_size = info.patch_size * 200;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_OUT_OF_MEMORY, "maxTokens",
+           "deit_model_load_file_with_options(image_size = 200 patches)");
+    check(model == NULL, "no model is returned for an image size above the token limit");
 
     memset(&newer, 0, sizeof newer);
     deit_load_options_default(&newer.options);
