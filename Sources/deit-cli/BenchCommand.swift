@@ -4,11 +4,12 @@ import DeiTRuntime
 /// `bench`: load time, first run, latency statistics, memory.
 enum BenchCommand {
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs"], switches: ["json", "profile"])
+        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs", "image-size"], switches: ["json", "profile"])
         let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
         let warmup = try args.int("warmup", default: 3, range: 0...100_000)
         let runs = try args.int("runs", default: 20, range: 1...1_000_000)
         let json = args.has("json")
+        let imageSize = try imageSizeOption(args)
 
         // Load (from a file, or from synthetic safetensors bytes built in memory).
         let model: Model
@@ -18,14 +19,14 @@ enum BenchCommand {
         case (let path?, nil):
             source = path
             loadStart = now()
-            model = try loadModel(path)
+            model = try loadModel(path, imageSize: imageSize)
         case (nil, let name?):
             let architecture = try SyntheticModel.architecture(named: name)
             source = "synthetic:\(name)"
             let bytes = SyntheticModel.safetensors(architecture)
             loadStart = now()
             model = try attempt(source) { () throws(DeiTError) in
-                try withBytes(bytes) { raw throws(DeiTError) in try Model(bytes: raw) }
+                try withBytes(bytes) { raw throws(DeiTError) in try Model(bytes: raw, imageSize: imageSize) }
             }
         default:
             throw UsageError(message: "bench needs exactly one of --model FILE or --synthetic NAME")

@@ -5,7 +5,7 @@ enum ClassifyCommand {
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels"],
+        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels", "image-size"],
                                  switches: ["json"], positionalsAllowed: true)
         let modelPath = try args.required("model")
         guard !args.positionals.isEmpty else { throw UsageError(message: "classify needs at least one IMAGE or DIR") }
@@ -17,7 +17,7 @@ enum ClassifyCommand {
         limits.maxPixels = try args.int("max-pixels", default: limits.maxPixels, range: 1...Int(Int32.max))
         let json = args.has("json")
 
-        let model = try loadModel(modelPath)
+        let model = try loadModel(modelPath, imageSize: try imageSizeOption(args))
         let classes = model.config.numClasses
         let k = try TopKCount(try args.int("top", default: 5, range: 1...classes), classes: classes)
         let labels = try args.string("labels").map { try readLabels($0, classes: classes) }

@@ -25,8 +25,18 @@ func withBytes<T>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(DeiT
     return try result.get()
 }
 
-func loadModel(_ path: String) throws -> Model {
-    try attempt(path) { () throws(DeiTError) in try withCPath(path) { cPath throws(DeiTError) in try Model.load(path: cPath) } }
+/// Loads `path`, run at `imageSize` pixels (0: as trained; another multiple of the patch size
+/// resamples pos_embed at load).
+func loadModel(_ path: String, imageSize: Int = 0) throws -> Model {
+    try attempt(path) { () throws(DeiTError) in
+        try withCPath(path) { cPath throws(DeiTError) in try Model.load(path: cPath, imageSize: imageSize) }
+    }
+}
+
+/// `--image-size S`: the side to run the model at (0 when absent: as trained). Whether S is a
+/// multiple of the model's patch size is checked at load.
+func imageSizeOption(_ args: Arguments) throws -> Int {
+    try args.int("image-size", default: 0, range: 1...65_536)
 }
 
 func milliseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1e6 }

@@ -3,12 +3,13 @@ import DeiTRuntime
 /// `info`, `run` and `preprocess`: inspect a checkpoint, run raw tensors, write preprocessed tensors.
 enum ToolCommands {
     static func info(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model"])
-        let model = try loadModel(try args.required("model"))
+        let args = try Arguments(words, valued: ["model", "image-size"])
+        let model = try loadModel(try args.required("model"), imageSize: try imageSizeOption(args))
         let c = model.config
+        let trained = c.trainedGridSize * c.patchSize
         let arena = try attempt("arena") { () throws(DeiTError) in try Session.arenaBytes(for: model, threads: 1) }
         print("""
-            image size     \(c.imageSize)
+            image size     \(c.imageSize)\(c.imageSize == trained ? "" : " (trained at \(trained); pos_embed resampled)")
             patch size     \(c.patchSize)
             embed dim      \(c.embedDim)
             depth          \(c.depth)
@@ -38,8 +39,8 @@ enum ToolCommands {
     }
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "input", "output", "threads"])
-        let model = try loadModel(try args.required("model"))
+        let args = try Arguments(words, valued: ["model", "input", "output", "threads", "image-size"])
+        let model = try loadModel(try args.required("model"), imageSize: try imageSizeOption(args))
         let inputPath = try args.required("input"), outputPath = try args.required("output")
         let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
         let input = try readFloats(inputPath)
@@ -73,10 +74,12 @@ enum ToolCommands {
         guard args.positionals.count == 1 else { throw UsageError(message: "preprocess needs exactly one IMAGE") }
         let imagePath = args.positionals[0], outputPath = try args.required("output")
         let size: Int
+        // With a model, --image-size runs it at that size (as classify does, so the size is checked
+        // against the patch size); without one, it is the output side.
         switch (args.string("model"), args.string("image-size")) {
-        case (let path?, nil): size = try loadModel(path).config.imageSize
+        case (let path?, _): size = try loadModel(path, imageSize: try imageSizeOption(args)).config.imageSize
         case (nil, .some): size = try args.int("image-size", default: 224, range: 1...4096)
-        default: throw UsageError(message: "preprocess needs exactly one of --model FILE or --image-size S")
+        default: throw UsageError(message: "preprocess needs --model FILE or --image-size S (or both)")
         }
         let cropPct = try args.double("crop-pct")
         var output = [Float](repeating: 0, count: 3 * size * size)

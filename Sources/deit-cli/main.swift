@@ -4,12 +4,17 @@ import DeiTRuntime
 /// Exit codes: 0 success, 1 failure (one line naming the file and the reason), 2 usage.
 
 let usage = """
-    usage: deit-cli classify --model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--json] IMAGE|DIR...
+    usage: deit-cli classify --model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S]
+                             [--json] IMAGE|DIR...
            deit-cli bench    (--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small)
-                             [--threads N] [--warmup W] [--runs R] [--json] [--profile]
-           deit-cli info     --model M
-           deit-cli run      --model M --input INPUT.f32 --output LOGITS.f32 [--threads N]
-           deit-cli preprocess (--model M | --image-size S) [--crop-pct P] --output INPUT.f32 IMAGE
+                             [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]
+           deit-cli info     --model M [--image-size S]
+           deit-cli run      --model M [--image-size S] --input INPUT.f32 --output LOGITS.f32 [--threads N]
+           deit-cli preprocess (--model M [--image-size S] | --image-size S) [--crop-pct P] --output INPUT.f32 IMAGE
+
+    --image-size S runs the model at S×S pixels (a multiple of its patch size): pos_embed is resampled
+    once at load as timm does for another img_size (bicubic, antialiased), and preprocessing follows S
+    (crop_pct 1.0 from 384 pixels, else 0.9). Without --model, preprocess writes an S×S input.
 
     classify    top-K classes (label, probability) of JPEG/PNG images, or of every JPEG/PNG in a
                 directory, after timm's eval transform (crop_pct 0.9, 1.0 for 384-pixel models).

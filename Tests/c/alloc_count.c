@@ -1,7 +1,8 @@
 /*
  * alloc_count — proves deit_session_run and deit_classify_rgb8 perform no heap allocation.
  *
- *   alloc_count model.safetensors [more.safetensors ...]
+ *   alloc_count model.safetensors[@S] [more.safetensors[@S] ...]
+ *     @S loads the model run at S×S pixels (deit_load_options.image_size: pos_embed resampled at load)
  *
  * This executable defines malloc, free and the rest of the C allocation family itself, so the
  * dynamic linker binds every allocation in the process (libdeit, the Swift runtime, libc) to these
@@ -224,7 +225,7 @@ done:
 int main(int argc, char **argv) {
     int i;
     if (argc < 2) {
-        fprintf(stderr, "usage: %s model.safetensors [more.safetensors ...]\n", argv[0]);
+        fprintf(stderr, "usage: %s model.safetensors[@S] [more.safetensors[@S] ...]\n", argv[0]);
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -233,9 +234,18 @@ int main(int argc, char **argv) {
         unsigned long load_allocations;
         deit_status status;
         int32_t threads;
+        deit_load_options options;
+        char path[4096];
+        const char *at = strrchr(argv[i], '@');
 
+        deit_load_options_default(&options);
+        snprintf(path, sizeof path, "%s", argv[i]);
+        if (at != NULL && at[1] != '\0' && strspn(at + 1, "0123456789") == strlen(at + 1) && (size_t)(at - argv[i]) < sizeof path) {
+            path[at - argv[i]] = '\0';
+            options.image_size = atoi(at + 1);
+        }
         reset_counters();
-        status = deit_model_load_file(argv[i], &model);
+        status = deit_model_load_file_with_options(path, &options, &model);
         load_allocations = read_counter(&allocation_calls);
         if (status != DEIT_OK) {
             printf("FAIL  deit_model_load_file(%s): %s (%s)\n", argv[i], deit_status_string(status), deit_last_error());

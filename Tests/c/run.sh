@@ -20,7 +20,7 @@ shared="${DEIT_SHARED:-$repo/../shared}"
 cd "$repo"
 fixtures=Tests/Fixtures/conformance   # relative paths from here on: the repository root
 sanitize="${DEIT_SANITIZE:-}"
-selected=" ${DEIT_C_TESTS:-header_cxx api_misuse conformance_runner alloc_count model_corpus image_corpus threads} "
+selected=" ${DEIT_C_TESTS:-header_cxx api_misuse conformance_runner resolution_runner alloc_count model_corpus image_corpus threads} "
 wants() { [[ "$selected" == *" $1 "* ]]; }
 
 [ -f "$lib_dir/libdeit.so" ] || { echo "c-tests: $lib_dir/libdeit.so not found" >&2; exit 1; }
@@ -58,6 +58,9 @@ fi
 if wants alloc_count && [ -z "$sanitize" ]; then
     "$cc" "${c_flags[@]}" Tests/c/alloc_count.c -o "$build_dir/alloc_count" "${link_flags[@]}"
 fi
+if wants resolution_runner; then
+    "$cc" "${c_flags[@]}" Tests/c/resolution_runner.c -o "$build_dir/resolution_runner" "${link_flags[@]}" -lm
+fi
 if wants api_misuse; then
     "$cc" "${c_flags[@]}" -pthread Tests/c/api_misuse.c -o "$build_dir/api_misuse" "${link_flags[@]}"
 fi
@@ -88,6 +91,8 @@ small_model="$fixtures/$(awk -F'\t' '
 
 real_model="$shared/models/deit-tiny-in1k.safetensors"
 alloc_models=("${fixture_models[@]}")
+# A model run at another size than it was trained at (pos_embed resampled at load).
+alloc_models+=("$fixtures/deit_tiny_d2/model.safetensors@288")
 if [ -f "$real_model" ]; then
     alloc_models+=("$real_model")
 elif wants alloc_count && [ -z "$sanitize" ]; then
@@ -104,6 +109,7 @@ run() {
 wants header_cxx && run "$build_dir/header_cxx"
 wants api_misuse && run "$build_dir/api_misuse" "${fixture_models[0]}"
 wants conformance_runner && run "$build_dir/conformance_runner" "$fixtures" "$shared"
+wants resolution_runner && run "$build_dir/resolution_runner" Tests/Fixtures/resolution "$fixtures"
 if wants alloc_count; then
     if [ -n "$sanitize" ]; then
         echo "SKIP: alloc_count replaces malloc, which conflicts with -fsanitize=$sanitize"
