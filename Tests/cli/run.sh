@@ -73,5 +73,30 @@ cmp -s "$work/x.f32" "$images/rgb_97x61.png.s32_c0.9.in.f32" && echo "ok    prep
 expect 0 "info" -- "$cli" info --model "$model"
 expect 1 "run with a wrong-size input → exit 1" -- "$cli" run --model "$model" --input "$work/x.f32" --output "$work/y.f32"
 
+# --image-size: the 224 model run at another multiple of its patch size (pos_embed resampled at load).
+resolution=Tests/Fixtures/resolution/models
+expect 0 "classify --image-size 288" -- "$cli" classify --model "$model" --image-size 288 --json --top 3 "$images/photo_120x90.jpg"
+contains out '"index":' "classify --image-size 288 prints predictions"
+expect 1 "classify --image-size 100 (not a multiple of 16) → exit 1" -- "$cli" classify --model "$model" --image-size 100 "$images/tiny_1x1.png"
+contains err "patch size 16" "the refusal names the patch size"
+expect 1 "classify --image-size 4096 (above the token limit) → exit 1" -- "$cli" classify --model "$model" --image-size 4096 "$images/tiny_1x1.png"
+contains err "maxTokens" "the refusal names the token limit"
+expect 2 "classify --image-size 0 → exit 2" -- "$cli" classify --model "$model" --image-size 0 "$images/tiny_1x1.png"
+expect 0 "info --image-size 384" -- "$cli" info --model "$model" --image-size 384
+contains out "trained at 224" "info says the trained size"
+contains out "tokens         577" "info gives the tokens at 384"
+expect 0 "run --image-size 288 on timm's input" -- "$cli" run --model "$model" --image-size 288 --threads 2 \
+    --input "$resolution/deit_tiny_d2_at288.in.f32" --output "$work/at288.f32"
+ours=$(awk '{ print $1 }' "$work/out" | sort -n | tr '\n' ' ')
+theirs=$(od -An -v -f "$resolution/deit_tiny_d2_at288.logits.f32" | tr -s ' ' '\n' | grep -v '^$' | nl -v0 |
+    sort -k2 -g -r | head -5 | awk '{ print $1 }' | sort -n | tr '\n' ' ')
+[ -n "$ours" ] && [ "$ours" = "$theirs" ] && echo "ok    run --image-size 288: top-5 equals timm's ($ours)" \
+    || { echo "FAIL  run --image-size 288: top-5 '$ours', timm '$theirs'"; failures=$((failures + 1)); }
+expect 0 "preprocess --model --image-size 288" -- "$cli" preprocess --model "$model" --image-size 288 --output "$work/p288.f32" "$images/photo_120x90.jpg"
+[ "$(wc -c <"$work/p288.f32")" -eq $((3 * 288 * 288 * 4)) ] && echo "ok    preprocess --model --image-size 288 writes 3×288×288 floats" \
+    || { echo "FAIL  preprocess --model --image-size 288 wrote $(wc -c <"$work/p288.f32") bytes"; failures=$((failures + 1)); }
+expect 0 "bench --model --image-size 160" -- "$cli" bench --model "$model" --image-size 160 --warmup 0 --runs 2 --json
+contains out '"image_size":160' "bench reports the run size"
+
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"
