@@ -552,7 +552,7 @@ static size_t reference_limit(size_t available) {
 static int run_shared(const char *shared) {
     static const char suffix[] = ".in.f32";
     const size_t suffix_length = sizeof suffix - 1;
-    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0};
+    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0, 0, 0, 0};
     char model_path[MAX_PATH], reference_dir[MAX_PATH];
     char **names = NULL;
     size_t name_count = 0, case_total, i;

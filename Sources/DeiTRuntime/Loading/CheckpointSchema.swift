@@ -490,7 +490,7 @@ struct CheckpointTable: Sendable {
                 throw DeiTError(.unsupported, "a model without a class token (no 'cls_token', timm class_token=False) is not supported yet")
             }
             if staticStringEquals(spec.name, "head.weight".utf8) || staticStringEquals(spec.name, "head.bias".utf8),
-               !schema.top.indices.contains(where: { top[$0] != nil && "\(schema.top[$0].name)".hasPrefix("head.") }) {
+               !schema.top.indices.contains(where: { top[$0] != nil && staticStringHasPrefix(schema.top[$0].name, "head.") }) {
                 throw DeiTError(.unsupported, "a headless model (no 'head.weight' / 'head.bias', timm num_classes=0) is not supported; export the classifier with its head")
             }
             throw DeiTError(.format, "missing tensor '\(spec.name)'")
@@ -580,6 +580,13 @@ struct CheckpointTable: Sendable {
 }
 
 // MARK: - Checks
+
+/// Whether `text` starts with `prefix`, byte for byte.
+private func staticStringHasPrefix(_ text: StaticString, _ prefix: StaticString) -> Bool {
+    let count = prefix.utf8CodeUnitCount
+    return text.utf8CodeUnitCount >= count
+        && staticStringEquals(prefix, UnsafeBufferPointer(start: text.utf8Start, count: count))
+}
 
 /// The timm option a tensor outside the schema belongs to, when it is a known one this runtime does
 /// not implement (the message's subject: "… not supported yet"); nil for names nobody writes.
@@ -672,9 +679,12 @@ private func headCount(_ file: SafetensorsFile, embedDim: Int) throws(DeiTError)
 /// `__metadata__["global_pool"]`: "token" or "avg" (timm's names); `fallback` when absent.
 private func globalPooling(_ file: SafetensorsFile, default fallback: GlobalPool) throws(DeiTError) -> GlobalPool {
     guard let text = file.metadataValue(forKey: "global_pool") else { return fallback }
-    if text == "token" { return .token }
-    if text == "avg" { return .average }
-    if text == "max" || text == "avgmax" || text == "map" || text == "" {
+    // Byte comparisons (String == would pull Unicode normalisation into the Embedded build).
+    let bytes = text.utf8
+    if staticStringEquals("token", bytes) { return .token }
+    if staticStringEquals("avg", bytes) { return .average }
+    if staticStringEquals("max", bytes) || staticStringEquals("avgmax", bytes) || staticStringEquals("map", bytes)
+        || bytes.isEmpty {
         throw DeiTError(.unsupported, "__metadata__ global_pool \(quotedName(text)) is not supported yet (only \"token\" and \"avg\")")
     }
     throw DeiTError(.format, "__metadata__ global_pool \(quotedName(text)) is not one of timm's pooling names")
