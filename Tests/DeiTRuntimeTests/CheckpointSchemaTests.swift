@@ -103,6 +103,8 @@ private let twoHeads = [("num_heads", "2")]
             let error = checkpointError(TestSafetensors.file(remaining, metadata: twoHeads))
             if name == "dist_token" {  // then head_dist.* are the odd ones out
                 expectError(error, .format, "unexpected tensor 'head_dist.")
+            } else if name == "cls_token" {  // timm class_token=False: an option, not damage
+                expectError(error, .unsupported, "without a class token")
             } else {
                 expectError(error, .format, "missing tensor '\(name)'")
             }
@@ -175,8 +177,16 @@ private let twoHeads = [("num_heads", "2")]
                     "tensor 'blocks.1.mlp.fc1.weight' has shape [24, 8]; expected [16, 8]")
     }
 
-    @Test func positionEmbeddingMustCoverASquareGrid() {
-        for tokens in [1, 3, 4, 6, 9] {  // 1 + G² for G = 2 is 5; 1 + 0 is no patches at all
+    @Test func positionEmbeddingMustCoverASquareGrid() throws {
+        // G² tokens alone is DeiT III's no_embed_class (pos_embed for the patches only).
+        for (tokens, grid) in [(1, 1), (4, 2), (9, 3)] {
+            var tensors = TestSafetensors.deit(grid: grid)
+            let index = tensors.firstIndex { $0.name == "pos_embed" }!
+            tensors[index] = TestTensor.f32("pos_embed", [1, tokens, 8])
+            let derived = try config(TestSafetensors.file(tensors, metadata: twoHeads))
+            #expect(derived.noEmbedClass && derived.gridSize == grid && derived.numTokens == tokens + 1)
+        }
+        for tokens in [3, 6, 7, 8] {  // 1 + G² for G = 2 is 5; neither 1 + G² nor G²
             var tensors = TestSafetensors.deit()
             let index = tensors.firstIndex { $0.name == "pos_embed" }!
             tensors[index] = TestTensor.f32("pos_embed", [1, tokens, 8])

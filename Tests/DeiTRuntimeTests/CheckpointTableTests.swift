@@ -13,12 +13,12 @@ private func table(_ tensors: [TestTensor], schema: CheckpointSchema) throws -> 
     }
 }
 
-/// The DeiT/ViT table plus an optional top-level `fc_norm.weight` and an optional `ls1.gamma` per block.
+/// The DeiT/ViT table plus an optional top-level `extra_norm.weight` and an optional `extra.gamma` per block.
 private let withOptionalSlots: CheckpointSchema = {
     var schema = CheckpointSchema.deit
-    schema.top.append(CheckpointSlot(name: "fc_norm.weight", shape: .vector(.embed), kind: .copy,
+    schema.top.append(CheckpointSlot(name: "extra_norm.weight", shape: .vector(.embed), kind: .copy,
                                      presence: .optional, initialValue: .ones))
-    schema.block.append(CheckpointSlot(name: "ls1.gamma", shape: .vector(.embed), kind: .copy,
+    schema.block.append(CheckpointSlot(name: "extra.gamma", shape: .vector(.embed), kind: .copy,
                                        presence: .optional, initialValue: .ones))
     return schema
 }()
@@ -53,10 +53,13 @@ private let withOptionalSlots: CheckpointSchema = {
                 switch slot.kind {
                 case .linearWeight(let bias):
                     #expect(list[bias].kind == .linearBias)
-                    #expect(list[bias].presence == slot.presence)
+                    // A bias is there with its weight, or (qkv_bias=False) may be left out.
+                    #expect(list[bias].presence == slot.presence || list[bias].presence == .configured(.qkvBias))
                     #expect("\(list[bias].name)".hasSuffix(".bias") && "\(slot.name)".hasSuffix(".weight"))
                     biases += 1
                 case .linearBias: biases -= 1
+                case .layerScale(let weight):
+                    if case .linearWeight = list[weight].kind {} else { Issue.record("\(slot.name) scales a non-Linear slot") }
                 case .copy: break
                 }
             }
@@ -83,15 +86,15 @@ private let withOptionalSlots: CheckpointSchema = {
         #expect(without.top.last == .some(nil))
         #expect(without.blocks.allSatisfy { $0.last == .some(nil) })
 
-        let extra = [TestTensor.f32("fc_norm.weight", [8]), TestTensor.f32("blocks.1.ls1.gamma", [8])]
+        let extra = [TestTensor.f32("extra_norm.weight", [8]), TestTensor.f32("blocks.1.extra.gamma", [8])]
         let (with, tensors) = try table(plain + extra, schema: withOptionalSlots)
-        #expect(with.top.last.flatMap { $0 }.map { tensors[$0].name } == "fc_norm.weight")
+        #expect(with.top.last.flatMap { $0 }.map { tensors[$0].name } == "extra_norm.weight")
         #expect(with.blocks[0].last == .some(nil))
-        #expect(with.blocks[1].last.flatMap { $0 }.map { tensors[$0].name } == "blocks.1.ls1.gamma")
+        #expect(with.blocks[1].last.flatMap { $0 }.map { tensors[$0].name } == "blocks.1.extra.gamma")
 
         // The same tensors are outside the DeiT/ViT table, and a required slot stays required.
         expectError(checkpointError(TestSafetensors.file(plain + extra, metadata: [("num_heads", "2")])),
-                    .format, "unexpected tensor 'blocks.1.ls1.gamma'")
+                    .format, "unexpected tensor 'blocks.1.extra.gamma'")
         let missing = plain.filter { $0.name != "blocks.1.norm2.bias" }
         #expect(throws: DeiTError.self) { _ = try table(missing + extra, schema: withOptionalSlots) }
     }

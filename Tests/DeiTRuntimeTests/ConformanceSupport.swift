@@ -42,12 +42,17 @@ struct FixtureModel: CustomTestStringConvertible {
         let text = try String(contentsOf: TestData.conformance.appendingPathComponent("manifest.tsv"), encoding: .utf8)
         return text.split(separator: "\n").dropFirst().map { line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            return FixtureModel(
-                name: f[0],
-                config: ModelConfig(imageSize: Int(f[1])!, patchSize: Int(f[2])!, embedDim: Int(f[3])!, depth: Int(f[4])!,
-                                    numHeads: Int(f[5])!, mlpHiddenDim: Int(f[6])!, numClasses: Int(f[7])!,
-                                    distilled: f[8] == "1"),
-                dtype: f[9], inputs: f[10].split(separator: ",").map(String.init))
+            var config = ModelConfig(imageSize: Int(f[1])!, patchSize: Int(f[2])!, embedDim: Int(f[3])!, depth: Int(f[4])!,
+                                     numHeads: Int(f[5])!, mlpHiddenDim: Int(f[6])!, numClasses: Int(f[7])!,
+                                     distilled: f[8] == "1")
+            // Column 11, `features`: timm options beyond the plain layout ("-" for none).
+            let features = Set((f.count > 11 ? f[11] : "-").split(separator: ",").map(String.init))
+            config.layerScale = features.contains("layer_scale")
+            config.qkvBias = !features.contains("no_qkv_bias")
+            config.fcNorm = features.contains("fc_norm")
+            config.globalPool = features.contains("avg_pool") ? .average : .token
+            config.noEmbedClass = features.contains("no_embed_class")
+            return FixtureModel(name: f[0], config: config, dtype: f[9], inputs: f[10].split(separator: ",").map(String.init))
         }
     }
 }

@@ -81,6 +81,13 @@ import Testing
         #expect(Set(try FixtureModel.all().map(\.dtype)).isSuperset(of: ["F32", "F16", "BF16"]))
         #expect(try FixtureModel.all().contains { $0.config.distilled })
         #expect(try FixtureModel.all().contains { $0.config.imageSize == 384 })
+        // The timm ViT-family options that run: each against timm in at least one fixture.
+        let configs = try FixtureModel.all().map(\.config)
+        #expect(configs.contains { $0.layerScale })
+        #expect(configs.contains { !$0.qkvBias })
+        #expect(configs.contains { $0.globalPool == .average && $0.fcNorm })
+        #expect(configs.contains { $0.globalPool == .average && !$0.fcNorm })
+        #expect(configs.contains { $0.noEmbedClass })
     }
 
     @Test(.enabled(if: TestData.shared != nil, Comment(rawValue: TestData.sharedMissing)))

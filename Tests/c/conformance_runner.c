@@ -106,6 +106,8 @@ static int file_exists(const char *path) {
 typedef struct expected_model {
     char name[256];
     int image_size, patch_size, embed_dim, depth, num_heads, mlp_hidden, num_classes, distilled;
+    /* timm options from the manifest's optional `features` column (comma-separated; "-" for none) */
+    int layer_scale, no_qkv_bias, no_embed_class;
 } expected_model;
 
 /** timm's parameter count for a DeiT/ViT of this configuration. */
@@ -114,9 +116,11 @@ static uint64_t expected_num_params(const expected_model *m) {
     const uint64_t p = (uint64_t)m->patch_size, g = (uint64_t)(m->image_size / m->patch_size);
     const uint64_t prefix = 1 + (uint64_t)(m->distilled != 0);
     const uint64_t tokens = g * g + prefix;
-    const uint64_t block = 2 * e + (3 * e * e + 3 * e) + (e * e + e) + 2 * e + (h * e + h) + (e * h + e);
+    const uint64_t block = 2 * e + (3 * e * e + (m->no_qkv_bias ? 0 : 3 * e)) + (e * e + e) + 2 * e + (h * e + h) +
+                           (e * h + e) + (m->layer_scale ? 2 * e : 0);
     const uint64_t heads = (c * e + c) * prefix; /* head (+ head_dist) */
-    return (e * 3 * p * p + e) + prefix * e + tokens * e + (uint64_t)m->depth * block + 2 * e + heads;
+    const uint64_t pos_embed = m->no_embed_class ? g * g : tokens;
+    return (e * 3 * p * p + e) + prefix * e + pos_embed * e + (uint64_t)m->depth * block + 2 * e + heads;
 }
 
 /** Compares deit_model_get_info with the expected configuration; returns 1 when all fields agree. */
@@ -430,7 +434,7 @@ static const char *const column_names[COLUMN_COUNT] = {"model", "image_size", "p
 /** Runs every model of `<dir>/manifest.tsv`; returns the number of models (0 after reporting on error). */
 static int run_fixtures(const char *dir) {
     char path[MAX_PATH], *text, *line, *next, *fields[64];
-    int column_of[COLUMN_COUNT], models = 0, have_header = 0;
+    int column_of[COLUMN_COUNT], models = 0, have_header = 0, features_column = -1;
     size_t size, field_count, i, c;
 
     sprintf(path, "%.4000s/manifest.tsv", dir);
@@ -465,6 +469,9 @@ static int run_fixtures(const char *dir) {
                     return 0;
                 }
             }
+            features_column = -1; /* optional: older manifests have no `features` column */
+            for (i = 0; i < field_count; i++)
+                if (!strcmp(fields[i], "features")) features_column = (int)i;
             continue;
         }
         for (c = 0; c < COLUMN_COUNT; c++)
@@ -483,6 +490,12 @@ static int run_fixtures(const char *dir) {
              parse_int(fields[column_of[COL_MLP]], &m.mlp_hidden) &&
              parse_int(fields[column_of[COL_CLASSES]], &m.num_classes) &&
              parse_bool(fields[column_of[COL_DISTILLED]], &m.distilled) && m.patch_size > 0;
+        if (ok && features_column >= 0 && (size_t)features_column < field_count) {
+            const char *features = fields[features_column];
+            m.layer_scale = strstr(features, "layer_scale") != NULL;
+            m.no_qkv_bias = strstr(features, "no_qkv_bias") != NULL;
+            m.no_embed_class = strstr(features, "no_embed_class") != NULL;
+        }
         if (!ok) {
             fail(m.name, "manifest row has an unreadable number");
             free(text);
@@ -539,7 +552,7 @@ static size_t reference_limit(size_t available) {
 static int run_shared(const char *shared) {
     static const char suffix[] = ".in.f32";
     const size_t suffix_length = sizeof suffix - 1;
-    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0};
+    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0, 0, 0, 0};
     char model_path[MAX_PATH], reference_dir[MAX_PATH];
     char **names = NULL;
     size_t name_count = 0, case_total, i;

@@ -60,8 +60,12 @@ class FixtureSpec:
     # Overrides of timm's pretrained_cfg (the data config), needed when img_size
     # is changed: timm keeps the architecture's 224 input_size otherwise.
     data_cfg_overlay: dict = field(default_factory=dict)
-    # __metadata__ in the safetensors header; num_heads only where dim/64 is wrong.
+    # __metadata__ in the safetensors header; num_heads only where dim/64 is wrong,
+    # global_pool where the tensors cannot tell (average pooling without fc_norm).
     metadata: dict = field(default_factory=lambda: {"format": "pt"})
+    # timm ViT-family options beyond the plain layout (manifest column `features`):
+    # layer_scale, no_qkv_bias, fc_norm, avg_pool, no_embed_class.
+    features: tuple = ()
 
 
 SPECS = [
@@ -95,6 +99,36 @@ SPECS = [
         data_cfg_overlay=dict(input_size=(3, 112, 112)),
         metadata={"format": "pt", "num_heads": "4"},
     ),
+    FixtureSpec(
+        name="deit3_layerscale_d2",
+        arch="deit3_small_patch16_224",
+        kwargs=dict(img_size=112, embed_dim=96, num_heads=4, depth=2, num_classes=21),
+        dtype="F16", seed=1005, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 112, 112)),
+        metadata={"format": "pt", "num_heads": "4"},
+        features=("layer_scale", "no_embed_class"),
+    ),
+    FixtureSpec(
+        name="vit_avgpool_fcnorm",
+        arch="vit_tiny_patch16_224",
+        kwargs=dict(img_size=96, embed_dim=64, num_heads=2, depth=2, num_classes=17,
+                    global_pool="avg", fc_norm=True, qkv_bias=False),
+        dtype="F32", seed=1006, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 96, 96)),
+        metadata={"format": "pt", "num_heads": "2"},
+        features=("no_qkv_bias", "fc_norm", "avg_pool"),
+    ),
+    FixtureSpec(
+        name="vit_avgpool_norm",
+        arch="vit_tiny_patch16_224",
+        kwargs=dict(img_size=96, embed_dim=64, num_heads=2, depth=1, num_classes=13,
+                    global_pool="avg", fc_norm=False),
+        dtype="BF16", seed=1007, distilled=False,
+        inputs=("image",),
+        data_cfg_overlay=dict(input_size=(3, 96, 96)),
+        metadata={"format": "pt", "num_heads": "2", "global_pool": "avg"},
+        features=("avg_pool",),
+    ),
 ]
 
 
@@ -119,21 +153,36 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
     """Fail unless the model is the plain DeiT/ViT layout the Swift runtime implements."""
     from timm.models.deit import VisionTransformerDistilled
 
+    features = set(spec.features)
+    unknown = features - {"layer_scale", "no_qkv_bias", "fc_norm", "avg_pool", "no_embed_class"}
+    if unknown:
+        raise SystemExit(f"{spec.name}: unknown features {sorted(unknown)}")
     problems = []
     if spec.distilled != isinstance(model, VisionTransformerDistilled):
         problems.append("distillation class mismatch")
-    if model.cls_token is None or model.reg_token is not None or model.no_embed_class:
-        problems.append("expected class token, no register tokens, pos_embed covering prefix tokens")
-    if model.global_pool != "token" or not isinstance(model.fc_norm, torch.nn.Identity):
-        problems.append("expected token pooling without fc_norm")
+    if model.cls_token is None or model.reg_token is not None:
+        problems.append("expected class token, no register tokens")
+    if model.no_embed_class != ("no_embed_class" in features):
+        problems.append("no_embed_class does not match the features")
+    if model.global_pool != ("avg" if "avg_pool" in features else "token"):
+        problems.append("global_pool does not match the features")
+    if isinstance(model.fc_norm, torch.nn.Identity) == ("fc_norm" in features):
+        problems.append("fc_norm does not match the features")
+    if isinstance(model.norm, torch.nn.Identity) != ("fc_norm" in features):
+        problems.append("norm should be Identity exactly when fc_norm is used")
+    if model.attn_pool is not None:
+        problems.append("expected no attention pooling")
     if not isinstance(model.norm_pre, torch.nn.Identity) or model.dynamic_img_size:
         problems.append("expected no pre-norm and a fixed image size")
     for index, block in enumerate(model.blocks):
-        for module_name in ("attn.q_norm", "attn.k_norm", "attn.norm", "ls1", "ls2", "mlp.norm"):
+        identities = ("attn.q_norm", "attn.k_norm", "attn.norm", "mlp.norm")
+        if "layer_scale" not in features:
+            identities += ("ls1", "ls2")
+        for module_name in identities:
             if not isinstance(block.get_submodule(module_name), torch.nn.Identity):
                 problems.append(f"blocks.{index}.{module_name} is not Identity")
-        if block.attn.qkv.bias is None:
-            problems.append(f"blocks.{index}.attn.qkv has no bias")
+        if (block.attn.qkv.bias is None) != ("no_qkv_bias" in features):
+            problems.append(f"blocks.{index}.attn.qkv bias does not match the features")
         act = block.mlp.act
         if not (isinstance(act, torch.nn.GELU) and act.approximate == "none"):
             problems.append(f"blocks.{index}.mlp.act is not exact GELU")
@@ -146,13 +195,19 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
 
 def expected_keys(spec: FixtureSpec, depth: int) -> list:
     """The exact state_dict keys the fixture must contain, nothing more."""
+    features = set(spec.features)
     keys = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"]
     if spec.distilled:
         keys.append("dist_token")
     for index in range(depth):
         for layer in ("norm1", "attn.qkv", "attn.proj", "norm2", "mlp.fc1", "mlp.fc2"):
             keys += [f"blocks.{index}.{layer}.weight", f"blocks.{index}.{layer}.bias"]
-    keys += ["norm.weight", "norm.bias", "head.weight", "head.bias"]
+        if "no_qkv_bias" in features:
+            keys.remove(f"blocks.{index}.attn.qkv.bias")
+        if "layer_scale" in features:
+            keys += [f"blocks.{index}.ls1.gamma", f"blocks.{index}.ls2.gamma"]
+    final_norm = "fc_norm" if "fc_norm" in features else "norm"
+    keys += [f"{final_norm}.weight", f"{final_norm}.bias", "head.weight", "head.bias"]
     if spec.distilled:
         keys += ["head_dist.weight", "head_dist.bias"]
     return sorted(keys)
@@ -175,6 +230,8 @@ def random_parameter(name: str, shape, embed_dim: int, generator) -> torch.Tenso
         fan_in *= extent
     if name in ("cls_token", "dist_token", "pos_embed"):
         return torch.randn(shape, generator=generator) * 0.5
+    if name.endswith(".gamma"):  # LayerScale: far from timm's 1e-6 init, so the branches matter
+        return 0.2 + torch.rand(shape, generator=generator)
     if "norm" in name and name.endswith(".weight"):  # LayerNorm gamma: 1 +- noticeable noise
         return 1.0 + (torch.rand(shape, generator=generator) * 2 - 1) * 0.35
     if name.endswith(".bias"):
@@ -371,7 +428,7 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
     )
     for kind, chw in inputs.items():
         logits, blocks = run_with_blocks(model, chw)
-        tokens = 1 + int(spec.distilled) + (image_size // patch_size) ** 2
+        tokens = 1 + int(spec.distilled) + (image_size // patch_size) ** 2  # sequence length, any pos_embed
         assert tuple(blocks.shape) == (depth + 1, tokens, embed_dim), blocks.shape
         assert tuple(logits.shape) == (num_classes,)
         if not (torch.isfinite(logits).all() and torch.isfinite(blocks).all()):
@@ -397,7 +454,7 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
 
     summary["manifest"] = [
         spec.name, image_size, patch_size, embed_dim, depth, num_heads, mlp_hidden, num_classes,
-        int(spec.distilled), spec.dtype, ",".join(spec.inputs),
+        int(spec.distilled), spec.dtype, ",".join(spec.inputs), ",".join(spec.features) or "-",
     ]
     return summary
 
@@ -446,7 +503,7 @@ def main() -> None:
     if not args.verify_only:
         summaries = [generate(spec, args.out) for spec in SPECS]
         header = ["model", "image_size", "patch_size", "embed_dim", "depth", "num_heads", "mlp_hidden",
-                  "num_classes", "distilled", "dtype", "inputs"]
+                  "num_classes", "distilled", "dtype", "inputs", "features"]
         with open(os.path.join(args.out, "manifest.tsv"), "w", newline="\n") as handle:
             handle.write("\t".join(header) + "\n")
             for summary in summaries:

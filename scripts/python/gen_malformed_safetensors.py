@@ -353,8 +353,14 @@ def build_corpus():
          file_from(base_model() + [Tensor("head_dist.weight", [3, 8]), Tensor("head_dist.bias", [3])]),
          FORMAT, "unexpected tensor 'head_dist.weight'")
     case("pos_grid_not_square",
-         file_from([Tensor("pos_embed", [1, 4, 8]) if t.name == "pos_embed" else t for t in base_model()]),
-         FORMAT, "do not form a square grid")
+         file_from([Tensor("pos_embed", [1, 7, 8]) if t.name == "pos_embed" else t for t in base_model()]),
+         FORMAT, "do not form a square grid")  # neither prefix + G² nor G² (DeiT III's no_embed_class)
+    layer_scale = base_model() + [Tensor(f"blocks.{i}.ls{j}.gamma", [16] if (i, j) == (0, 1) else [8])
+                                  for i in range(BASE["depth"]) for j in (1, 2)]
+    case("layer_scale_gamma_wrong_shape", file_from(sorted(layer_scale, key=lambda t: t.name)), FORMAT,
+         "tensor 'blocks.0.ls1.gamma' has shape [16]")
+    case("register_tokens", file_from(sorted(base_model() + [Tensor("reg_token", [1, 4, 8])], key=lambda t: t.name)),
+         UNSUPPORTED, "register tokens (reg_token")
     case("zero_embed_dim", file_from(base_model(d=0)), FORMAT, "embed dim D is 0")
     case("in_channels_4", file_from([Tensor(t.name, [8, 4, 2, 2]) if t.name == "patch_embed.proj.weight" else t
                                      for t in base_model()]), UNSUPPORTED, "4 input channels")

@@ -46,16 +46,23 @@ extension Session {
         clock.lap(.patchEmbed)
         b.tokens.update(from: weights.classToken, count: d)
         if let distToken = weights.distToken { (b.tokens + d).update(from: distToken, count: d) }
-        Elementwise.add(weights.posEmbed, into: b.tokens, count: tokenFloats)
+        if config.noEmbedClass {
+            // DeiT III: pos_embed covers the patches only; the class token gets none.
+            Elementwise.add(weights.posEmbed, into: b.tokens + prefixCount * d, count: config.numPatches * d)
+        } else {
+            Elementwise.add(weights.posEmbed, into: b.tokens, count: tokenFloats)
+        }
         capture?.update(from: b.tokens, count: tokenFloats)
         clock.lap(.other)
 
         let scale = 1 / Float(hd).squareRoot()
-        let lastBlock = weights.blocks.count - 1
+        // With class-token pooling the last block's output rows other than the prefix reach nothing.
+        let lastBlock = config.globalPool == .token ? weights.blocks.count - 1 : -1
         for (index, block) in weights.blocks.enumerated() {
             // After the last block only the prefix tokens reach a head. Its keys and values need every
             // token, but its queries, proj, LN2 and MLP only the prefix rows — unless every block's
-            // output is being captured. Each of those ops is row by row, so the bits are the same.
+            // output is being captured, or the head reads the mean of all patch tokens. Each of those
+            // ops is row by row, so the bits are the same.
             let rows = index == lastBlock && capture == nil ? prefixCount : t
 
             // x = x + proj(attention(LN1(x)))
@@ -87,9 +94,15 @@ extension Session {
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
 
-        // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone.
-        LayerNormKernel.normalize(rows: prefixCount, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
-                                  beta: weights.normBeta, epsilon: Session.layerNormEpsilon, out: b.prefix, ldOut: d)
+        switch config.globalPool {
+        case .token:
+            // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone
+            // (`norm` before pooling or `fc_norm` after it: the same on one row).
+            LayerNormKernel.normalize(rows: prefixCount, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
+                                      beta: weights.normBeta, epsilon: Session.layerNormEpsilon, out: b.prefix, ldOut: d)
+        case .average:
+            averagePool(config: config, weights: weights)
+        }
         clock.lap(.layerNorm)
         let classes = config.numClasses
         linear(m: 1, a: b.prefix, lda: d, weights: weights.head, c: logits, ldc: classes, epilogue: .store)
@@ -101,6 +114,33 @@ extension Session {
         }
         clock.lap(.other)
         clock.finish()
+    }
+
+    /// timm's average pooling into b.prefix row 0: the mean of the patch rows (prefix tokens
+    /// excluded), with `fc_norm` after it, or `norm` on every patch row before it. b.prefix row 1 is
+    /// scratch.
+    private func averagePool(config: ModelConfig, weights: PackedWeights) {
+        let b = buffers
+        let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
+        let pooled = b.prefix, scratch = b.prefix + d
+        let epsilon = Session.layerNormEpsilon
+        if config.fcNorm {
+            scratch.update(from: b.tokens + first * d, count: d)
+            for row in 1..<count { Elementwise.add(b.tokens + (first + row) * d, into: scratch, count: d) }
+            for i in 0..<d { scratch[i] /= Float(count) }
+            LayerNormKernel.normalize(rows: 1, width: d, x: scratch, ldx: d, gamma: weights.normGamma,
+                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+        } else {
+            LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens + first * d, ldx: d, gamma: weights.normGamma,
+                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+            for row in 1..<count {
+                LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens + (first + row) * d, ldx: d,
+                                          gamma: weights.normGamma, beta: weights.normBeta, epsilon: epsilon,
+                                          out: scratch, ldOut: d)
+                Elementwise.add(scratch, into: pooled, count: d)
+            }
+            for i in 0..<d { pooled[i] /= Float(count) }
+        }
     }
 
     /// C [m, n] = epilogue(A [m, k] · Wᵀ + b) for a Linear layer's `weights` (W [n, k], b [n]): the one

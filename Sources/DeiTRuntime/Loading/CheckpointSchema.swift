@@ -13,6 +13,22 @@
 ///     norm.{weight,bias} [D]                  head.weight [C, D]   head.bias [C]
 ///     head_dist.weight [C, D]  head_dist.bias [C]                                 (iff dist_token)
 ///
+/// timm ViT-family options that change only the tensors (each detected from them):
+///
+///     blocks.i.ls1.gamma [D]  blocks.i.ls2.gamma [D]   LayerScale (DeiT III, `init_values`); the
+///         original DeiT III names blocks.i.gamma_1 / gamma_2 are accepted too. Folded into proj and
+///         fc2 at load: x + γ⊙(W·y + b) = x + (diag(γ)W)·y + γ⊙b.
+///     no blocks.i.attn.qkv.bias                        `qkv_bias=False`: a zero bias.
+///     fc_norm.{weight,bias} [D] instead of norm.*      `fc_norm=True` (MAE/BEiT): the final LayerNorm
+///         runs after pooling; pooling is then average unless __metadata__ says otherwise.
+///     pos_embed [1, G², D]                             `no_embed_class` (DeiT III): added to the patch
+///         tokens only, before the class token is put in front.
+///
+/// `__metadata__["global_pool"]` ("token" or "avg") selects the pooling; it is the only way to tell
+/// average pooling without fc_norm from class-token pooling. Known timm options that are not
+/// implemented (register tokens, no class token, q/k norm, norm_pre, attention pooling, headless
+/// checkpoints, …) are refused with `.unsupported` naming the option; unknown names stay `.format`.
+///
 /// That table is written once, as data: `TopTensor` and `BlockTensor` below (name, shape rule, what
 /// loading does with the tensor, when it must be present, how timm initialises it), gathered into
 /// `CheckpointSchema.deit`. Validation classifies the file's tensors into a `CheckpointTable` (slot →
@@ -76,6 +92,20 @@ extension ModelConfig {
             return tensors[index]
         }
         let distilled = table.top[TopTensor.distToken.rawValue] != nil
+        // Options a block tensor switches on: on when any block has the tensor (then every block must).
+        func anyBlockHas(_ slot: BlockTensor) -> Bool { table.blocks.contains { $0[slot.rawValue] != nil } }
+        let layerScale = anyBlockHas(.ls1Gamma) || anyBlockHas(.ls2Gamma)
+        let qkvBias = anyBlockHas(.qkvBias)
+        // The final LayerNorm: `norm` before pooling, or `fc_norm` after it (timm has one or the other).
+        let hasNorm = table.top[TopTensor.normWeight.rawValue] != nil || table.top[TopTensor.normBias.rawValue] != nil
+        let fcNorm = table.top[TopTensor.fcNormWeight.rawValue] != nil || table.top[TopTensor.fcNormBias.rawValue] != nil
+        if hasNorm && fcNorm {
+            throw DeiTError(.format, "unexpected tensor 'fc_norm.weight' (a checkpoint has 'norm' or 'fc_norm', not both)")
+        }
+        let globalPool = try globalPooling(file, default: fcNorm ? .average : .token)
+        if globalPool == .average && distilled {
+            throw DeiTError(.unsupported, "average pooling (global_pool 'avg') with a distillation token is not supported")
+        }
 
         // D, channels and P from the patch embedding.
         let patchWeight = try required(.patchWeight)
@@ -101,7 +131,7 @@ extension ModelConfig {
         let numClasses = try checkedDimension(head.shape[0], of: head, what: "class count C",
                                               limitName: "maxClasses", limit: limits.maxClasses)
 
-        // Tokens T = prefix + G² from pos_embed; S = G·P.
+        // Tokens T = prefix + G² from pos_embed (or G² alone: no_embed_class); S = G·P.
         let prefixTokens = distilled ? 2 : 1
         let posEmbed = try required(.posEmbed)
         guard posEmbed.shape.count == 3, posEmbed.shape[0] == 1, posEmbed.shape[2] == embedDim else {
@@ -111,10 +141,19 @@ extension ModelConfig {
         if tokenCount > limits.maxTokens {
             throw DeiTError(.outOfMemory, "tensor 'pos_embed' has \(tokenCount) tokens, above the maxTokens limit (\(limits.maxTokens))")
         }
-        let patchCount = tokenCount - prefixTokens
-        let gridSize = integerSquareRoot(patchCount)
+        var patchCount = tokenCount - prefixTokens
+        var gridSize = integerSquareRoot(patchCount)
+        var noEmbedClass = false
         if patchCount < 1 || gridSize * gridSize != patchCount {
-            throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; after \(prefixTokens) prefix token(s) the \(patchCount) patches do not form a square grid")
+            // DeiT III (no_embed_class): pos_embed covers the patches only. G² and prefix + G² cannot
+            // both be squares for G ≥ 1, so the token count decides.
+            let grid = integerSquareRoot(tokenCount)
+            guard tokenCount >= 1, grid * grid == tokenCount else {
+                throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; after \(prefixTokens) prefix token(s) the \(patchCount) patches do not form a square grid")
+            }
+            patchCount = tokenCount
+            gridSize = grid
+            noEmbedClass = true
         }
 
         let numHeads = try headCount(file, embedDim: embedDim)
@@ -123,7 +162,14 @@ extension ModelConfig {
         self.init(imageSize: gridSize * patchSize, patchSize: patchSize, inChannels: 3, embedDim: embedDim,
                   depth: table.blocks.count, numHeads: numHeads, mlpHiddenDim: hiddenDim,
                   numClasses: numClasses, distilled: distilled)
+        self.layerScale = layerScale
+        self.qkvBias = qkvBias
+        self.fcNorm = fcNorm
+        self.globalPool = globalPool
+        self.noEmbedClass = noEmbedClass
 
+        // The option-dependent slots: present exactly when the derived configuration has the option.
+        try table.checkConfigured(in: .deit, self)
         // Every tensor's exact shape and dtype, in table order.
         try table.forEachPresent(in: .deit) { _, slot, index throws(DeiTError) in
             try checkTensor(tensors[index], expected: slot.shape.dimensions(self))
@@ -140,14 +186,36 @@ enum SlotKind: Equatable, Sendable {
     /// The weight [n, k…] of a Linear layer (trailing dimensions flatten into k). With its bias, the
     /// slot at index `bias` of the same list, it is stored as one `LinearWeights` region.
     case linearWeight(bias: Int)
-    /// A Linear layer's bias [n], stored inside its weight's region.
+    /// A Linear layer's bias [n], stored inside its weight's region (zeros when the slot is absent).
     case linearBias
+    /// A per-output scale [n] (LayerScale γ) folded at load into the Linear weight at index `weight` of
+    /// the same list: its rows and its bias are multiplied by γ. No region of its own.
+    case layerScale(weight: Int)
 }
 
 /// An optional part of the architecture, switched on by the presence of tensors.
 enum ModelFeature: Equatable, Sendable {
     /// DeiT's distillation token and second head (`ModelConfig.distilled`).
     case distillation
+    /// LayerScale γ in every block (`ModelConfig.layerScale`).
+    case layerScale
+    /// The qkv Linear's bias (`ModelConfig.qkvBias`).
+    case qkvBias
+    /// The final LayerNorm before pooling, `norm` (`!ModelConfig.fcNorm`).
+    case norm
+    /// The final LayerNorm after pooling, `fc_norm` (`ModelConfig.fcNorm`).
+    case fcNorm
+
+    /// Whether a model of `config` has the feature.
+    func isPresent(in config: ModelConfig) -> Bool {
+        switch self {
+        case .distillation: return config.distilled
+        case .layerScale: return config.layerScale
+        case .qkvBias: return config.qkvBias
+        case .norm: return !config.fcNorm
+        case .fcNorm: return config.fcNorm
+        }
+    }
 }
 
 /// When a slot's tensor must be in the file.
@@ -157,9 +225,12 @@ enum SlotPresence: Equatable, Sendable {
     /// In every checkpoint that has `feature`, and in none other. The feature's first slot in the
     /// list decides whether the file has it; its other slots are then required, or rejected.
     case feature(ModelFeature)
-    /// May be present or not, on its own (not used by the DeiT/ViT table yet; the slots of LayerScale
-    /// `ls1.gamma`, `fc_norm` or `reg_token` can be written so).
+    /// May be present or not, on its own (not used by the DeiT/ViT table; tests use it).
     case optional
+    /// Present exactly when the configuration derived from the file has `feature`: the table only
+    /// records where it is, `ModelConfig`'s derivation decides the feature and checks every such slot
+    /// (`CheckpointTable.checkConfigured`).
+    case configured(ModelFeature)
 }
 
 /// A width of the architecture, from a `ModelConfig`.
@@ -192,7 +263,7 @@ enum SlotShape: Sendable {
         case .vector(let a): return [a.value(config)]
         case .matrix(let a, let b): return [a.value(config), b.value(config)]
         case .token: return [1, 1, config.embedDim]
-        case .positions: return [1, config.trainedNumTokens, config.embedDim]
+        case .positions: return [1, config.trainedPosEmbedTokens, config.embedDim]
         case .patchKernel: return [config.embedDim, config.inChannels, config.patchSize, config.patchSize]
         }
     }
@@ -212,6 +283,8 @@ struct CheckpointSlot: Sendable {
     var kind: SlotKind
     var presence: SlotPresence
     var initialValue: SlotInitialValue
+    /// Another name the same tensor is accepted under (older timm checkpoints), or nil.
+    var alias: StaticString? = nil
 }
 
 /// The slots of a checkpoint, in the order loading walks them: the top-level tensors, then each
@@ -227,7 +300,7 @@ package struct CheckpointSchema: Sendable {
     private static func has(_ presence: SlotPresence, _ config: ModelConfig) -> Bool {
         switch presence {
         case .required: return true
-        case .feature(.distillation): return config.distilled
+        case .feature(let feature), .configured(let feature): return feature.isPresent(in: config)
         case .optional: return false
         }
     }
@@ -253,10 +326,11 @@ package struct CheckpointSchema: Sendable {
 /// follow it). Raw values index `CheckpointSchema.deit.top` and `CheckpointTable.top`.
 enum TopTensor: Int {
     case clsToken, posEmbed, patchWeight, patchBias, normWeight, normBias, headWeight, headBias,
-         distToken, headDistWeight, headDistBias
+         distToken, headDistWeight, headDistBias, fcNormWeight, fcNormBias
 
     static let all: [TopTensor] = [.clsToken, .posEmbed, .patchWeight, .patchBias, .normWeight, .normBias,
-                                   .headWeight, .headBias, .distToken, .headDistWeight, .headDistBias]
+                                   .headWeight, .headBias, .distToken, .headDistWeight, .headDistBias,
+                                   .fcNormWeight, .fcNormBias]
 
     var spec: CheckpointSlot {
         switch self {
@@ -265,8 +339,8 @@ enum TopTensor: Int {
         case .patchWeight: return CheckpointSlot(name: "patch_embed.proj.weight", shape: .patchKernel,
                                                  kind: .linearWeight(bias: TopTensor.patchBias.rawValue), presence: .required, initialValue: .random)
         case .patchBias: return CheckpointSlot(name: "patch_embed.proj.bias", shape: .vector(.embed), kind: .linearBias, presence: .required, initialValue: .random)
-        case .normWeight: return CheckpointSlot(name: "norm.weight", shape: .vector(.embed), kind: .copy, presence: .required, initialValue: .ones)
-        case .normBias: return CheckpointSlot(name: "norm.bias", shape: .vector(.embed), kind: .copy, presence: .required, initialValue: .zeros)
+        case .normWeight: return CheckpointSlot(name: "norm.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.norm), initialValue: .ones)
+        case .normBias: return CheckpointSlot(name: "norm.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.norm), initialValue: .zeros)
         case .headWeight: return CheckpointSlot(name: "head.weight", shape: .matrix(.classes, .embed),
                                                 kind: .linearWeight(bias: TopTensor.headBias.rawValue), presence: .required, initialValue: .random)
         case .headBias: return CheckpointSlot(name: "head.bias", shape: .vector(.classes), kind: .linearBias, presence: .required, initialValue: .random)
@@ -276,6 +350,8 @@ enum TopTensor: Int {
                                                     initialValue: .random)
         case .headDistBias: return CheckpointSlot(name: "head_dist.bias", shape: .vector(.classes), kind: .linearBias,
                                                   presence: .feature(.distillation), initialValue: .random)
+        case .fcNormWeight: return CheckpointSlot(name: "fc_norm.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.fcNorm), initialValue: .ones)
+        case .fcNormBias: return CheckpointSlot(name: "fc_norm.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.fcNorm), initialValue: .zeros)
         }
     }
 }
@@ -284,10 +360,11 @@ enum TopTensor: Int {
 /// row of `CheckpointTable.blocks`.
 enum BlockTensor: Int {
     case norm1Weight, norm1Bias, qkvWeight, qkvBias, projWeight, projBias,
-         norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias
+         norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias, ls1Gamma, ls2Gamma
 
     static let all: [BlockTensor] = [.norm1Weight, .norm1Bias, .qkvWeight, .qkvBias, .projWeight, .projBias,
-                                     .norm2Weight, .norm2Bias, .fc1Weight, .fc1Bias, .fc2Weight, .fc2Bias]
+                                     .norm2Weight, .norm2Bias, .fc1Weight, .fc1Bias, .fc2Weight, .fc2Bias,
+                                     .ls1Gamma, .ls2Gamma]
 
     var spec: CheckpointSlot {
         func slot(_ name: StaticString, _ shape: SlotShape, _ kind: SlotKind, _ initialValue: SlotInitialValue = .random) -> CheckpointSlot {
@@ -297,7 +374,9 @@ enum BlockTensor: Int {
         case .norm1Weight: return slot("norm1.weight", .vector(.embed), .copy, .ones)
         case .norm1Bias: return slot("norm1.bias", .vector(.embed), .copy, .zeros)
         case .qkvWeight: return slot("attn.qkv.weight", .matrix(.tripleEmbed, .embed), .linearWeight(bias: BlockTensor.qkvBias.rawValue))
-        case .qkvBias: return slot("attn.qkv.bias", .vector(.tripleEmbed), .linearBias)
+        case .qkvBias:
+            return CheckpointSlot(name: "attn.qkv.bias", shape: .vector(.tripleEmbed), kind: .linearBias,
+                                  presence: .configured(.qkvBias), initialValue: .random)
         case .projWeight: return slot("attn.proj.weight", .matrix(.embed, .embed), .linearWeight(bias: BlockTensor.projBias.rawValue))
         case .projBias: return slot("attn.proj.bias", .vector(.embed), .linearBias)
         case .norm2Weight: return slot("norm2.weight", .vector(.embed), .copy, .ones)
@@ -306,6 +385,12 @@ enum BlockTensor: Int {
         case .fc1Bias: return slot("mlp.fc1.bias", .vector(.hidden), .linearBias)
         case .fc2Weight: return slot("mlp.fc2.weight", .matrix(.embed, .hidden), .linearWeight(bias: BlockTensor.fc2Bias.rawValue))
         case .fc2Bias: return slot("mlp.fc2.bias", .vector(.embed), .linearBias)
+        case .ls1Gamma:
+            return CheckpointSlot(name: "ls1.gamma", shape: .vector(.embed), kind: .layerScale(weight: BlockTensor.projWeight.rawValue),
+                                  presence: .configured(.layerScale), initialValue: .random, alias: "gamma_1")
+        case .ls2Gamma:
+            return CheckpointSlot(name: "ls2.gamma", shape: .vector(.embed), kind: .layerScale(weight: BlockTensor.fc2Weight.rawValue),
+                                  presence: .configured(.layerScale), initialValue: .random, alias: "gamma_2")
         }
     }
 }
@@ -360,6 +445,9 @@ struct CheckpointTable: Sendable {
                 continue tensorLoop
             }
             guard let (block, slot) = try CheckpointTable.blockSlot(of: tensor.name, schema: schema, limits: limits) else {
+                if let feature = unsupportedFeature(named: tensor.name) {
+                    throw DeiTError(.unsupported, "tensor \(quotedName(tensor.name)): \(feature) not supported yet")
+                }
                 throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (not part of the DeiT/ViT schema)")
             }
             blockEntries.append((block, slot, index))
@@ -384,7 +472,11 @@ struct CheckpointTable: Sendable {
             }
             var row = [Int?](repeating: nil, count: schema.block.count)
             while position < blockEntries.count, blockEntries[position].block == block {
-                row[blockEntries[position].slot] = blockEntries[position].index
+                let slot = blockEntries[position].slot
+                if row[slot] != nil {  // a name and its alias (e.g. ls1.gamma and gamma_1)
+                    throw DeiTError(.format, "duplicate tensor 'blocks.\(block).\(schema.block[slot].name)' (present under two names)")
+                }
+                row[slot] = blockEntries[position].index
                 position += 1
             }
             for (slot, spec) in schema.block.enumerated() where spec.presence == .required && row[slot] == nil {
@@ -393,6 +485,14 @@ struct CheckpointTable: Sendable {
             blocks.append(row)
         }
         for (slot, spec) in schema.top.enumerated() where spec.presence == .required && top[slot] == nil {
+            // Two absences are timm options, not damage: no class token, and no head at all.
+            if staticStringEquals(spec.name, "cls_token".utf8) {
+                throw DeiTError(.unsupported, "a model without a class token (no 'cls_token', timm class_token=False) is not supported yet")
+            }
+            if staticStringEquals(spec.name, "head.weight".utf8) || staticStringEquals(spec.name, "head.bias".utf8),
+               !schema.top.indices.contains(where: { top[$0] != nil && staticStringHasPrefix(schema.top[$0].name, "head.") }) {
+                throw DeiTError(.unsupported, "a headless model (no 'head.weight' / 'head.bias', timm num_classes=0) is not supported; export the classifier with its head")
+            }
             throw DeiTError(.format, "missing tensor '\(spec.name)'")
         }
         // Features: the first slot of each decides; the others follow it (in every block too).
@@ -415,6 +515,24 @@ struct CheckpointTable: Sendable {
         }
         self.top = top
         self.blocks = blocks
+    }
+
+    /// Every `.configured` slot is present exactly when `config` has its feature (in every block).
+    func checkConfigured(in schema: CheckpointSchema, _ config: ModelConfig) throws(DeiTError) {
+        func check(_ name: String, _ spec: CheckpointSlot, present: Bool) throws(DeiTError) {
+            guard case .configured(let feature) = spec.presence else { return }
+            let wanted = feature.isPresent(in: config)
+            if wanted && !present { throw DeiTError(.format, "missing tensor '\(name)'") }
+            if !wanted && present { throw DeiTError(.format, "unexpected tensor '\(name)'") }
+        }
+        for (slot, spec) in schema.top.enumerated() {
+            try check("\(spec.name)", spec, present: top[slot] != nil)
+        }
+        for (block, row) in blocks.enumerated() {
+            for (slot, spec) in schema.block.enumerated() {
+                try check("blocks.\(block).\(spec.name)", spec, present: row[slot] != nil)
+            }
+        }
     }
 
     /// A feature's tensor must be present exactly when the feature's deciding tensor is.
@@ -444,7 +562,9 @@ struct CheckpointTable: Sendable {
         guard digitCount > 0, position < bytes.count, bytes[position] == UInt8(ascii: ".") else { return nil }
         if digitCount > 1 && bytes[digitsStart] == UInt8(ascii: "0") { return nil }  // "blocks.01." is not canonical
         let suffix = bytes[(position + 1)...]
-        guard let slot = schema.block.firstIndex(where: { staticStringEquals($0.name, suffix) }) else { return nil }
+        guard let slot = schema.block.firstIndex(where: { spec in
+            staticStringEquals(spec.name, suffix) || spec.alias.map { staticStringEquals($0, suffix) } == true
+        }) else { return nil }
 
         var block = 0
         for digit in bytes[digitsStart..<position] {
@@ -460,6 +580,47 @@ struct CheckpointTable: Sendable {
 }
 
 // MARK: - Checks
+
+/// Whether `text` starts with `prefix`, byte for byte.
+private func staticStringHasPrefix(_ text: StaticString, _ prefix: StaticString) -> Bool {
+    let count = prefix.utf8CodeUnitCount
+    return text.utf8CodeUnitCount >= count
+        && staticStringEquals(prefix, UnsafeBufferPointer(start: text.utf8Start, count: count))
+}
+
+/// The timm option a tensor outside the schema belongs to, when it is a known one this runtime does
+/// not implement (the message's subject: "… not supported yet"); nil for names nobody writes.
+private func unsupportedFeature(named name: String) -> String? {
+    let bytes = Array(name.utf8)
+    func starts(_ prefix: StaticString, at start: Int = 0) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        return bytes.count >= start + count && staticStringEquals(prefix, bytes[start..<(start + count)])
+    }
+    if starts("reg_token") { return "register tokens (reg_token, timm reg_tokens > 0) are" }
+    if starts("norm_pre.") { return "a LayerNorm before the blocks (norm_pre, timm pre_norm=True, CLIP-style) is" }
+    if starts("attn_pool.") { return "attention pooling (attn_pool, timm global_pool='map') is" }
+    if starts("patch_embed.norm.") { return "a LayerNorm in the patch embedding (patch_embed.norm) is" }
+    if starts("head.fc.") || starts("head.norm.") { return "a multi-layer head is" }
+    // "blocks.<digits>.<suffix>"
+    guard starts("blocks.") else { return nil }
+    var position = 7
+    while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") { position += 1 }
+    guard position > 7, position < bytes.count, bytes[position] == UInt8(ascii: ".") else { return nil }
+    let start = position + 1
+    if starts("attn.q_norm.", at: start) || starts("attn.k_norm.", at: start) {
+        return "q/k normalisation (attn.q_norm / attn.k_norm, timm qk_norm=True) is"
+    }
+    if starts("attn.norm.", at: start) { return "a LayerNorm inside attention (attn.norm, timm scale_attn_norm=True) is" }
+    if starts("mlp.norm.", at: start) { return "a LayerNorm inside the MLP (mlp.norm, timm scale_mlp_norm=True) is" }
+    if starts("mlp.fc1_g.", at: start) || starts("mlp.fc1_x.", at: start) || starts("mlp.w12.", at: start) {
+        return "a gated MLP (SwiGLU, timm mlp_layer=SwiGLU) is"
+    }
+    if starts("attn.q_bias", at: start) || starts("attn.v_bias", at: start) || starts("attn.q_proj.", at: start)
+        || starts("attn.k_proj.", at: start) || starts("attn.v_proj.", at: start) {
+        return "separate q/k/v projections or biases (BEiT/EVA-style attention) are"
+    }
+    return nil
+}
 
 /// A dimension that must be ≥ 1 (else `.format`) and ≤ `limit` (else `.outOfMemory`).
 private func checkedDimension(_ value: Int, of tensor: TensorInfo, what: StaticString,
@@ -513,6 +674,20 @@ private func headCount(_ file: SafetensorsFile, embedDim: Int) throws(DeiTError)
         throw DeiTError(.format, "__metadata__ num_heads \(quotedName(text)) does not divide embed dim \(embedDim)")
     }
     return heads
+}
+
+/// `__metadata__["global_pool"]`: "token" or "avg" (timm's names); `fallback` when absent.
+private func globalPooling(_ file: SafetensorsFile, default fallback: GlobalPool) throws(DeiTError) -> GlobalPool {
+    guard let text = file.metadataValue(forKey: "global_pool") else { return fallback }
+    // Byte comparisons (String == would pull Unicode normalisation into the Embedded build).
+    let bytes = text.utf8
+    if staticStringEquals("token", bytes) { return .token }
+    if staticStringEquals("avg", bytes) { return .average }
+    if staticStringEquals("max", bytes) || staticStringEquals("avgmax", bytes) || staticStringEquals("map", bytes)
+        || bytes.isEmpty {
+        throw DeiTError(.unsupported, "__metadata__ global_pool \(quotedName(text)) is not supported yet (only \"token\" and \"avg\")")
+    }
+    throw DeiTError(.format, "__metadata__ global_pool \(quotedName(text)) is not one of timm's pooling names")
 }
 
 /// ⌊√value⌋ for value ≥ 0 (0 for negatives), exact for every `Int`.

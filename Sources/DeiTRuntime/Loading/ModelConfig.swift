@@ -22,6 +22,18 @@ public struct ModelConfig: Equatable, Sendable {
     public var numClasses: Int
     /// True when the model has a distillation token and a second head (`dist_token`, `head_dist`).
     public var distilled: Bool
+    /// LayerScale (DeiT III, timm `init_values`): `ls1.gamma`, `ls2.gamma` in every block, folded into
+    /// proj and fc2 at load.
+    public var layerScale: Bool = false
+    /// The qkv Linear has a bias (timm `qkv_bias`, default true); without one it runs with zeros.
+    public var qkvBias: Bool = true
+    /// The final LayerNorm is `fc_norm`, applied after pooling (MAE/BEiT), instead of `norm` before it.
+    public var fcNorm: Bool = false
+    /// What reaches the head: the class token, or the mean of the patch tokens (timm `global_pool`).
+    public var globalPool: GlobalPool = .token
+    /// `pos_embed` covers the patches only and the class token gets none (DeiT III, timm
+    /// `no_embed_class`).
+    public var noEmbedClass: Bool = false
 
     public init(imageSize: Int, patchSize: Int, inChannels: Int = 3, embedDim: Int, depth: Int,
                 numHeads: Int, mlpHiddenDim: Int, numClasses: Int, distilled: Bool, trainedGridSize: Int? = nil) {
@@ -37,12 +49,17 @@ public struct ModelConfig: Equatable, Sendable {
         self.distilled = distilled
     }
 
+    /// Prefix tokens `pos_embed` covers: all of them, or none when `noEmbedClass`.
+    public var posEmbedPrefixTokens: Int { noEmbedClass ? 0 : numPrefixTokens }
+    /// Rows of `pos_embed` at the run size: T, or the patches alone when `noEmbedClass`.
+    public var posEmbedTokens: Int { posEmbedPrefixTokens + numPatches }
+    /// Rows of the checkpoint's `pos_embed`, at the trained grid (resampled to `posEmbedTokens` at load).
+    public var trainedPosEmbedTokens: Int { posEmbedPrefixTokens + trainedGridSize * trainedGridSize }
+
     /// Patches per side, S/P.
     public var gridSize: Int { imageSize / patchSize }
     /// (S/P)².
     public var numPatches: Int { gridSize * gridSize }
-    /// Tokens of the checkpoint's `pos_embed`: prefix + trainedGridSize².
-    public var trainedNumTokens: Int { numPrefixTokens + trainedGridSize * trainedGridSize }
     /// Class token, plus distillation token when distilled.
     public var numPrefixTokens: Int { distilled ? 2 : 1 }
     /// Sequence length T = prefix tokens + patches (197 for DeiT-Ti at 224, 198 distilled).
@@ -58,12 +75,21 @@ public struct ModelConfig: Equatable, Sendable {
     public var parameterCount: Int {
         let d = embedDim, h = mlpHiddenDim
         let patchEmbed = d * patchValues + d
-        let tokens = numPrefixTokens * d + trainedNumTokens * d
+        let tokens = numPrefixTokens * d + trainedPosEmbedTokens * d
         let block = 2 * (2 * d)            // norm1, norm2
-            + (3 * d * d + 3 * d)          // qkv
+            + (3 * d * d + (qkvBias ? 3 * d : 0))   // qkv
             + (d * d + d)                  // proj
             + (h * d + h) + (d * h + d)    // fc1, fc2
+            + (layerScale ? 2 * d : 0)     // ls1, ls2
         let heads = (distilled ? 2 : 1) * (numClasses * d + numClasses)
         return patchEmbed + tokens + depth * block + 2 * d + heads
     }
+}
+
+/// timm's `global_pool` for a classifier: what the head reads.
+public enum GlobalPool: Equatable, Sendable {
+    /// The class token (timm "token"; the distillation token too for distilled models).
+    case token
+    /// The mean of the patch tokens, prefix tokens excluded (timm "avg").
+    case average
 }

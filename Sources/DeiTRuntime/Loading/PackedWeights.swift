@@ -21,7 +21,7 @@ final class PackedWeights {
     let distToken: UnsafePointer<Float>?   // (D), distilled models only
     let posEmbed: UnsafePointer<Float>     // (T, D)
     let blocks: [BlockWeights]             // depth entries
-    let normGamma: UnsafePointer<Float>    // (D)
+    let normGamma: UnsafePointer<Float>    // (D)  `norm`, or `fc_norm` when config.fcNorm
     let normBeta: UnsafePointer<Float>     // (D)
     let head: LinearWeights                // Linear (C ← D)
     let headDist: LinearWeights?           // Linear (C ← D), distilled models only
@@ -46,16 +46,19 @@ final class PackedWeights {
         try table.forEachPresent(in: schema) { position, slot, _ throws(DeiTError) in
             switch slot.kind {
             case .copy where position == PositionEmbeddingResampler.slot:
-                // At the run size: prefix + G'² tokens (resampled below when G' ≠ the trained grid).
-                regions[position] = try layout.reserve(try checkedProduct(config.numTokens, config.embedDim, "pos_embed"))
+                // At the run size: `posEmbedTokens` rows (resampled below when G' ≠ the trained grid).
+                regions[position] = try layout.reserve(try checkedProduct(config.posEmbedTokens, config.embedDim, "pos_embed"))
             case .copy:
                 regions[position] = try layout.reserve(try checkedElementCount(slot.shape.dimensions(config)))
             case .linearWeight:
                 let (n, k) = try linearSize(slot.shape.dimensions(config))
                 regions[position] = try layout.reserveLinear(n: n, k: k)
-                largestLinear = max(largestLinear, try checkedSum(try checkedProduct(n, k, "load scratch"), n, "load scratch"))
-            case .linearBias:
-                break   // inside its weight's region
+                // weight, bias (and a LayerScale γ)
+                largestLinear = max(largestLinear, try checkedSum(try checkedProduct(n, k, "load scratch"),
+                                                                  try checkedProduct(n, config.layerScale ? 2 : 1, "load scratch"),
+                                                                  "load scratch"))
+            case .linearBias, .layerScale:
+                break   // inside its weight's region / folded into it
             }
         }
 
@@ -73,11 +76,14 @@ final class PackedWeights {
                 try source.readFloats(tensors[index], into: base + region)
             case .linearWeight(let biasSlot):
                 let (n, k) = try linearSize(slot.shape.dimensions(config))
-                guard let bias = table[SlotPosition(block: position.block, slot: biasSlot)] else {
-                    throw DeiTError(.format, "missing tensor '\(slot.name)' bias")
-                }
-                try filler.packLinear(weight: tensors[index], bias: tensors[bias], n: n, k: k, to: base + region)
-            case .linearBias:
+                // An absent bias (qkv_bias=False) is zeros; a LayerScale γ aimed at this weight is folded in.
+                let bias = table[SlotPosition(block: position.block, slot: biasSlot)]
+                let list = position.block == nil ? schema.top : schema.block
+                let scaleSlot = list.firstIndex { $0.kind == .layerScale(weight: position.slot) }
+                let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
+                try filler.packLinear(weight: tensors[index], bias: bias.map { tensors[$0] },
+                                      scale: scale.map { tensors[$0] }, n: n, k: k, to: base + region)
+            case .linearBias, .layerScale:
                 break
             }
         }
@@ -110,8 +116,8 @@ final class PackedWeights {
         distToken = config.distilled ? try floats(top(.distToken)) : nil
         posEmbed = try floats(top(.posEmbed))
         self.blocks = blocks
-        normGamma = try floats(top(.normWeight))
-        normBeta = try floats(top(.normBias))
+        normGamma = try floats(config.fcNorm ? top(.fcNormWeight) : top(.normWeight))
+        normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
         head = try linear(top(.headWeight), TopTensor.headWeight.spec)
         headDist = config.distilled ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
     }
@@ -187,17 +193,34 @@ private struct WeightFiller {
                                     purpose: "load scratch")
     }
 
-    /// Stores `weight` (n, k) and `bias` (n), shapes already validated by the schema, at `destination`.
-    func packLinear(weight: TensorInfo, bias: TensorInfo, n: Int, k: Int,
+    /// Stores `weight` (n, k) and `bias` (n; zeros when nil), shapes already validated by the schema,
+    /// at `destination`. With `scale` (LayerScale γ, n), row r of the weight and bias r are multiplied
+    /// by γ[r] first: γ⊙(W·y + b) = (diag(γ)W)·y + γ⊙b.
+    func packLinear(weight: TensorInfo, bias: TensorInfo?, scale: TensorInfo?, n: Int, k: Int,
                     to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
-        guard let scratch, weight.elementCount == n * k, bias.elementCount == n,
-              n * k + n <= scratch.byteCount / 4 else {
+        guard let scratch, weight.elementCount == n * k, bias.map({ $0.elementCount == n }) ?? true,
+              scale.map({ $0.elementCount == n }) ?? true,
+              n * k + (scale == nil ? n : 2 * n) <= scratch.byteCount / 4 else {
             throw DeiTError(.invalidArgument, "weight filler: tensor \(quotedName(weight.name)) does not fit its slot")
         }
         let weightFloats = scratch.floats          // (n, k)
         let biasFloats = scratch.floats + n * k    // (n)
         try source.readFloats(weight, into: weightFloats)
-        try source.readFloats(bias, into: biasFloats)
+        if let bias {
+            try source.readFloats(bias, into: biasFloats)
+        } else {
+            biasFloats.update(repeating: 0, count: n)
+        }
+        if let scale {
+            let gamma = scratch.floats + n * k + n  // (n)
+            try source.readFloats(scale, into: gamma)
+            for row in 0..<n {
+                let g = gamma[row]
+                let rowStart = weightFloats + row * k
+                for column in 0..<k { rowStart[column] *= g }
+                biasFloats[row] *= g
+            }
+        }
         format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
     }
 

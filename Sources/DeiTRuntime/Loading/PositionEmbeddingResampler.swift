@@ -29,17 +29,18 @@ struct PositionEmbeddingResampler {
     /// The schema slot whose region this fills.
     static let slot = SlotPosition(block: nil, slot: TopTensor.posEmbed.rawValue)
 
-    /// Reads the checkpoint's `pos_embed` (validated: prefix + trainedGridSize² tokens) and writes it
-    /// resampled to `config`'s grid at `destination` (prefix + gridSize² tokens).
+    /// Reads the checkpoint's `pos_embed` (validated: `trainedPosEmbedTokens` rows) and writes it
+    /// resampled to `config`'s grid at `destination` (`posEmbedTokens` rows; the prefix rows, none
+    /// when `noEmbedClass`, copied as timm keeps them).
     static func fill(from tensor: TensorInfo, source: TensorSource, config: ModelConfig,
                      into destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         let trained = config.trainedGridSize, grid = config.gridSize
-        guard tensor.elementCount == config.trainedNumTokens * config.embedDim else {
+        guard tensor.elementCount == config.trainedPosEmbedTokens * config.embedDim else {
             throw DeiTError(.invalidArgument, "pos_embed resampling: tensor \(quotedName(tensor.name)) does not fit its slot")
         }
         let staging = try AlignedBuffer(byteCount: try checkedProduct(tensor.elementCount, 4, "pos_embed"), purpose: "pos_embed resampling")
         try source.readFloats(tensor, into: staging.floats)
-        try resample(staging.floats, prefixTokens: config.numPrefixTokens, dim: config.embedDim,
+        try resample(staging.floats, prefixTokens: config.posEmbedPrefixTokens, dim: config.embedDim,
                      from: (trained, trained), to: (grid, grid), into: destination)
     }
 

@@ -1,0 +1,160 @@
+import DeiTRuntime
+import Foundation
+import Testing
+
+// timm ViT-family options (issue 13, item 2): which ones the schema derives and runs (LayerScale,
+// qkv_bias=False, fc_norm / average pooling, no_embed_class), and which known options it refuses
+// with .unsupported naming them. Numerical agreement with timm is in ConformanceTests
+// (deit3_layerscale_d2, vit_avgpool_fcnorm, vit_avgpool_norm).
+
+private let twoHeads = [("num_heads", "2")]
+
+/// A small model's config (D 8, 2×2 patches of 2, depth 2, 3 classes, 2 heads) with `change` applied.
+private func config(distilled: Bool = false, _ change: (inout ModelConfig) -> Void = { _ in }) -> ModelConfig {
+    var config = ModelConfig(imageSize: 4, patchSize: 2, embedDim: 8, depth: 2, numHeads: 2, mlpHiddenDim: 16,
+                             numClasses: 3, distilled: distilled)
+    change(&config)
+    return config
+}
+
+/// The tensors a checkpoint of `config` holds, as the schema lists them.
+private func tensors(_ config: ModelConfig) -> [TestTensor] {
+    CheckpointSchema.deit.tensors(of: config).map { TestTensor.f32($0.name, $0.shape) }
+}
+
+private func derived(_ tensors: [TestTensor], metadata: [(String, String)] = twoHeads) throws -> ModelConfig {
+    try TestSafetensors.file(tensors, metadata: metadata).withUnsafeBytes { try Checkpoint(bytes: $0).config }
+}
+
+private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHeads) -> DeiTError? {
+    checkpointError(TestSafetensors.file(tensors, metadata: metadata))
+}
+
+@Suite struct ArchitectureFeatureTests {
+    static let options: [(String, ModelConfig)] = [
+        ("LayerScale", config { $0.layerScale = true }),
+        ("qkv_bias=False", config { $0.qkvBias = false }),
+        ("fc_norm + avg", config { $0.fcNorm = true; $0.globalPool = .average }),
+        ("no_embed_class", config { $0.noEmbedClass = true }),
+        ("no_embed_class distilled", config(distilled: true) { $0.noEmbedClass = true }),
+        ("all", config { $0.layerScale = true; $0.qkvBias = false; $0.fcNorm = true; $0.globalPool = .average
+                         $0.noEmbedClass = true }),
+    ]
+
+    @Test(arguments: ArchitectureFeatureTests.options)
+    func eachOptionIsDerivedFromTheTensorsWithItsParameterCount(_ name: String, _ expected: ModelConfig) throws {
+        let list = tensors(expected)
+        #expect(try derived(list) == expected, "\(name)")
+        #expect(expected.parameterCount == list.reduce(0) { $0 + $1.data.count / 4 }, "\(name)")
+    }
+
+    @Test func noEmbedClassPositionEmbeddingCoversThePatchesOnly() {
+        let plain = tensors(config()), deit3 = tensors(config { $0.noEmbedClass = true })
+        #expect(plain.first { $0.name == "pos_embed" }?.shape == [1, 5, 8])
+        #expect(deit3.first { $0.name == "pos_embed" }?.shape == [1, 4, 8])
+    }
+
+    @Test func averagePoolingWithoutFcNormIsReadFromMetadata() throws {
+        let plain = tensors(config())
+        #expect(try derived(plain).globalPool == .token)
+        #expect(try derived(plain, metadata: twoHeads + [("global_pool", "avg")]) == config { $0.globalPool = .average })
+        #expect(try derived(plain, metadata: twoHeads + [("global_pool", "token")]).globalPool == .token)
+        // fc_norm defaults to average pooling (timm: use_fc_norm follows global_pool), "token" overrides it.
+        let fcNorm = tensors(config { $0.fcNorm = true })
+        #expect(try derived(fcNorm).globalPool == .average)
+        #expect(try derived(fcNorm, metadata: twoHeads + [("global_pool", "token")]) == config { $0.fcNorm = true })
+    }
+
+    @Test(arguments: ["max", "avgmax", "map", ""])
+    func otherPoolingsAreUnsupported(_ pool: String) {
+        expectError(error(tensors(config()), metadata: twoHeads + [("global_pool", pool)]), .unsupported, "global_pool")
+    }
+
+    @Test func anUnknownPoolingNameIsAFormatError() {
+        expectError(error(tensors(config()), metadata: twoHeads + [("global_pool", "mean")]), .format, "global_pool 'mean'")
+    }
+
+    @Test func averagePoolingWithADistillationTokenIsUnsupported() {
+        expectError(error(tensors(config(distilled: true)), metadata: twoHeads + [("global_pool", "avg")]),
+                    .unsupported, "distillation token")
+    }
+
+    @Test func normAndFcNormTogetherAreAFormatError() {
+        let both = tensors(config()) + [TestTensor.f32("fc_norm.weight", [8]), TestTensor.f32("fc_norm.bias", [8])]
+        expectError(error(both), .format, "'fc_norm.weight'")
+        let halfFcNorm = tensors(config { $0.fcNorm = true }).filter { $0.name != "fc_norm.bias" }
+        expectError(error(halfFcNorm), .format, "missing tensor 'fc_norm.bias'")
+    }
+
+    // MARK: LayerScale
+
+    @Test func originalDeiT3LayerScaleNamesAreAccepted() throws {
+        let modern = tensors(config { $0.layerScale = true })
+        let original = modern.map { tensor -> TestTensor in
+            var renamed = tensor
+            renamed.name = tensor.name.replacingOccurrences(of: ".ls1.gamma", with: ".gamma_1")
+                .replacingOccurrences(of: ".ls2.gamma", with: ".gamma_2")
+            return renamed
+        }
+        #expect(original.contains { $0.name == "blocks.1.gamma_2" })
+        #expect(try derived(original) == config { $0.layerScale = true })
+        // Both names for one tensor: which one to use is not ours to guess.
+        let both = modern + [TestTensor.f32("blocks.0.gamma_1", [8])]
+        expectError(error(both), .format, "duplicate tensor 'blocks.0.ls1.gamma'")
+    }
+
+    @Test func layerScaleGammaWithTheWrongShapeIsAFormatErrorNamingIt() {
+        for shape in [[16], [1, 8], [8, 1], [7]] {
+            var list = tensors(config { $0.layerScale = true })
+            let index = list.firstIndex { $0.name == "blocks.1.ls2.gamma" }!
+            list[index] = TestTensor.f32("blocks.1.ls2.gamma", shape)
+            expectError(error(list), .format, "tensor 'blocks.1.ls2.gamma' has shape")
+        }
+    }
+
+    @Test func layerScaleMustBeInEveryBlock() {
+        for removed in ["blocks.0.ls1.gamma", "blocks.1.ls2.gamma"] {
+            let list = tensors(config { $0.layerScale = true }).filter { $0.name != removed }
+            expectError(error(list), .format, "missing tensor '\(removed)'")
+        }
+        let oneBias = tensors(config { $0.qkvBias = false }) + [TestTensor.f32("blocks.1.attn.qkv.bias", [24])]
+        expectError(error(oneBias), .format, "missing tensor 'blocks.0.attn.qkv.bias'")
+    }
+
+    // MARK: Known options that are refused
+
+    @Test(arguments: [
+        ("reg_token", [1, 4, 8], "register tokens"),
+        ("norm_pre.weight", [8], "norm_pre"),
+        ("attn_pool.latent", [1, 1, 8], "attn_pool"),
+        ("blocks.0.attn.q_norm.weight", [4], "qk_norm"),
+        ("blocks.1.attn.k_norm.bias", [4], "qk_norm"),
+        ("blocks.0.attn.norm.weight", [8], "scale_attn_norm"),
+        ("blocks.0.mlp.norm.weight", [16], "scale_mlp_norm"),
+        ("blocks.0.mlp.fc1_g.weight", [16, 8], "gated MLP"),
+        ("patch_embed.norm.weight", [8], "patch_embed.norm"),
+    ])
+    func knownUnsupportedOptionsAreRefusedNamingThem(_ name: String, _ shape: [Int], _ feature: String) {
+        let error = error(tensors(config()) + [TestTensor.f32(name, shape)])
+        expectError(error, .unsupported, feature)
+        expectError(error, .unsupported, "not supported yet")
+        expectError(error, .unsupported, "'\(name)'")
+    }
+
+    @Test func aModelWithoutAClassTokenIsUnsupported() {
+        let list = tensors(config()).filter { $0.name != "cls_token" }
+        expectError(error(list), .unsupported, "class_token=False")
+    }
+
+    @Test func aHeadlessModelIsUnsupportedButAHalfHeadIsDamage() {
+        let headless = tensors(config()).filter { !$0.name.hasPrefix("head.") }
+        expectError(error(headless), .unsupported, "headless")
+        let halfHead = tensors(config()).filter { $0.name != "head.bias" }
+        expectError(error(halfHead), .format, "missing tensor 'head.bias'")
+    }
+
+    @Test(arguments: ["blocks.0.ls3.gamma", "blocks.0.ls1.beta", "blocks.0.gamma_3", "ls1.gamma", "fc_norm.scale"])
+    func lookalikeNamesStayFormatErrors(_ name: String) {
+        expectError(error(tensors(config()) + [TestTensor.f32(name, [8])]), .format, "unexpected tensor")
+    }
+}
