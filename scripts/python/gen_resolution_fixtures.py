@@ -60,12 +60,21 @@ RESAMPLE_CASES = [
 MODELS = {
     "deit_tiny_d2": dict(arch="deit_tiny_patch16_224", kwargs=dict(depth=2, num_classes=1000), trained=224),
     "deit_tiny_384_d1": dict(arch="deit_tiny_patch16_224", kwargs=dict(depth=1, num_classes=10), trained=384),
+    # no_embed_class: timm resamples pos_embed with no prefix tokens (checkpoint_filter_fn).
+    "deit3_layerscale_d2": dict(arch="deit3_small_patch16_224",
+                                kwargs=dict(embed_dim=96, num_heads=4, depth=2, num_classes=21), trained=112),
+    # average pooling over the patches: every token of the new grid reaches the head.
+    "vit_avgpool_fcnorm": dict(arch="vit_tiny_patch16_224",
+                               kwargs=dict(embed_dim=64, num_heads=2, depth=2, num_classes=17,
+                                           global_pool="avg", fc_norm=True, qkv_bias=False), trained=96),
 }
 MODEL_CASES = [
     ("deit_tiny_d2_at160", "deit_tiny_d2", 160, 2101),
     ("deit_tiny_d2_at288", "deit_tiny_d2", 288, 2102),
     ("deit_tiny_d2_at384", "deit_tiny_d2", 384, 2103),
     ("deit_tiny_384_d1_at224", "deit_tiny_384_d1", 224, 2104),
+    ("deit3_layerscale_d2_at160", "deit3_layerscale_d2", 160, 2105),
+    ("vit_avgpool_fcnorm_at128", "vit_avgpool_fcnorm", 128, 2106),
 ]
 
 TOP_GAP_FRACTION = 1e-2
