@@ -36,6 +36,8 @@
  *          deit_session_options, deit_load_options and the *_with_options functions (the older
  *          create, load and arena-size functions are thin wrappers over them); the limits
  *          struct_size rule became the one above (a larger struct needs zero extra bytes).
+ *   next (compatible): deit_model_info gained feature_dim and output_dim at its end (0.1.0's size
+ *          is still accepted); added deit_session_run_features; headless models (num_classes 0) load.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -44,8 +46,8 @@
  *   deit_model_info info;  info.struct_size = sizeof info;  deit_model_get_info(model, &info);
  *   deit_session_create(model, 1, NULL, 0, &session);
  *   size_t n_in = 3 * (size_t)info.image_size * info.image_size;
- *   float *input = ...;  float *logits = malloc(sizeof(float) * info.num_classes);
- *   deit_session_run(session, input, n_in, logits, (size_t)info.num_classes);
+ *   float *input = ...;  float *logits = malloc(sizeof(float) * info.output_dim);
+ *   deit_session_run(session, input, n_in, logits, (size_t)info.output_dim);
  *   deit_session_free(session);  deit_model_free(model);
  */
 #ifndef DEIT_H
@@ -93,8 +95,13 @@ typedef struct deit_session deit_session; /* one per thread: arena + workers   *
 
 typedef struct deit_model_info {
     size_t struct_size; /* in: sizeof(deit_model_info), set by the caller; out: bytes written */
-    int32_t image_size, patch_size, embed_dim, depth, num_heads, num_classes, num_tokens, distilled;
+    int32_t image_size, patch_size, embed_dim, depth, num_heads;
+    int32_t num_classes; /* classifier outputs; 0 for a headless model (timm num_classes=0) */
+    int32_t num_tokens, distilled;
     uint64_t num_params, weight_bytes;
+    /* Added after 0.1.0 (a caller built against the 0.1.0 header gets the fields above only): */
+    int32_t feature_dim; /* floats deit_session_run_features writes: the pooled width, embed_dim */
+    int32_t output_dim;  /* floats deit_session_run writes: num_classes, or feature_dim if headless */
 } deit_model_info;
 
 /* ---- Limits for untrusted files ----------------------------------------------------------
@@ -169,8 +176,9 @@ deit_status deit_model_load_memory_with_limits(const void *data, size_t size, co
 void deit_model_free(deit_model *model);
 
 /* Fills *out_info; set out_info->struct_size = sizeof *out_info first (see Versioned structs).
- * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_info, struct_size below this
- * header's sizeof(deit_model_info)). */
+ * A struct_size from 0.1.0's header (without feature_dim and output_dim) gets the fields it has.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_info, struct_size below
+ * 0.1.0's sizeof(deit_model_info), offsetof(deit_model_info, feature_dim)). */
 deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_info);
 
 /* ---- Sessions ----------------------------------------------------------------------------- */
@@ -220,10 +228,22 @@ deit_status deit_session_create(const deit_model *model, int32_t num_threads,
 void deit_session_free(deit_session *session);
 
 /* Runs one image: `input_chw` holds 3×S×S normalised floats, channel-major (timm's eval
- * transform output); `logits` receives num_classes floats. Performs no heap allocation.
+ * transform output); `logits` receives deit_model_info.output_dim floats: num_classes logits, or
+ * for a headless model (num_classes 0) its pooled features, as timm's forward returns them.
+ * Performs no heap allocation.
  * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, bad handle). */
 deit_status deit_session_run(deit_session *session, const float *input_chw, size_t input_count,
                              float *logits, size_t logits_count);
+
+/* Runs one image as deit_session_run, but stops before the head: `features` receives
+ * feature_count = deit_model_info.feature_dim (embed_dim) floats, the pooled, normalised features
+ * timm's forward_head(x, pre_logits=True) returns — the final LayerNorm of the class token; with
+ * average pooling the mean of the patch tokens, then fc_norm; for distilled models the mean of the
+ * class and distillation tokens. For every model, headless or not; the embedding for retrieval.
+ * Performs no heap allocation.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, bad handle). */
+deit_status deit_session_run_features(deit_session *session, const float *input_chw, size_t input_count,
+                                      float *features, size_t feature_count);
 
 /* ---- Images ------------------------------------------------------------------------------
  * Preprocessing is timm's eval transform for the model, bit for bit given the same pixels: the
@@ -248,7 +268,8 @@ deit_status deit_preprocess_rgb8(const deit_model *model, const uint8_t *rgb, in
 
 /* Preprocesses and classifies an RGB image; `top` receives the k best classes (1 <= k <=
  * num_classes), best first. Uses only the session's arena: performs no heap allocation.
- * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT. */
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT or DEIT_ERR_UNSUPPORTED (a headless model, which has
+ * no classes: use deit_preprocess_rgb8 + deit_session_run_features). */
 deit_status deit_classify_rgb8(deit_session *session, const uint8_t *rgb, int32_t width, int32_t height,
                                int32_t stride_bytes, int32_t k, deit_prediction *top);
 

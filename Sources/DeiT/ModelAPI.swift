@@ -133,19 +133,22 @@ public func deit_model_get_info(_ handle: OpaquePointer?, _ outInfo: UnsafeMutab
     }
     guard let outInfo else { return fail(.invalidArgument, "deit_model_get_info: out_info is NULL") }
     // An output struct: the caller's struct_size says how many bytes we may write.
-    let ours = deit_api_model_info_size()
+    let full = deit_api_model_info_size(), oldest = deit_api_model_info_v0_size()
     let given = UnsafeRawPointer(outInfo).load(as: UInt.self)
-    guard given >= UInt(ours) else {
+    guard given >= UInt(oldest) else {
         return fail(.invalidArgument,
-                    "deit_model_get_info: out_info->struct_size is \(given); set it to sizeof(deit_model_info) (\(ours)) first")
+                    "deit_model_get_info: out_info->struct_size is \(given); set it to sizeof(deit_model_info) (\(full)) first")
     }
+    // Whole fields only: a 0.1.0 caller's struct (without feature_dim/output_dim), or all of ours.
+    let ours = given >= UInt(full) ? full : oldest
     let config = model.config
     var info = deit_model_info(
         struct_size: ours,
         image_size: Int32(config.imageSize), patch_size: Int32(config.patchSize), embed_dim: Int32(config.embedDim),
         depth: Int32(config.depth), num_heads: Int32(config.numHeads), num_classes: Int32(config.numClasses),
         num_tokens: Int32(config.numTokens), distilled: config.distilled ? 1 : 0,
-        num_params: UInt64(model.parameterCount), weight_bytes: UInt64(model.weightBytes))
+        num_params: UInt64(model.parameterCount), weight_bytes: UInt64(model.weightBytes),
+        feature_dim: Int32(config.featureDim), output_dim: Int32(config.outputDim))
     // The fields that fit (all of ours today; a later, larger struct keeps this prefix), and not
     // a byte past them: a newer caller's extra fields stay as it set them.
     withUnsafeBytes(of: &info) { bytes in

@@ -158,3 +158,31 @@ public func deit_session_run(_ handle: OpaquePointer?, _ input: UnsafePointer<Fl
         return fail(error)
     }
 }
+
+@_cdecl("deit_session_run_features")
+public func deit_session_run_features(_ handle: OpaquePointer?, _ input: UnsafePointer<Float>?, _ inputCount: Int,
+                                      _ features: UnsafeMutablePointer<Float>?, _ featureCount: Int) -> deit_status {
+    let function = "deit_session_run_features"
+    do {
+        return try Handles.withSession(handle, function) { session throws(DeiTError) in
+            guard let input else { throw DeiTError(.invalidArgument, "\(function): input_chw is NULL") }
+            guard let features else { throw DeiTError(.invalidArgument, "\(function): features is NULL") }
+            // size_t values above Int.max arrive negative here.
+            guard inputCount >= 0 else {
+                throw DeiTError(.invalidArgument, "\(function): input_count \(UInt(bitPattern: inputCount)) is too large")
+            }
+            guard featureCount >= 0 else {
+                throw DeiTError(.invalidArgument, "\(function): feature_count \(UInt(bitPattern: featureCount)) is too large")
+            }
+            do throws(DeiTError) {
+                try session.runFeatures(input: UnsafeBufferPointer(start: input, count: inputCount),
+                                        features: UnsafeMutableBufferPointer(start: features, count: featureCount))
+            } catch {
+                throw DeiTError(error.status, "\(function): \(error.message)")
+            }
+            return DEIT_OK
+        }
+    } catch {
+        return fail(error)
+    }
+}

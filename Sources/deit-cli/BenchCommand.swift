@@ -41,7 +41,7 @@ enum BenchCommand {
             state = state &* 1_664_525 &+ 1_013_904_223
             return Float(state >> 8) / Float(1 << 24) * 4 - 2
         }
-        var logits = [Float](repeating: 0, count: config.numClasses)
+        var logits = [Float](repeating: 0, count: config.outputDim)
         var profile = ForwardProfile()
         func once(profiled: Bool) throws -> UInt64 {
             let start = now()

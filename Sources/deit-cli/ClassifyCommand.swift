@@ -7,62 +7,90 @@ enum ClassifyCommand {
     static func run(_ words: ArraySlice<String>) throws {
         let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels", "image-size"],
                                  switches: ["json"], positionalsAllowed: true)
-        let modelPath = try args.required("model")
-        guard !args.positionals.isEmpty else { throw UsageError(message: "classify needs at least one IMAGE or DIR") }
-        let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
-        let cropPct = try args.double("crop-pct")
-        if let cropPct, !(0.1...1).contains(cropPct) { throw UsageError(message: "--crop-pct must be between 0.1 and 1") }
-        var limits = ImageLimits.default
-        limits.maxFileBytes = try args.int("max-image-bytes", default: limits.maxFileBytes, range: 1...Int(Int32.max))
-        limits.maxPixels = try args.int("max-pixels", default: limits.maxPixels, range: 1...Int(Int32.max))
-        let json = args.has("json")
-
-        let model = try loadModel(modelPath, imageSize: try imageSizeOption(args))
+        let options = try ImageRunOptions(args, command: "classify")
+        let model = try loadModel(options.modelPath, imageSize: try imageSizeOption(args))
         let classes = model.config.numClasses
+        guard model.config.hasHead else {
+            throw Failure(message: "\(options.modelPath): \(TopKCount.headlessMessage)")
+        }
         let k = try TopKCount(try args.int("top", default: 5, range: 1...classes), classes: classes)
         let labels = try args.string("labels").map { try readLabels($0, classes: classes) }
-        let session = try attempt(modelPath) { () throws(DeiTError) in try Session(model: model, threads: threads) }
-        let files = try expand(args.positionals)
+        let session = try attempt(options.modelPath) { () throws(DeiTError) in try Session(model: model, threads: options.threads) }
+        try forEachImage(options, session: session) { () throws(DeiTError) -> [Prediction] in
+            var top: [Prediction] = []
+            session.classifyPreparedInput(count: k) { _, prediction in top.append(prediction) }
+            return top
+        } report: { file, top, times in
+            report(file: file, top: top, labels: labels, json: options.json, times: times)
+        }
+    }
 
+    /// What `classify` and `embed` share: the model, threads, images and how to decode them.
+    struct ImageRunOptions {
+        var modelPath: String
+        var threads: Int
+        var cropPct: Double?
+        var limits: ImageLimits
+        var json: Bool
+        var files: [String]
+
+        init(_ args: Arguments, command: String) throws {
+            modelPath = try args.required("model")
+            guard !args.positionals.isEmpty else { throw UsageError(message: "\(command) needs at least one IMAGE or DIR") }
+            threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
+            cropPct = try args.double("crop-pct")
+            if let cropPct, !(0.1...1).contains(cropPct) { throw UsageError(message: "--crop-pct must be between 0.1 and 1") }
+            limits = ImageLimits.default
+            limits.maxFileBytes = try args.int("max-image-bytes", default: limits.maxFileBytes, range: 1...Int(Int32.max))
+            limits.maxPixels = try args.int("max-pixels", default: limits.maxPixels, range: 1...Int(Int32.max))
+            json = args.has("json")
+            files = try ClassifyCommand.expand(args.positionals)
+        }
+    }
+
+    /// Decodes and preprocesses every file into the session's input, runs `infer` on it and calls
+    /// `report` with the result and the times (decode, preprocess, infer ms); failures get one line
+    /// each on standard error, many files a summary; throws `Failure` when any image failed.
+    static func forEachImage<Result>(_ options: ImageRunOptions, session: Session,
+                                     infer: () throws(DeiTError) -> Result,
+                                     report: (String, Result, (decode: Double, preprocess: Double, infer: Double)) -> Void) throws {
+        let files = options.files
         var failures = 0
         var decodeTimes: [Double] = [], preprocessTimes: [Double] = [], inferTimes: [Double] = []
         let started = now()
         let progress = standardErrorIsTerminal && files.count > 1
         for (number, file) in files.enumerated() {
             if progress { drawProgress(number, files.count) }
-            var top: [Prediction] = []
             let t0 = now()
             var t1 = t0, t2 = t0
-            let outcome: Result<Void, DeiTError> = file.withCString { path in
+            let outcome: Swift.Result<Result, DeiTError> = file.withCString { path in
                 do throws(DeiTError) {
-                    let image = try RGBImage.load(path: path, limits: limits)
+                    let image = try RGBImage.load(path: path, limits: options.limits)
                     t1 = now()
-                    try session.prepareInput(image.view, cropPct: cropPct)
+                    try session.prepareInput(image.view, cropPct: options.cropPct)
                     t2 = now()
-                    session.classifyPreparedInput(count: k) { _, prediction in top.append(prediction) }
-                    return .success(())
+                    return .success(try infer())
                 } catch {
                     return .failure(error)
                 }
             }
             let t3 = now()
-            if case .failure(let error) = outcome {
+            if progress { writeStandardError("\r\u{1B}[K") }
+            switch outcome {
+            case .failure(let error):
                 failures += 1
-                if progress { writeStandardError("\r\u{1B}[K") }
                 let message = error.message.hasPrefix("'") ? error.message : "\(file): \(error.message)"
                 writeStandardError("deit-cli: \(error.status.name): \(message)\n")
-                continue
+            case .success(let result):
+                decodeTimes.append(milliseconds(t1 - t0)); preprocessTimes.append(milliseconds(t2 - t1))
+                inferTimes.append(milliseconds(t3 - t2))
+                report(file, result, (milliseconds(t1 - t0), milliseconds(t2 - t1), milliseconds(t3 - t2)))
             }
-            decodeTimes.append(milliseconds(t1 - t0)); preprocessTimes.append(milliseconds(t2 - t1))
-            inferTimes.append(milliseconds(t3 - t2))
-            if progress { writeStandardError("\r\u{1B}[K") }
-            report(file: file, top: top, labels: labels, json: json,
-                   times: (milliseconds(t1 - t0), milliseconds(t2 - t1), milliseconds(t3 - t2)))
         }
         if progress { writeStandardError("\r\u{1B}[K") }
         if files.count > 1 {
             summarize(count: files.count, failures: failures, seconds: Double(now() - started) / 1e9,
-                      decode: decodeTimes, preprocess: preprocessTimes, infer: inferTimes, toStandardError: json)
+                      decode: decodeTimes, preprocess: preprocessTimes, infer: inferTimes, toStandardError: options.json)
         }
         if failures > 0 {
             // Each failure was already reported on its own line; a summary line only for many files.

@@ -47,7 +47,7 @@ enum ToolCommands {
         guard input.count == model.config.inputCount else {
             throw Failure(message: "\(inputPath): \(input.count) floats, but the model takes 3×\(model.config.imageSize)×\(model.config.imageSize) = \(model.config.inputCount)")
         }
-        var logits = [Float](repeating: 0, count: model.config.numClasses)
+        var logits = [Float](repeating: 0, count: model.config.outputDim)  // headless: the features
         try attempt(inputPath) { () throws(DeiTError) in
             let session = try Session(model: model, threads: threads)
             try input.withUnsafeBufferPointer { inputBuffer throws(DeiTError) in
@@ -58,7 +58,7 @@ enum ToolCommands {
         }
         try writeFloats(logits, to: outputPath)
         // The five best classes in the runtime's order (larger logit first, ties by lower index, NaN last).
-        let shown = min(5, logits.count)
+        let shown = min(5, model.config.numClasses)
         guard shown > 0 else { return }
         try attempt(outputPath) { () throws(DeiTError) in
             try logits.withUnsafeBufferPointer { buffer throws(DeiTError) in

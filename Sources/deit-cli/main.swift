@@ -6,6 +6,7 @@ import DeiTRuntime
 let usage = """
     usage: deit-cli classify --model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S]
                              [--json] IMAGE|DIR...
+           deit-cli embed    --model M [--threads N] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...
            deit-cli bench    (--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small)
                              [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]
            deit-cli info     --model M [--image-size S]
@@ -21,11 +22,17 @@ let usage = """
                 --json prints one object per image; a summary (images/s, latency) ends many-image runs.
                 --labels F: one label per line (or tab-separated lines, last field); the built-in
                 ImageNet-1k names are used for 1000-class models. Also --max-image-bytes, --max-pixels.
+                A headless model (num_classes=0) has no classes: use embed.
+    embed       the pooled features (timm's forward_head(pre_logits=True): D floats, the embedding
+                for retrieval) of JPEG/PNG images or directories, after the same eval transform as
+                classify: file, dim, norm and the first values, or with --json one object per image
+                {"file", "dim", "norm", "features": [D floats]}. For every model, headless or not.
     bench       load time, first run, per-image latency (min/median/p90/p99/mean/std), arena and
                 weight bytes, peak RSS. --synthetic builds a seeded random model in memory.
                 --profile adds time per op class.
     info        the configuration derived from the checkpoint, parameters, weight and arena bytes.
     run         classifies one raw tensor (float32 LE, 3×S×S, normalised CHW), writes the logits.
+                (a headless model: its features).
     preprocess  writes the model input for IMAGE (float32 LE, 3×S×S), as `run` takes it.
     """
 
@@ -35,6 +42,7 @@ do {
     let rest = arguments.dropFirst()
     switch command {
     case "classify": try ClassifyCommand.run(rest)
+    case "embed": try EmbedCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
     case "info": try ToolCommands.info(rest)
     case "run": try ToolCommands.run(rest)

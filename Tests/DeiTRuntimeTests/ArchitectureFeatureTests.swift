@@ -146,11 +146,22 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
         expectError(error(list), .unsupported, "class_token=False")
     }
 
-    @Test func aHeadlessModelIsUnsupportedButAHalfHeadIsDamage() {
+    @Test func aHeadlessModelLoadsWithNoClassesButAHalfHeadIsDamage() throws {
         let headless = tensors(config()).filter { !$0.name.hasPrefix("head.") }
-        expectError(error(headless), .unsupported, "headless")
+        let derivedConfig = try derived(headless)
+        #expect(derivedConfig == config { $0.numClasses = 0 })
+        #expect(!derivedConfig.hasHead && derivedConfig.outputDim == 8 && derivedConfig.featureDim == 8)
+        #expect(derivedConfig.parameterCount == headless.reduce(0) { $0 + $1.data.count / 4 })
+        #expect(tensors(config { $0.numClasses = 0 }).map(\.name) == headless.map(\.name))
         let halfHead = tensors(config()).filter { $0.name != "head.bias" }
         expectError(error(halfHead), .format, "missing tensor 'head.bias'")
+        let onlyBias = tensors(config()).filter { $0.name != "head.weight" }
+        expectError(error(onlyBias), .format, "unexpected tensor 'head.bias'")
+        // Distilled and headless (timm num_classes=0 makes head_dist Identity too): dist_token, no heads.
+        let distilledHeadless = tensors(config(distilled: true)).filter { !$0.name.hasPrefix("head") }
+        #expect(try derived(distilledHeadless) == config(distilled: true) { $0.numClasses = 0 })
+        let distilledHalf = tensors(config(distilled: true)).filter { !$0.name.hasPrefix("head_dist") }
+        expectError(error(distilledHalf), .format, "missing tensor 'head_dist.weight'")
     }
 
     @Test(arguments: ["blocks.0.ls3.gamma", "blocks.0.ls1.beta", "blocks.0.gamma_3", "ls1.gamma", "fc_norm.scale"])

@@ -18,7 +18,7 @@ import Testing
         var top = [Prediction](repeating: Prediction(classIndex: -1, logit: 0, probability: 0), count: 5)
         try top.withUnsafeMutableBufferPointer { buffer throws(DeiTError) in try session.classify(image.view, top: buffer) }
         let classifyLogits = Array(session.lastLogits)   // valid until the next forward pass
-        var logits = [Float](repeating: 0, count: model.config.numClasses)
+        var logits = [Float](repeating: 0, count: model.config.outputDim)
         try input.withUnsafeBufferPointer { i throws(DeiTError) in
             try logits.withUnsafeMutableBufferPointer { l throws(DeiTError) in try session.run(input: i, logits: l) }
         }

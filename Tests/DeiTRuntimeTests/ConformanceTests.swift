@@ -21,7 +21,7 @@ import Testing
             let expectedLogits = try TestData.floats(fixture.directory.appendingPathComponent("\(input).logits.f32"))
             let expectedBlocks = try TestData.floats(fixture.directory.appendingPathComponent("\(input).blocks.f32"))
             #expect(expectedBlocks.count == (c.depth + 1) * sliceCount)
-            var logits = [Float](repeating: .nan, count: c.numClasses)
+            var logits = [Float](repeating: .nan, count: c.outputDim)  // headless: the features
             var blocks = [Float](repeating: .nan, count: (c.depth + 1) * sliceCount)
             try x.withUnsafeBufferPointer { input throws(DeiTError) in
                 try logits.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
@@ -38,7 +38,41 @@ import Testing
             }
             let comparison = Comparison(logits[...], expectedLogits[...])
             #expect(comparison.passes, "\(fixture.name)/\(input) threads \(threads) logits: max error \(comparison.maxError) > \(comparison.tolerance)")
-            #expect(topK(logits, 5) == topK(expectedLogits, 5), "\(fixture.name)/\(input): top-5 differs")
+            if c.hasHead {  // a ranking of features means nothing
+                #expect(topK(logits, 5) == topK(expectedLogits, 5), "\(fixture.name)/\(input): top-5 differs")
+            }
+        }
+    }
+
+    /// `runFeatures` against timm's `forward_head(forward_features(x), pre_logits=True)`; for a
+    /// headless model also the same bits as `run`'s output.
+    @Test(arguments: try FixtureModel.all(), [1, 2])
+    func featuresMatchTimmPreLogits(_ fixture: FixtureModel, threads: Int) throws {
+        let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
+        let session = try Session(model: model, threads: threads)
+        let c = fixture.config
+        #expect(c.featureDim == c.embedDim)
+        #expect(c.outputDim == (c.hasHead ? c.numClasses : c.embedDim))
+        for input in fixture.inputs {
+            let x = try TestData.floats(fixture.directory.appendingPathComponent("\(input).in.f32"))
+            let expected = try TestData.floats(fixture.directory.appendingPathComponent("\(input).features.f32"))
+            #expect(expected.count == c.embedDim)
+            var features = [Float](repeating: .nan, count: c.featureDim)
+            var output = [Float](repeating: .nan, count: c.outputDim)
+            try x.withUnsafeBufferPointer { input throws(DeiTError) in
+                try features.withUnsafeMutableBufferPointer { features throws(DeiTError) in
+                    try session.runFeatures(input: input, features: features)
+                }
+                try output.withUnsafeMutableBufferPointer { output throws(DeiTError) in
+                    try session.run(input: input, logits: output)
+                }
+            }
+            let comparison = Comparison(features[...], expected[...])
+            #expect(comparison.passes, "\(fixture.name)/\(input) threads \(threads) features: max error \(comparison.maxError) > \(comparison.tolerance)")
+            if !c.hasHead {
+                #expect(output.elementsEqual(features) { $0.bitPattern == $1.bitPattern },
+                        "\(fixture.name)/\(input): a headless run's output is not its features")
+            }
         }
     }
 
@@ -52,8 +86,8 @@ import Testing
         let c = fixture.config
         for input in fixture.inputs {
             let x = try TestData.floats(fixture.directory.appendingPathComponent("\(input).in.f32"))
-            var plain = [Float](repeating: .nan, count: c.numClasses)
-            var captured = [Float](repeating: .nan, count: c.numClasses)
+            var plain = [Float](repeating: .nan, count: c.outputDim)
+            var captured = [Float](repeating: .nan, count: c.outputDim)
             var blocks = [Float](repeating: .nan, count: (c.depth + 1) * c.numTokens * c.embedDim)
             try x.withUnsafeBufferPointer { input throws(DeiTError) in
                 try plain.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
@@ -88,6 +122,7 @@ import Testing
         #expect(configs.contains { $0.globalPool == .average && $0.fcNorm })
         #expect(configs.contains { $0.globalPool == .average && !$0.fcNorm })
         #expect(configs.contains { $0.noEmbedClass })
+        #expect(configs.contains { !$0.hasHead })
     }
 
     @Test(.enabled(if: TestData.shared != nil, Comment(rawValue: TestData.sharedMissing)))

@@ -7,7 +7,7 @@ import Testing
 /// split); runProfiled gives `run`'s logits and a profile that adds up.
 @Suite struct ThreadingTests {
     static func logits(_ session: Session, _ input: [Float]) throws -> [Float] {
-        var logits = [Float](repeating: .nan, count: session.model.config.numClasses)
+        var logits = [Float](repeating: .nan, count: session.model.config.outputDim)
         try input.withUnsafeBufferPointer { input throws(DeiTError) in
             try logits.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
                 try session.run(input: input, logits: logits)
@@ -60,7 +60,7 @@ import Testing
         let session = try Session(model: model, threads: threads)
         let reference = try ThreadingTests.logits(session, input)
         var profile = ForwardProfile()
-        var logits = [Float](repeating: .nan, count: model.config.numClasses)
+        var logits = [Float](repeating: .nan, count: model.config.outputDim)
         for _ in 0..<3 {
             try input.withUnsafeBufferPointer { input throws(DeiTError) in
                 try logits.withUnsafeMutableBufferPointer { logits throws(DeiTError) in

@@ -1,5 +1,6 @@
 /*
- * alloc_count — proves deit_session_run and deit_classify_rgb8 perform no heap allocation.
+ * alloc_count — proves deit_session_run, deit_session_run_features and deit_classify_rgb8 perform no
+ * heap allocation (a headless model's deit_classify_rgb8 must be refused as DEIT_ERR_UNSUPPORTED).
  *
  *   alloc_count model.safetensors[@S] [more.safetensors[@S] ...]
  *     @S loads the model run at S×S pixels (deit_load_options.image_size: pos_embed resampled at load)
@@ -133,6 +134,18 @@ static void measure_classify(const char *model_path, deit_session *session, cons
         return;
     }
     for (i = 0; i < pixel_bytes; i++) rgb[i] = (uint8_t)((i * 2654435761u) >> 24);
+    if (info->num_classes == 0) { /* headless: nothing to classify, and it says so */
+        status = deit_classify_rgb8(session, rgb, width, height, 0, 1, top);
+        if (status == DEIT_ERR_UNSUPPORTED && strstr(deit_last_error(), "no classifier head") != NULL) {
+            printf("ok    %s: headless, deit_classify_rgb8 is DEIT_ERR_UNSUPPORTED (%s)\n", model_path, deit_last_error());
+        } else {
+            printf("FAIL  %s: headless deit_classify_rgb8 gave %s (%s)\n", model_path, deit_status_string(status),
+                   deit_last_error());
+            failures++;
+        }
+        free(rgb);
+        return;
+    }
     if ((status = deit_classify_rgb8(session, rgb, width, height, 0, k, top)) != DEIT_OK) {
         report_failure("deit_classify_rgb8 (warm-up)", status);
         free(rgb);
@@ -160,8 +173,8 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
     deit_model_info info;
     deit_session *session = NULL;
     void *arena = NULL;
-    size_t arena_bytes = 0, input_count, logits_count, i;
-    float *input, *logits;
+    size_t arena_bytes = 0, input_count, logits_count, feature_count, i;
+    float *input, *logits, *features;
     unsigned long allocations, frees;
     deit_status status = DEIT_OK;
     int run;
@@ -172,10 +185,12 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
         return;
     }
     input_count = 3 * (size_t)info.image_size * (size_t)info.image_size;
-    logits_count = (size_t)info.num_classes;
+    logits_count = (size_t)info.output_dim; /* num_classes, or a headless model's features */
+    feature_count = (size_t)info.feature_dim;
     input = malloc(input_count * sizeof(float));
     logits = malloc(logits_count * sizeof(float));
-    if (input == NULL || logits == NULL) {
+    features = malloc(feature_count * sizeof(float));
+    if (input == NULL || logits == NULL || features == NULL) {
         printf("FAIL  out of memory\n");
         failures++;
         goto done;
@@ -214,12 +229,29 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
            allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
            caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
     if (allocations != 0 || frees != 0) failures++;
+
+    if (status == DEIT_OK && (status = deit_session_run_features(session, input, input_count, features, feature_count)) != DEIT_OK)
+        report_failure("deit_session_run_features (warm-up)", status);
+    if (status == DEIT_OK) {
+        fflush(stdout);
+        reset_counters();
+        for (run = 0; run < MEASURED_RUNS && status == DEIT_OK; run++)
+            status = deit_session_run_features(session, input, input_count, features, feature_count);
+        allocations = read_counter(&allocation_calls);
+        frees = read_counter(&free_calls);
+        if (status != DEIT_OK) report_failure("deit_session_run_features", status);
+        printf("%s  %s, %d thread%s, %-12s %d feature runs: %lu allocation calls, %lu free calls\n",
+               allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
+               caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
+        if (allocations != 0 || frees != 0) failures++;
+    }
     if (status == DEIT_OK) measure_classify(model_path, session, &info, threads, caller_arena);
 done:
     deit_session_free(session);
     free(arena);
     free(input);
     free(logits);
+    free(features);
 }
 
 int main(int argc, char **argv) {

@@ -14,6 +14,7 @@
 #include "deit.h"
 
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,37 @@ static void check_loading(const char *model_path) {
 
 /* MARK: Sessions */
 
+/* deit_session_run_features: every pointer and count checked, then a run. */
+static void check_run_features(deit_session *session, const float *input, size_t input_count, size_t feature_count) {
+    char needle[64];
+    float *features = calloc(feature_count + 1, sizeof(float));
+    if (features == NULL) {
+        check(0, "calloc for the features");
+        return;
+    }
+    sprintf(needle, "feature_count|%lu", (unsigned long)feature_count);
+    expect(deit_session_run_features(NULL, input, input_count, features, feature_count), DEIT_ERR_INVALID_ARGUMENT,
+           "session", "deit_session_run_features(NULL, input, n, f, d)");
+    expect(deit_session_run_features(session, NULL, input_count, features, feature_count), DEIT_ERR_INVALID_ARGUMENT,
+           "input_chw", "deit_session_run_features(s, NULL, n, f, d)");
+    expect(deit_session_run_features(session, input, input_count, NULL, feature_count), DEIT_ERR_INVALID_ARGUMENT,
+           "features", "deit_session_run_features(s, input, n, NULL, d)");
+    expect(deit_session_run_features(session, input, input_count - 1, features, feature_count),
+           DEIT_ERR_INVALID_ARGUMENT, "input", "deit_session_run_features(s, input, n - 1, f, d)");
+    expect(deit_session_run_features(session, input, input_count, features, feature_count - 1),
+           DEIT_ERR_INVALID_ARGUMENT, needle, "deit_session_run_features(s, input, n, f, d - 1)");
+    expect(deit_session_run_features(session, input, input_count, features, feature_count + 1),
+           DEIT_ERR_INVALID_ARGUMENT, needle, "deit_session_run_features(s, input, n, f, d + 1)");
+    expect(deit_session_run_features(session, input, input_count, features, 0), DEIT_ERR_INVALID_ARGUMENT, needle,
+           "deit_session_run_features(s, input, n, f, 0)");
+    expect(deit_session_run_features(session, input, (size_t)-1, features, (size_t)-1), DEIT_ERR_INVALID_ARGUMENT,
+           "input", "deit_session_run_features(s, input, SIZE_MAX, f, SIZE_MAX)");
+    check(deit_session_run_features(session, input, input_count, features, feature_count) == DEIT_OK &&
+              isfinite(features[0]) && features[feature_count] == 0.0f,
+          "deit_session_run_features writes exactly feature_dim floats");
+    free(features);
+}
+
 static void check_sessions(const char *model_path) {
     deit_model *model = NULL;
     deit_session *session = NULL, *other = NULL;
@@ -153,12 +185,24 @@ static void check_sessions(const char *model_path) {
     info.struct_size = 0;
     expect(deit_model_get_info(model, &info), DEIT_ERR_INVALID_ARGUMENT, "struct_size",
            "deit_model_get_info(model, &info) with struct_size 0");
-    info.struct_size = sizeof info - 1;
+    info.struct_size = offsetof(deit_model_info, feature_dim) - 1;
     expect(deit_model_get_info(model, &info), DEIT_ERR_INVALID_ARGUMENT, "struct_size",
-           "deit_model_get_info(model, &info) with struct_size sizeof - 1");
+           "deit_model_get_info(model, &info) with struct_size below 0.1.0's size");
+    /* A caller built against the 0.1.0 header (no feature_dim / output_dim) gets the fields it has. */
+    info.struct_size = offsetof(deit_model_info, feature_dim);
+    info.feature_dim = -7;
+    info.output_dim = -7;
+    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == offsetof(deit_model_info, feature_dim) &&
+              info.feature_dim == -7 && info.output_dim == -7 && info.embed_dim > 0,
+          "deit_model_get_info with 0.1.0's struct_size fills the 0.1.0 fields only");
+    info.struct_size = sizeof info - 1; /* between the two: the whole 0.1.0 fields, no partial field */
+    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == offsetof(deit_model_info, feature_dim),
+          "deit_model_get_info with struct_size sizeof - 1 writes whole fields only (0.1.0's)");
     info.struct_size = sizeof info;
     check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == sizeof info,
           "deit_model_get_info(model, &info) succeeds and reports sizeof(deit_model_info) written");
+    check(info.feature_dim == info.embed_dim && info.output_dim == info.num_classes,
+          "deit_model_info: feature_dim is embed_dim, output_dim num_classes (a model with a head)");
     input_count = 3 * (size_t)info.image_size * (size_t)info.image_size;
     logits_count = (size_t)info.num_classes;
     sprintf(input_needle, "input_count|%lu", (unsigned long)input_count);
@@ -221,6 +265,7 @@ static void check_sessions(const char *model_path) {
                input_needle, "deit_session_run(s, input, SIZE_MAX, logits, SIZE_MAX)");
         check(deit_session_run(session, input, input_count, logits, logits_count) == DEIT_OK,
               "the session still runs after the rejected calls");
+        check_run_features(session, input, input_count, (size_t)info.feature_dim);
     }
 
     /* A session keeps its model alive: free the model first, then use and free the session. */

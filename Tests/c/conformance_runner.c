@@ -154,6 +154,8 @@ static int check_info(const char *label, const deit_model *model, const expected
     CHECK_FIELD(num_tokens, tokens)
     CHECK_FIELD(distilled, m->distilled != 0)
     CHECK_FIELD(num_params, params)
+    CHECK_FIELD(feature_dim, m->embed_dim)
+    CHECK_FIELD(output_dim, m->num_classes > 0 ? m->num_classes : m->embed_dim) /* headless: the features */
 #undef CHECK_FIELD
     if (info.weight_bytes == 0) {
         fail(label, "info.weight_bytes is 0");
@@ -218,6 +220,7 @@ typedef struct test_case {
     char name[256];
     char input_path[MAX_PATH];
     char logits_path[MAX_PATH];
+    char features_path[MAX_PATH]; /* timm's pre-logits features (D floats); "" when there is none */
 } test_case;
 
 typedef struct sessions {
@@ -331,7 +334,11 @@ static int open_model(const char *label, const char *model_path, const expected_
 /** Runs one case through every session, prints its line and counts a failure if any check fails. */
 static void run_case(const char *label, const sessions *s, const expected_model *m, const test_case *c) {
     const size_t input_count = 3 * (size_t)m->image_size * (size_t)m->image_size;
-    const size_t class_count = (size_t)m->num_classes;
+    /* What deit_session_run writes: the logits, or a headless model's D features. */
+    const size_t class_count = (size_t)(m->num_classes > 0 ? m->num_classes : m->embed_dim);
+    const size_t feature_count = (size_t)m->embed_dim;
+    float *features = NULL, *features_two = NULL, *features_reference = NULL;
+    double feature_error = 0;
     char case_label[600], problems[1024] = "";
     float *input = read_floats(c->input_path, input_count);
     float *reference = read_floats(c->logits_path, class_count);
@@ -363,15 +370,40 @@ static void run_case(const char *label, const sessions *s, const expected_model 
     error_two = max_abs_error(two_threads, reference, class_count);
     if (!(error <= tolerance)) strcat(problems, " [error above tolerance]");
     if (!(error_two <= tolerance)) strcat(problems, " [2-thread error above tolerance]");
-    if (!same_top_k(single, reference, class_count)) strcat(problems, " [top-5 differs]");
-    if (!same_top_k(two_threads, reference, class_count)) strcat(problems, " [2-thread top-5 differs]");
+    if (m->num_classes > 0) { /* a ranking of a headless model's features means nothing */
+        if (!same_top_k(single, reference, class_count)) strcat(problems, " [top-5 differs]");
+        if (!same_top_k(two_threads, reference, class_count)) strcat(problems, " [2-thread top-5 differs]");
+    }
+    if (c->features_path[0] != '\0') {
+        double feature_tolerance;
+        features_reference = read_floats(c->features_path, feature_count);
+        features = calloc(feature_count, sizeof(float));
+        features_two = calloc(feature_count, sizeof(float));
+        if (features_reference == NULL || features == NULL || features_two == NULL) {
+            strcat(problems, " [could not read the features file]");
+        } else if ((status = deit_session_run_features(s->single, input, input_count, features, feature_count)) != DEIT_OK ||
+                   (status = deit_session_run_features(s->two_threads, input, input_count, features_two,
+                                                       feature_count)) != DEIT_OK) {
+            sprintf(problems + strlen(problems), " [deit_session_run_features returned %s: %.300s]",
+                    deit_status_string(status), deit_last_error());
+        } else {
+            feature_tolerance = RELATIVE_TOLERANCE *
+                (max_abs(features_reference, feature_count) > 1 ? max_abs(features_reference, feature_count) : 1);
+            feature_error = max_abs_error(features, features_reference, feature_count);
+            if (!(feature_error <= feature_tolerance)) strcat(problems, " [features error above tolerance]");
+            if (!(max_abs_error(features_two, features_reference, feature_count) <= feature_tolerance))
+                strcat(problems, " [2-thread features error above tolerance]");
+            if (m->num_classes == 0 && memcmp(single, features, feature_count * sizeof(float)) != 0)
+                strcat(problems, " [a headless run's output is not its features]");
+        }
+    }
     if (memcmp(single, in_arena, class_count * sizeof(float)) != 0)
         strcat(problems, " [memory-loaded model in caller arena gives different logits]");
     if (memcmp(single, with_options, class_count * sizeof(float)) != 0)
         strcat(problems, " [the *_with_options entry points give different logits]");
 
-    printf("%s  %-48s max_err %.3e  tol %.3e  (2 threads %.3e)%s\n", problems[0] ? "FAIL" : "PASS", case_label,
-           error, tolerance, error_two, problems);
+    printf("%s  %-48s max_err %.3e  tol %.3e  (2 threads %.3e; features %.3e)%s\n", problems[0] ? "FAIL" : "PASS",
+           case_label, error, tolerance, error_two, feature_error, problems);
     if (problems[0]) failure_count++;
 done:
     free(input);
@@ -380,6 +412,9 @@ done:
     free(in_arena);
     free(two_threads);
     free(with_options);
+    free(features);
+    free(features_two);
+    free(features_reference);
 }
 
 static void run_model(const char *label, const char *model_path, const expected_model *m, const test_case *cases,
@@ -511,6 +546,8 @@ static int run_fixtures(const char *dir) {
             sprintf(cases[case_total].name, "%.250s", input);
             sprintf(cases[case_total].input_path, "%.2000s/%.200s/%.250s.in.f32", dir, m.name, input);
             sprintf(cases[case_total].logits_path, "%.2000s/%.200s/%.250s.logits.f32", dir, m.name, input);
+            sprintf(cases[case_total].features_path, "%.2000s/%.200s/%.250s.features.f32", dir, m.name, input);
+            if (!file_exists(cases[case_total].features_path)) cases[case_total].features_path[0] = '\0';
             case_total++;
         }
         if (case_total == 0) fail(m.name, "manifest lists no inputs");

@@ -98,5 +98,25 @@ expect 0 "preprocess --model --image-size 288" -- "$cli" preprocess --model "$mo
 expect 0 "bench --model --image-size 160" -- "$cli" bench --model "$model" --image-size 160 --warmup 0 --runs 2 --json
 contains out '"image_size":160' "bench reports the run size"
 
+# embed: the pooled features; a headless model (num_classes=0) embeds but does not classify.
+headless=Tests/Fixtures/conformance/vit_headless_d1/model.safetensors
+expect 0 "embed a directory, --json" -- "$cli" embed --model "$model" --json "$images"
+if python3 -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; assert len(rows) == 10 and all(r["dim"] == 192 and len(r["features"]) == 192 and {"file","norm","infer_ms"} <= set(r) for r in rows)' "$work/out"; then
+    echo "ok    embed --json: one object per image with 192 features"; else echo "FAIL  embed --json output"; failures=$((failures + 1)); fi
+expect 0 "embed (human-readable)" -- "$cli" embed --model "$headless" "$images/photo_120x90.jpg"
+contains out "dim 64  norm" "embed prints the dim and norm"
+expect 1 "embed a truncated JPEG → exit 1" -- "$cli" embed --model "$model" "$work/truncated.jpg"
+contains err "truncated.jpg" "embed error names the file"
+expect 2 "embed without images → exit 2" -- "$cli" embed --model "$model"
+expect 1 "classify a headless model → exit 1" -- "$cli" classify --model "$headless" "$images/photo_120x90.jpg"
+contains err "use deit_session_run_features / deit-cli embed" "classify on a headless model says to use embed"
+# run on a headless model writes timm's features (its forward's output).
+expect 0 "run a headless model" -- "$cli" run --model "$headless" --input Tests/Fixtures/conformance/vit_headless_d1/image.in.f32 --output "$work/headless.f32"
+if python3 -c 'import struct,sys; a=open(sys.argv[1],"rb").read(); b=open(sys.argv[2],"rb").read(); x=struct.unpack("<%df" % (len(a)//4), a); y=struct.unpack("<%df" % (len(b)//4), b); assert len(x) == len(y) == 64 and max(abs(p-q) for p,q in zip(x,y)) <= 2e-4 * max(1, max(map(abs,y)))' "$work/headless.f32" Tests/Fixtures/conformance/vit_headless_d1/image.logits.f32; then
+    echo "ok    run on a headless model writes timm's 64 features"; else echo "FAIL  run on a headless model"; failures=$((failures + 1)); fi
+# embed --json on the fixture input image equals timm's pre-logits features (same eval transform).
+expect 0 "embed --json --image-size 224 on deit_tiny_d2" -- "$cli" embed --model "$model" --image-size 224 --json "$images/photo_120x90.jpg"
+contains out '"dim":192' "embed --image-size reports the dim"
+
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"

@@ -9,7 +9,8 @@ exactly the values in the file. Run through scripts/gen-fixtures.sh.
 Outputs per model (all raw little-endian float32):
   <model>/model.safetensors
   <model>/<input>.in.f32       [3, S, S]            CHW input
-  <model>/<input>.logits.f32   [num_classes]
+  <model>/<input>.logits.f32   [num_classes]        timm's forward; [D] features if num_classes=0
+  <model>/<input>.features.f32 [D]                  forward_head(forward_features(x), pre_logits=True)
   <model>/<input>.blocks.f32   [depth + 1, T, D]    slice 0 = tokens entering block 0,
                                                     slice i = output of block i - 1
 plus manifest.tsv describing all models.
@@ -129,6 +130,15 @@ SPECS = [
         metadata={"format": "pt", "num_heads": "2", "global_pool": "avg"},
         features=("avg_pool",),
     ),
+    FixtureSpec(
+        # Headless (num_classes=0): no head tensors; timm's forward returns the pooled features.
+        name="vit_headless_d1",
+        arch="vit_tiny_patch16_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=2, depth=1, num_classes=0),
+        dtype="F32", seed=1008, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 64, 64)),
+        metadata={"format": "pt", "num_heads": "2"},
+    ),
 ]
 
 
@@ -207,8 +217,10 @@ def expected_keys(spec: FixtureSpec, depth: int) -> list:
         if "layer_scale" in features:
             keys += [f"blocks.{index}.ls1.gamma", f"blocks.{index}.ls2.gamma"]
     final_norm = "fc_norm" if "fc_norm" in features else "norm"
-    keys += [f"{final_norm}.weight", f"{final_norm}.bias", "head.weight", "head.bias"]
-    if spec.distilled:
+    keys += [f"{final_norm}.weight", f"{final_norm}.bias"]
+    if spec.kwargs.get("num_classes") != 0:
+        keys += ["head.weight", "head.bias"]
+    if spec.distilled and spec.kwargs.get("num_classes") != 0:
         keys += ["head_dist.weight", "head_dist.bias"]
     return sorted(keys)
 
@@ -286,6 +298,8 @@ def randomise_head(model, spec, features_per_input, generator) -> int:
     """
     embed_dim = model.embed_dim
     num_classes = model.num_classes
+    if num_classes == 0:  # headless: nothing to draw
+        return 0
     for trial in range(1, MAX_HEAD_TRIALS + 1):
         with torch.no_grad():
             for head in head_modules(model, spec):
@@ -345,6 +359,12 @@ def make_input(kind: str, model, spec: FixtureSpec, image_size: int) -> torch.Te
 
 
 # ----------------------------------------------------------------------------- forward
+
+
+def pooled_features(model, chw: torch.Tensor) -> torch.Tensor:
+    """timm's pre-logits features [D]: forward_head(forward_features(x), pre_logits=True)."""
+    with torch.no_grad():
+        return model.forward_head(model.forward_features(chw.unsqueeze(0)), pre_logits=True)[0].contiguous()
 
 
 def run_with_blocks(model, chw: torch.Tensor):
@@ -430,14 +450,19 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
         logits, blocks = run_with_blocks(model, chw)
         tokens = 1 + int(spec.distilled) + (image_size // patch_size) ** 2  # sequence length, any pos_embed
         assert tuple(blocks.shape) == (depth + 1, tokens, embed_dim), blocks.shape
-        assert tuple(logits.shape) == (num_classes,)
+        assert tuple(logits.shape) == (num_classes or embed_dim,)
         if not (torch.isfinite(logits).all() and torch.isfinite(blocks).all()):
             raise SystemExit(f"{spec.name}/{kind}: non-finite activations")
-        gap, required = top_gap(logits)
+        gap, required = top_gap(logits) if num_classes else (1.0, 1.0)  # headless: no ranking
         if gap < required:
             raise SystemExit(f"{spec.name}/{kind}: top-5 gap {gap} < {required}")
+        features = pooled_features(model, chw)
+        assert tuple(features.shape) == (embed_dim,)
+        if num_classes == 0 and not torch.equal(features, logits):
+            raise SystemExit(f"{spec.name}/{kind}: headless forward is not the pre-logits features")
+        fp64_error = relative_error(features, pooled_features(model64, chw.double()))
         logits64, blocks64 = run_with_blocks(model64, chw.double())
-        fp64_error = max(relative_error(logits, logits64),
+        fp64_error = max(fp64_error, relative_error(logits, logits64),
                          max(relative_error(blocks[i], blocks64[i]) for i in range(depth + 1)))
         if fp64_error > FP64_AGREEMENT:
             raise SystemExit(f"{spec.name}/{kind}: fp32 reference is {fp64_error:.2e} from fp64")
@@ -445,6 +470,7 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
         write_f32(os.path.join(model_dir, f"{kind}.in.f32"), chw)
         write_f32(os.path.join(model_dir, f"{kind}.logits.f32"), logits)
         write_f32(os.path.join(model_dir, f"{kind}.blocks.f32"), blocks)
+        write_f32(os.path.join(model_dir, f"{kind}.features.f32"), features)
 
         summary["max_logit"] = max(summary["max_logit"], logits.abs().max().item())
         summary["min_gap"] = min(summary["min_gap"], gap)
@@ -476,7 +502,7 @@ def verify(spec: FixtureSpec, out_dir: str) -> None:
         image_size = model.patch_embed.img_size[0]
         chw = torch.from_numpy(read_f32(os.path.join(model_dir, f"{kind}.in.f32")).copy()).reshape(3, image_size, image_size)
         logits, blocks = run_with_blocks(model, chw)
-        for suffix, actual in (("logits", logits), ("blocks", blocks)):
+        for suffix, actual in (("logits", logits), ("blocks", blocks), ("features", pooled_features(model, chw))):
             stored = read_f32(os.path.join(model_dir, f"{kind}.{suffix}.f32"))
             if not np.array_equal(stored, actual.numpy().reshape(-1)):
                 raise SystemExit(f"verify {spec.name}/{kind}: {suffix} not reproduced exactly")
@@ -519,7 +545,7 @@ def main() -> None:
         verify(spec, args.out)
     total = sum(os.path.getsize(os.path.join(root, name))
                 for root, _dirs, names in os.walk(args.out) for name in names)
-    log(f"verified {len(SPECS)} models: strict reload reproduces every logits/blocks file exactly; "
+    log(f"verified {len(SPECS)} models: strict reload reproduces every logits/blocks/features file exactly; "
         f"folder size {total} bytes")
 
 

@@ -9,6 +9,8 @@
 /* The versioned structs' sizes as C lays them out: the sizeof a caller's struct_size is compared
  * with (Swift's MemoryLayout.size of an imported struct omits tail padding). */
 static inline size_t deit_api_model_info_size(void) { return sizeof(deit_model_info); }
+/* deit_model_info as the 0.1.0 header had it (before feature_dim): the smallest struct_size accepted. */
+static inline size_t deit_api_model_info_v0_size(void) { return offsetof(deit_model_info, feature_dim); }
 static inline size_t deit_api_limits_size(void) { return sizeof(deit_limits); }
 static inline size_t deit_api_load_options_size(void) { return sizeof(deit_load_options); }
 static inline size_t deit_api_session_options_size(void) { return sizeof(deit_session_options); }

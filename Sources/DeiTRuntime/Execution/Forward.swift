@@ -11,6 +11,10 @@ struct ForwardTaps {
     var capture: UnsafeMutablePointer<Float>? = nil
     /// Time per op class, added to what the profile already holds.
     var profile: UnsafeMutablePointer<ForwardProfile>? = nil
+    /// (D): the pooled features before the head, timm's `forward_head(x, pre_logits=True)`: the final
+    /// LayerNorm of the class token, the mean of the patch tokens with fc_norm (or of the normed patch
+    /// tokens), or for distilled models (class + distillation token) / 2.
+    var features: UnsafeMutablePointer<Float>? = nil
 }
 
 extension Session {
@@ -27,8 +31,9 @@ extension Session {
     /// was planned and placed, and the worker threads started, when the session was created, so nothing
     /// here allocates. Work is split over GEMM panels and over (head, block of query rows); every
     /// output element is computed by the same instructions whatever the split, so the logits do not
-    /// depend on the thread count.
-    func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>, taps: ForwardTaps) {
+    /// depend on the thread count. `logits` receives `outputDim` floats: the head's C, or the features
+    /// (D) of a headless model; nil skips the head (a features-only run).
+    func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
         let capture = taps.capture
         let config = model.config
         let weights = model.weights
@@ -104,16 +109,34 @@ extension Session {
             averagePool(config: config, weights: weights)
         }
         clock.lap(.layerNorm)
-        let classes = config.numClasses
-        linear(m: 1, a: b.prefix, lda: d, weights: weights.head, c: logits, ldc: classes, epilogue: .store)
-        if let headDist = weights.headDist {
-            // Distilled models at inference: the mean of head(cls) and head_dist(dist), as timm.
-            linear(m: 1, a: b.prefix + d, lda: d, weights: headDist, c: b.headDist, ldc: classes,
-                   epilogue: .store)
-            for i in 0..<classes { logits[i] = (logits[i] + b.headDist[i]) * 0.5 }
+        if let features = taps.features { pooledFeatures(into: features) }
+        if let logits {
+            let classes = config.numClasses
+            if let head = weights.head {
+                linear(m: 1, a: b.prefix, lda: d, weights: head, c: logits, ldc: classes, epilogue: .store)
+            } else {
+                pooledFeatures(into: logits)  // headless: timm's forward returns the features
+            }
+            if let headDist = weights.headDist {
+                // Distilled models at inference: the mean of head(cls) and head_dist(dist), as timm.
+                linear(m: 1, a: b.prefix + d, lda: d, weights: headDist, c: b.headDist, ldc: classes,
+                       epilogue: .store)
+                for i in 0..<classes { logits[i] = (logits[i] + b.headDist[i]) * 0.5 }
+            }
         }
         clock.lap(.other)
         clock.finish()
+    }
+
+    /// The pooled features (D floats) from b.prefix: row 0, or for distilled models the mean of the
+    /// class and distillation rows, `(x + x_dist) / 2` as timm's `forward_head(pre_logits=True)`.
+    private func pooledFeatures(into out: UnsafeMutablePointer<Float>) {
+        let prefix = buffers.prefix, d = model.config.embedDim
+        if model.config.distilled {
+            for i in 0..<d { out[i] = (prefix[i] + prefix[d + i]) * 0.5 }
+        } else {
+            out.update(from: prefix, count: d)
+        }
     }
 
     /// timm's average pooling into b.prefix row 0: the mean of the patch rows (prefix tokens

@@ -29,9 +29,16 @@ extension Session {
         UnsafeBufferPointer(start: buffers.logits, count: model.config.numClasses)
     }
 
-    /// Runs the forward pass on `inputSlot` into `logitsSlot`, which it returns.
+    /// Runs the forward pass on `inputSlot` into `logitsSlot`, which it returns (empty for a headless
+    /// model, whose head is skipped: use `featuresFromInputSlot`).
     func runFromInputSlot() -> UnsafeBufferPointer<Float> {
-        forward(input: buffers.input, logits: buffers.logits, taps: ForwardTaps())
+        forward(input: buffers.input, logits: model.config.hasHead ? buffers.logits : nil, taps: ForwardTaps())
         return logitsSlot
+    }
+
+    /// Runs the forward pass on `inputSlot` up to the pooled features, written to `features`
+    /// (`featureDim` floats, caller memory); the head is skipped.
+    func featuresFromInputSlot(into features: UnsafeMutablePointer<Float>) {
+        forward(input: buffers.input, logits: nil, taps: ForwardTaps(features: features))
     }
 }

@@ -61,7 +61,7 @@ public final class Session {
     }
 
     /// Classifies one image: `input` holds 3·S·S normalised floats (CHW), `logits` receives
-    /// `numClasses` floats. Performs no heap allocation.
+    /// `outputDim` floats (C, or the D features of a headless model). Performs no heap allocation.
     public func run(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
         try runCapturingTokens(input: input, logits: logits, tokens: nil)
     }
@@ -74,8 +74,8 @@ public final class Session {
         guard let inputBase = input.baseAddress, input.count == config.inputCount else {
             throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
         }
-        guard let logitsBase = logits.baseAddress, logits.count == config.numClasses else {
-            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.numClasses)")
+        guard let logitsBase = logits.baseAddress, logits.count == config.outputDim else {
+            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.outputDim)\(config.hasHead ? "" : " (headless: its features)")")
         }
         var capture: UnsafeMutablePointer<Float>?
         if let tokens {
@@ -88,6 +88,19 @@ public final class Session {
         forward(input: inputBase, logits: logitsBase, taps: ForwardTaps(capture: capture))
     }
 
+    /// The pooled features of one image (timm's `forward_head(x, pre_logits=True)`): `features`
+    /// receives `featureDim` (D) floats. The head is not run. Performs no heap allocation.
+    public func runFeatures(input: UnsafeBufferPointer<Float>, features: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
+        let config = model.config
+        guard let inputBase = input.baseAddress, input.count == config.inputCount else {
+            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
+        }
+        guard let featuresBase = features.baseAddress, features.count == config.featureDim else {
+            throw DeiTError(.invalidArgument, "features has room for \(features.count) floats; this model gives \(config.featureDim) (its embed dim)")
+        }
+        forward(input: inputBase, logits: nil, taps: ForwardTaps(features: featuresBase))
+    }
+
     /// As `run`, and adds the time of each op class (and the run's total) to `profile`, which
     /// accumulates over calls. Same logits as `run`; costs a few dozen clock reads per run.
     public func runProfiled(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,
@@ -96,8 +109,8 @@ public final class Session {
         guard let inputBase = input.baseAddress, input.count == config.inputCount else {
             throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
         }
-        guard let logitsBase = logits.baseAddress, logits.count == config.numClasses else {
-            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.numClasses)")
+        guard let logitsBase = logits.baseAddress, logits.count == config.outputDim else {
+            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.outputDim)\(config.hasHead ? "" : " (headless: its features)")")
         }
         withUnsafeMutablePointer(to: &profile) { profile in
             forward(input: inputBase, logits: logitsBase, taps: ForwardTaps(profile: profile))

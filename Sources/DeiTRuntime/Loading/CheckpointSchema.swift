@@ -10,8 +10,8 @@
 ///     blocks.i.attn.proj.weight [D, D]        blocks.i.attn.proj.bias [D]
 ///     blocks.i.norm2.{weight,bias} [D]        blocks.i.mlp.fc1.weight [H, D]      .bias [H]
 ///     blocks.i.mlp.fc2.weight [D, H]          blocks.i.mlp.fc2.bias [D]           (i in 0..<depth)
-///     norm.{weight,bias} [D]                  head.weight [C, D]   head.bias [C]
-///     head_dist.weight [C, D]  head_dist.bias [C]                                 (iff dist_token)
+///     norm.{weight,bias} [D]                  head.weight [C, D]   head.bias [C]   (none: headless)
+///     head_dist.weight [C, D]  head_dist.bias [C]                 (iff dist_token, unless headless)
 ///
 /// timm ViT-family options that change only the tensors (each detected from them):
 ///
@@ -26,8 +26,9 @@
 ///
 /// `__metadata__["global_pool"]` ("token" or "avg") selects the pooling; it is the only way to tell
 /// average pooling without fc_norm from class-token pooling. Known timm options that are not
-/// implemented (register tokens, no class token, q/k norm, norm_pre, attention pooling, headless
-/// checkpoints, …) are refused with `.unsupported` naming the option; unknown names stay `.format`.
+/// implemented (register tokens, no class token, q/k norm, norm_pre, attention pooling, …) are
+/// refused with `.unsupported` naming the option; unknown names stay `.format`. A checkpoint without
+/// `head.*` is headless (timm num_classes=0): C = 0, and it outputs its pooled features.
 ///
 /// That table is written once, as data: `TopTensor` and `BlockTensor` below (name, shape rule, what
 /// loading does with the tensor, when it must be present, how timm initialises it), gathered into
@@ -126,10 +127,14 @@ extension ModelConfig {
         guard fc1.shape.count == 2, fc1.shape[1] == embedDim else { throw shapeError(fc1, expected: "[H, \(embedDim)]") }
         let hiddenDim = try checkedDimension(fc1.shape[0], of: fc1, what: "MLP hidden dim H",
                                              limitName: "maxMLPHiddenDim", limit: limits.maxMLPHiddenDim)
-        let head = try required(.headWeight)
-        guard head.shape.count == 2, head.shape[1] == embedDim else { throw shapeError(head, expected: "[C, \(embedDim)]") }
-        let numClasses = try checkedDimension(head.shape[0], of: head, what: "class count C",
+        // Headless (timm num_classes=0): no head.weight; C = 0 and the output is the pooled features.
+        var numClasses = 0
+        if let headIndex = table.top[TopTensor.headWeight.rawValue] {
+            let head = tensors[headIndex]
+            guard head.shape.count == 2, head.shape[1] == embedDim else { throw shapeError(head, expected: "[C, \(embedDim)]") }
+            numClasses = try checkedDimension(head.shape[0], of: head, what: "class count C",
                                               limitName: "maxClasses", limit: limits.maxClasses)
+        }
 
         // Tokens T = prefix + G² from pos_embed (or G² alone: no_embed_class); S = G·P.
         let prefixTokens = distilled ? 2 : 1
@@ -205,6 +210,10 @@ enum ModelFeature: Equatable, Sendable {
     case norm
     /// The final LayerNorm after pooling, `fc_norm` (`ModelConfig.fcNorm`).
     case fcNorm
+    /// The classifier head (`ModelConfig.hasHead`; headless models, timm num_classes=0, have none).
+    case head
+    /// The distillation head `head_dist`: distilled models with a head.
+    case distilledHead
 
     /// Whether a model of `config` has the feature.
     func isPresent(in config: ModelConfig) -> Bool {
@@ -214,6 +223,8 @@ enum ModelFeature: Equatable, Sendable {
         case .qkvBias: return config.qkvBias
         case .norm: return !config.fcNorm
         case .fcNorm: return config.fcNorm
+        case .head: return config.hasHead
+        case .distilledHead: return config.distilled && config.hasHead
         }
     }
 }
@@ -342,14 +353,14 @@ enum TopTensor: Int {
         case .normWeight: return CheckpointSlot(name: "norm.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.norm), initialValue: .ones)
         case .normBias: return CheckpointSlot(name: "norm.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.norm), initialValue: .zeros)
         case .headWeight: return CheckpointSlot(name: "head.weight", shape: .matrix(.classes, .embed),
-                                                kind: .linearWeight(bias: TopTensor.headBias.rawValue), presence: .required, initialValue: .random)
-        case .headBias: return CheckpointSlot(name: "head.bias", shape: .vector(.classes), kind: .linearBias, presence: .required, initialValue: .random)
+                                                kind: .linearWeight(bias: TopTensor.headBias.rawValue), presence: .configured(.head), initialValue: .random)
+        case .headBias: return CheckpointSlot(name: "head.bias", shape: .vector(.classes), kind: .linearBias, presence: .configured(.head), initialValue: .random)
         case .distToken: return CheckpointSlot(name: "dist_token", shape: .token, kind: .copy, presence: .feature(.distillation), initialValue: .random)
         case .headDistWeight: return CheckpointSlot(name: "head_dist.weight", shape: .matrix(.classes, .embed),
-                                                    kind: .linearWeight(bias: TopTensor.headDistBias.rawValue), presence: .feature(.distillation),
+                                                    kind: .linearWeight(bias: TopTensor.headDistBias.rawValue), presence: .configured(.distilledHead),
                                                     initialValue: .random)
         case .headDistBias: return CheckpointSlot(name: "head_dist.bias", shape: .vector(.classes), kind: .linearBias,
-                                                  presence: .feature(.distillation), initialValue: .random)
+                                                  presence: .configured(.distilledHead), initialValue: .random)
         case .fcNormWeight: return CheckpointSlot(name: "fc_norm.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.fcNorm), initialValue: .ones)
         case .fcNormBias: return CheckpointSlot(name: "fc_norm.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.fcNorm), initialValue: .zeros)
         }
@@ -489,10 +500,6 @@ struct CheckpointTable: Sendable {
             if staticStringEquals(spec.name, "cls_token".utf8) {
                 throw DeiTError(.unsupported, "a model without a class token (no 'cls_token', timm class_token=False) is not supported yet")
             }
-            if staticStringEquals(spec.name, "head.weight".utf8) || staticStringEquals(spec.name, "head.bias".utf8),
-               !schema.top.indices.contains(where: { top[$0] != nil && staticStringHasPrefix(schema.top[$0].name, "head.") }) {
-                throw DeiTError(.unsupported, "a headless model (no 'head.weight' / 'head.bias', timm num_classes=0) is not supported; export the classifier with its head")
-            }
             throw DeiTError(.format, "missing tensor '\(spec.name)'")
         }
         // Features: the first slot of each decides; the others follow it (in every block too).
@@ -580,13 +587,6 @@ struct CheckpointTable: Sendable {
 }
 
 // MARK: - Checks
-
-/// Whether `text` starts with `prefix`, byte for byte.
-private func staticStringHasPrefix(_ text: StaticString, _ prefix: StaticString) -> Bool {
-    let count = prefix.utf8CodeUnitCount
-    return text.utf8CodeUnitCount >= count
-        && staticStringEquals(prefix, UnsafeBufferPointer(start: text.utf8Start, count: count))
-}
 
 /// The timm option a tensor outside the schema belongs to, when it is a known one this runtime does
 /// not implement (the message's subject: "… not supported yet"); nil for names nobody writes.

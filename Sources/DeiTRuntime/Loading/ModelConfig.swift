@@ -18,7 +18,8 @@ public struct ModelConfig: Equatable, Sendable {
     public var numHeads: Int
     /// Hidden width of the MLP (fc1 outputs), 4·D for DeiT.
     public var mlpHiddenDim: Int
-    /// Classifier outputs C.
+    /// Classifier outputs C; 0 for a headless model (timm `num_classes=0`: no `head`, the output is
+    /// the pooled features).
     public var numClasses: Int
     /// True when the model has a distillation token and a second head (`dist_token`, `head_dist`).
     public var distilled: Bool
@@ -66,6 +67,12 @@ public struct ModelConfig: Equatable, Sendable {
     public var numTokens: Int { numPrefixTokens + numPatches }
     /// Width of one head, D / heads.
     public var headDim: Int { embedDim / numHeads }
+    /// Whether the model has a classifier head (C ≥ 1); headless models output their features.
+    public var hasHead: Bool { numClasses > 0 }
+    /// Width of the pooled features (timm `forward_head(pre_logits=True)`): D.
+    public var featureDim: Int { embedDim }
+    /// Floats a forward pass outputs (what timm's `forward` returns): C, or D when headless.
+    public var outputDim: Int { hasHead ? numClasses : featureDim }
     /// Floats in one input image, 3·S·S.
     public var inputCount: Int { inChannels * imageSize * imageSize }
     /// Values in one flattened patch, 3·P·P (the patch-embedding GEMM's K).

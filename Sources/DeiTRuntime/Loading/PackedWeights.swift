@@ -23,7 +23,7 @@ final class PackedWeights {
     let blocks: [BlockWeights]             // depth entries
     let normGamma: UnsafePointer<Float>    // (D)  `norm`, or `fc_norm` when config.fcNorm
     let normBeta: UnsafePointer<Float>     // (D)
-    let head: LinearWeights                // Linear (C ← D)
+    let head: LinearWeights?               // Linear (C ← D); nil when headless
     let headDist: LinearWeights?           // Linear (C ← D), distilled models only
 
     var byteCount: Int { storage.byteCount }
@@ -118,8 +118,8 @@ final class PackedWeights {
         self.blocks = blocks
         normGamma = try floats(config.fcNorm ? top(.fcNormWeight) : top(.normWeight))
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
-        head = try linear(top(.headWeight), TopTensor.headWeight.spec)
-        headDist = config.distilled ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
+        head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec) : nil
+        headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
     }
 }
 

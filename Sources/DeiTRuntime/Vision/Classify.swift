@@ -15,6 +15,15 @@ extension Session {
         try transform.apply(to: pixels, output: inputSlot, scratch: preprocessScratch)
     }
 
+    /// After `prepareInput`: the pooled features of the prepared input into `features` (exactly
+    /// `featureDim` floats). No heap allocation.
+    public func embedPreparedInput(into features: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
+        guard let base = features.baseAddress, features.count == model.config.featureDim else {
+            throw DeiTError(.invalidArgument, "features has room for \(features.count) floats; this model gives \(model.config.featureDim)")
+        }
+        featuresFromInputSlot(into: base)
+    }
+
     /// The second half of `classify`: runs the prepared input, then calls `emit(rank, prediction)`
     /// for the `count` best classes, best first (see `TopK`).
     /// (`count` was checked when the request came in, so a bad k never costs a pass.)

@@ -19,8 +19,13 @@ public struct Prediction: Equatable, Sendable {
 public struct TopKCount: Sendable {
     public let value: Int
 
-    /// `k` when 1 ≤ k ≤ `classes`; otherwise fails with `.invalidArgument` naming k and the bound.
+    /// Why a headless model (timm num_classes=0) cannot classify.
+    public static let headlessMessage = "this model has no classifier head (num_classes=0); use deit_session_run_features / deit-cli embed"
+
+    /// `k` when 1 ≤ k ≤ `classes`; otherwise fails with `.invalidArgument` naming k and the bound, or
+    /// `.unsupported` when `classes` is 0 (a headless model has nothing to rank).
     public init(_ k: Int, classes: Int) throws(DeiTError) {
+        guard classes > 0 else { throw DeiTError(.unsupported, TopKCount.headlessMessage) }
         guard k >= 1, k <= classes else {
             throw DeiTError(.invalidArgument, "k is \(k); it must be between 1 and the number of classes, \(classes)")
         }
