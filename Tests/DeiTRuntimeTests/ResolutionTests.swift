@@ -89,7 +89,7 @@ import Testing
         #expect(x.count == config.inputCount)
         for candidate in [model, fromFile] {
             let session = try Session(model: candidate, threads: threads)
-            var logits = [Float](repeating: .nan, count: c.outputDim)
+            var logits = [Float](repeating: .nan, count: c.numClasses)
             try x.withUnsafeBufferPointer { input throws(DeiTError) in
                 try logits.withUnsafeMutableBufferPointer { logits throws(DeiTError) in
                     try session.run(input: input, logits: logits)

@@ -502,6 +502,23 @@ struct CheckpointTable: Sendable {
             }
             throw DeiTError(.format, "missing tensor '\(spec.name)'")
         }
+        // The heads, named as damage before any shape is read: head.bias needs head.weight (and the
+        // reverse); with a head, dist_token and head_dist.* need each other. Without head.* the model
+        // is headless (timm num_classes=0), its head_dist an Identity too.
+        func present(_ name: StaticString) -> Bool? {
+            schema.top.firstIndex { staticStringEquals($0.name, "\(name)".utf8) }.map { top[$0] != nil }
+        }
+        if let weight = present("head.weight"), let bias = present("head.bias"), weight != bias {
+            throw DeiTError(.format, weight ? "missing tensor 'head.bias'" : "missing tensor 'head.weight' (the file has 'head.bias')")
+        }
+        if let dist = present("dist_token"), let headDist = present("head_dist.weight"), let head = present("head.weight") {
+            if dist && head && !headDist {
+                throw DeiTError(.format, "missing tensor 'head_dist.weight' (required because the file has 'dist_token' and 'head.weight')")
+            }
+            if !dist && headDist {
+                throw DeiTError(.format, "unexpected tensor 'head_dist.weight' (only allowed together with 'dist_token')")
+            }
+        }
         // Features: the first slot of each decides; the others follow it (in every block too).
         for (slot, spec) in schema.top.enumerated() {
             guard case .feature(let feature) = spec.presence,
