@@ -78,15 +78,15 @@ if wants threads; then
 fi
 
 # The fixture models, from the manifest's `model` column; `small_model` has the smallest image_size
-# (the cheapest forward pass, for the image corpus and the threading test).
+# among the models with a head (the cheapest forward pass, for the image corpus and the threading test).
 fixture_models=()
 while IFS= read -r model; do fixture_models+=("$fixtures/$model/model.safetensors"); done < <(
     awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "model") column = i; next }
                 column && $column != "" && $column !~ /^#/ { print $column }' "$fixtures/manifest.tsv")
 [ "${#fixture_models[@]}" -gt 0 ] || { echo "c-tests: no models in $fixtures/manifest.tsv" >&2; exit 1; }
 small_model="$fixtures/$(awk -F'\t' '
-    NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "model") m = i; if ($i == "image_size") s = i }; next }
-    $m !~ /^#/ && (best == "" || $s + 0 < size) { best = $m; size = $s + 0 }
+    NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "model") m = i; if ($i == "image_size") s = i; if ($i == "num_classes") c = i }; next }
+    $m !~ /^#/ && $c + 0 > 0 && (best == "" || $s + 0 < size) { best = $m; size = $s + 0 }
     END { print best }' "$fixtures/manifest.tsv")/model.safetensors"
 
 real_model="$shared/models/deit-tiny-in1k.safetensors"
