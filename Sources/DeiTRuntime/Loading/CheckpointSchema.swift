@@ -19,8 +19,9 @@
 /// tensor index) that `Checkpoint` keeps; `PackedWeights` walks that table, and the synthetic model
 /// (deit-cli) and the test writer list their tensors from `CheckpointSchema.tensors(of:)`.
 ///
-/// num_heads comes from `__metadata__["num_heads"]` when present, else D/64 (timm's DeiT/ViT
-/// widths all use 64-wide heads).
+/// num_heads comes from the model description (`__metadata__["num_heads"]`, config.json's
+/// model_args, the architecture table: ModelDescription.swift) when present, else D/64 (most of
+/// timm's DeiT/ViT widths use 64-wide heads; ViT-H's 80-wide heads need the description).
 
 /// A safetensors file that forms a DeiT/ViT, with the configuration derived from it.
 package struct Checkpoint: Sendable {
@@ -28,20 +29,31 @@ package struct Checkpoint: Sendable {
     package let file: SafetensorsFile
     /// The architecture the tensors describe.
     package let config: ModelConfig
+    /// What timm's metadata, config.json and architecture table say (ModelDescription.swift).
+    package let description: ModelDescription
     /// Where each slot of `CheckpointSchema.deit` is in `file.tensors` (validated: names, presence,
     /// exact shapes and dtypes).
     let table: CheckpointTable
 
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
-    package init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
-        try self.init(file: try SafetensorsFile.parse(bytes, limits: limits), limits: limits)
+    package init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default,
+                 configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+        try self.init(file: try SafetensorsFile.parse(bytes, limits: limits), limits: limits, configJSON: configJSON)
     }
 
     /// Validates the schema of an already parsed file and derives the configuration.
-    package init(file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
+    /// `configJSON`: the bytes of the config.json beside the file, if any.
+    package init(file: SafetensorsFile, limits: LoadLimits = .default,
+                 configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+        let description = try ModelDescription(metadata: file.metadata, configJSON: configJSON, limits: limits)
+        try description.checkSupported()
         let table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
-        self.config = try ModelConfig(file: file, table: table, limits: limits)
+        var config = try ModelConfig(file: file, table: table, limits: limits, heads: description.numHeads)
+        try description.check(against: config)
+        config.pooling = description.globalPool?.value ?? .token
+        self.config = config
+        self.description = description
         self.file = file
         self.table = table
     }
@@ -61,7 +73,8 @@ extension ModelConfig {
 
     /// Derives the architecture from a table whose names and presence are checked, then checks every
     /// tensor's exact shape and dtype against it.
-    init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits) throws(DeiTError) {
+    init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits,
+         heads: Described<Int>? = nil) throws(DeiTError) {
         let tensors = file.tensors
         func required(_ slot: TopTensor) throws(DeiTError) -> TensorInfo {
             guard let index = table.top[slot.rawValue] else {
@@ -117,7 +130,15 @@ extension ModelConfig {
             throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; after \(prefixTokens) prefix token(s) the \(patchCount) patches do not form a square grid")
         }
 
-        let numHeads = try headCount(file, embedDim: embedDim)
+        var numHeads: Int
+        if let heads {
+            guard embedDim % heads.value == 0 else {
+                throw DeiTError(.format, "num_heads: \(heads.source.name) says \(heads.value), which does not divide the tensors' embed dim \(embedDim)")
+            }
+            numHeads = heads.value
+        } else {
+            numHeads = try headCount(file, embedDim: embedDim)
+        }
         // No overflow below or in ModelConfig's derived sizes: every factor is ≥ 1 and a dimension
         // of a tensor whose bytes exist (span checked), so each product is at most the file size.
         self.init(imageSize: gridSize * patchSize, patchSize: patchSize, inChannels: 3, embedDim: embedDim,

@@ -2,14 +2,23 @@
 /// `init`, so one model may be shared by sessions on any number of threads.
 public final class Model: @unchecked Sendable {
     public let config: ModelConfig
+    /// What timm's metadata, config.json and architecture table say about the model, with sources.
+    public let modelDescription: ModelDescription
+    /// The eval transform's parameters (the description's pretrained_cfg, else deit's defaults).
+    public let preprocessing: Preprocessing
     let weights: PackedWeights
 
     /// Loads a checkpoint from safetensors bytes (validated completely; the bytes may be released
     /// afterwards: the weights are converted and packed into the model's own allocation).
     /// (`limits.maxFileBytes` is checked with the container, `SafetensorsFile.headerLength`.)
-    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
-        let checkpoint = try Checkpoint(bytes: bytes, limits: limits)
+    /// `configJSON`: the bytes of the model's timm config.json, if the caller has it (files loaded
+    /// with `load(path:)` read the config.json beside them).
+    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default,
+                configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+        let checkpoint = try Checkpoint(bytes: bytes, limits: limits, configJSON: configJSON)
         config = checkpoint.config
+        modelDescription = checkpoint.description
+        preprocessing = Preprocessing(description: checkpoint.description, imageSize: checkpoint.config.imageSize)
         weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes))
     }
 
@@ -19,11 +28,13 @@ public final class Model: @unchecked Sendable {
         let file = try ModelFile(path: path, limits: limits)
         let weights = try PackedWeights(checkpoint: file.checkpoint, source: .file(file))
         file.releaseStaging()
-        return Model(config: file.checkpoint.config, weights: weights)
+        return Model(config: file.checkpoint.config, description: file.checkpoint.description, weights: weights)
     }
 
-    private init(config: ModelConfig, weights: PackedWeights) {
+    private init(config: ModelConfig, description: ModelDescription, weights: PackedWeights) {
         self.config = config
+        self.modelDescription = description
+        self.preprocessing = Preprocessing(description: description, imageSize: config.imageSize)
         self.weights = weights
     }
 

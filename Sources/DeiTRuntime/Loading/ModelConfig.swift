@@ -19,6 +19,8 @@ public struct ModelConfig: Equatable, Sendable {
     public var numClasses: Int
     /// True when the model has a distillation token and a second head (`dist_token`, `head_dist`).
     public var distilled: Bool
+    /// timm's `global_pool` from the model description (`.token` when none says otherwise).
+    public var pooling: Pooling = .token
 
     public init(imageSize: Int, patchSize: Int, inChannels: Int = 3, embedDim: Int, depth: Int,
                 numHeads: Int, mlpHiddenDim: Int, numClasses: Int, distilled: Bool) {
