@@ -136,6 +136,13 @@ struct ConfigJSON {
         case UInt8(ascii: "{"):
             throw DeiTError(.format, "\(origin) is a JSON object; expected a number, string or list")
         default:
+            let isString = scanner.peek() == UInt8(ascii: "\"") || scanner.peek() == UInt8(ascii: "n")
+            switch key {
+            case .architecture, .globalPool, .interpolation, .cropMode, .activation:
+                if !isString { throw DeiTError(.format, "\(origin) is not a string") }
+            default:
+                break
+            }
             let text = try readScalar(&scanner, origin: origin)
             if text == nil && (key == .fcNorm || key == .layerScale) { return "None" }
             return text
