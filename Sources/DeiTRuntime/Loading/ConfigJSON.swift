@@ -62,8 +62,8 @@ struct ConfigJSON {
             } else if section == .modelArgs && staticStringEquals("init_values", name) {
                 // LayerScale is on when init_values is a number.
                 let text = try ConfigJSON.readText(&scanner, origin: origin, key: .layerScale) ?? "None"
-                try record(.layerScale, text: text == "None" ? "0" : "1", origin: origin)
-                if text != "None", DescriptionValue.parseDecimal(Array(text.utf8)) == nil {
+                try record(.layerScale, text: textIs(text, "None") ? "0" : "1", origin: origin)
+                if !textIs(text, "None"), DescriptionValue.parseDecimal(Array(text.utf8)) == nil {
                     throw DeiTError(.format, "\(origin) is \(quotedName(text)); expected a number or null")
                 }
             } else {
@@ -103,7 +103,7 @@ struct ConfigJSON {
     /// Stores a fact; the same key twice must agree.
     private mutating func record(_ key: DescriptionKey, text: String?, origin: String) throws(DeiTError) {
         guard let text else { return }   // null: not given
-        if let previous = facts[key.rawValue], previous.text != text {
+        if let previous = facts[key.rawValue], !previous.text.utf8.elementsEqual(text.utf8) {
             throw DeiTError(.format, "\(origin) is \(quotedName(text)) but \(previous.origin) is \(quotedName(previous.text))")
         }
         facts[key.rawValue] = DescriptionFact(text: text, source: .configJSON, origin: origin)

@@ -6,7 +6,7 @@ extension ModelDescription {
     /// One check per feature, so each can be dropped when the forward pass learns it.
     func checkSupported() throws(DeiTError) {
         let name = architecture.map { "architecture \(quotedName($0.value)): " } ?? ""
-        if let timmClass, timmClass != "VisionTransformer", timmClass != "VisionTransformerDistilled" {
+        if let timmClass, !textIs(timmClass, "VisionTransformer", "VisionTransformerDistilled") {
             throw DeiTError(.unsupported, "\(name)timm's \(timmClass) (from the architecture table) is not supported; deit runs VisionTransformer models")
         }
         if let part = unusualPart {
@@ -30,7 +30,7 @@ extension ModelDescription {
         if let eps = normEps, Float(eps.value) != Float(1e-6) {
             throw DeiTError(.unsupported, "\(name)LayerNorm eps \(raw[DescriptionKey.normEps.rawValue]?.text ?? "") (from \(eps.source.name)) is not supported yet; deit uses timm's 1e-6")
         }
-        if let act = activation, act.value != "gelu" {
+        if let act = activation, !textIs(act.value, "gelu") {
             throw DeiTError(.unsupported, "\(name)act_layer '\(act.value)' (from \(act.source.name)) is not supported; deit runs exact GELU")
         }
     }

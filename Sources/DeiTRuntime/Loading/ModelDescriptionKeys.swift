@@ -115,11 +115,9 @@ enum DescriptionValue {
     }
 
     static func boolean(_ fact: DescriptionFact) throws(DeiTError) -> Bool {
-        switch fact.text {
-        case "1", "true", "True": return true
-        case "0", "false", "False": return false
-        default: throw error(fact, "1, 0, true or false")
-        }
+        if textIs(fact.text, "1", "true", "True") { return true }
+        if textIs(fact.text, "0", "false", "False") { return false }
+        throw error(fact, "1, 0, true or false")
     }
 
     /// A finite decimal in `low…high` (Python float syntax).
@@ -146,36 +144,30 @@ enum DescriptionValue {
     }
 
     static func pooling(_ fact: DescriptionFact) throws(DeiTError) -> Pooling {
-        switch fact.text {
-        case "token": return .token
-        case "avg": return .avg
-        case "max": return .max
-        case "avgmax": return .avgmax
-        case "map": return .map
-        case "", "none", "None": return .none
-        default: throw error(fact, "token, avg, max, avgmax, map or none")
-        }
+        if textIs(fact.text, "token") { return .token }
+        if textIs(fact.text, "avg") { return .avg }
+        if textIs(fact.text, "max") { return .max }
+        if textIs(fact.text, "avgmax") { return .avgmax }
+        if textIs(fact.text, "map") { return .map }
+        if textIs(fact.text, "", "none", "None") { return .none }
+        throw error(fact, "token, avg, max, avgmax, map or none")
     }
 
     static func interpolation(_ fact: DescriptionFact) throws(DeiTError) -> Interpolation {
-        switch fact.text {
-        case "bicubic": return .bicubic
-        case "bilinear": return .bilinear
-        case "nearest": return .nearest
-        case "box": return .box
-        case "hamming": return .hamming
-        case "lanczos": return .lanczos
-        default: throw error(fact, "bicubic, bilinear, nearest, box, hamming or lanczos")
-        }
+        if textIs(fact.text, "bicubic") { return .bicubic }
+        if textIs(fact.text, "bilinear") { return .bilinear }
+        if textIs(fact.text, "nearest") { return .nearest }
+        if textIs(fact.text, "box") { return .box }
+        if textIs(fact.text, "hamming") { return .hamming }
+        if textIs(fact.text, "lanczos") { return .lanczos }
+        throw error(fact, "bicubic, bilinear, nearest, box, hamming or lanczos")
     }
 
     static func cropMode(_ fact: DescriptionFact) throws(DeiTError) -> CropMode {
-        switch fact.text {
-        case "center": return .center
-        case "squash": return .squash
-        case "border": return .border
-        default: throw error(fact, "center, squash or border")
-        }
+        if textIs(fact.text, "center") { return .center }
+        if textIs(fact.text, "squash") { return .squash }
+        if textIs(fact.text, "border") { return .border }
+        throw error(fact, "center, squash or border")
     }
 
     /// Non-empty, printable ASCII-or-UTF-8 text without spaces (names, activation kinds).
@@ -288,4 +280,11 @@ enum DescriptionValue {
         for _ in 0..<n { result *= 10 }
         return result
     }
+}
+
+/// `text` equals one of `literals`, byte for byte (no Unicode normalisation, which Embedded Swift
+/// would pull in for `String ==`).
+func textIs(_ text: String, _ literals: StaticString...) -> Bool {
+    for literal in literals where staticStringEquals(literal, text.utf8) { return true }
+    return false
 }

@@ -10,7 +10,7 @@ extension ModelDescription {
         for entry in metadata {
             let origin = "__metadata__ key \(quotedName(entry.key))"
             if staticStringEquals("init_values", entry.key.utf8) {
-                let off = entry.value.isEmpty || entry.value == "None"
+                let off = entry.value.isEmpty || textIs(entry.value, "None")
                 if !off, DescriptionValue.parseDecimal(Array(entry.value.utf8)) == nil {
                     throw DeiTError(.format, "\(origin) is \(quotedName(entry.value)); expected a number or None")
                 }
@@ -68,7 +68,7 @@ extension ModelDescription {
         case .regTokens: regTokens = Described(try V.integer(fact, 0...(1 << 20)), source)
         case .noEmbedClass: noEmbedClass = Described(try V.boolean(fact), source)
         case .fcNorm:
-            let isAuto = fact.text == "None" || fact.text.isEmpty
+            let isAuto = textIs(fact.text, "None") || fact.text.isEmpty
             fcNorm = Described(isAuto ? nil : try V.boolean(fact), source)
         case .qkvBias: qkvBias = Described(try V.boolean(fact), source)
         case .qkNorm: qkNorm = Described(try V.boolean(fact), source)
