@@ -72,7 +72,7 @@ private func vit(_ dim: Int, patch: Int = 16, grid: Int = 2, depth: Int = 1, cla
         let error = caught { _ = try headerOnly(vit(384), metadata: [("architecture", "vit_base_patch16_224"), ("depth", "1")]) }
         #expect(error?.status == .format && error?.message.contains("embed_dim: architecture table says 768, the tensors") == true)
         let heads = caught { _ = try headerOnly(vit(64), metadata: [("num_heads", "3")]) }
-        #expect(heads?.status == .format && heads?.message.contains("__metadata__ says 3") == true)
+        #expect(heads?.status == .format && heads?.message.contains("num_heads '3' does not divide embed dim 64 (num_heads from __metadata__)") == true)
         let classes = caught { _ = try headerOnly(vit(64), configJSON: #"{"num_classes": 10}"#) }
         #expect(classes?.status == .format && classes?.message.contains("num_classes: config.json says 10") == true)
         let labels = caught { _ = try headerOnly(vit(64, classes: 3), configJSON: #"{"label_names": ["a", "b"]}"#) }

@@ -26,7 +26,7 @@ CASES = [
     ("num_classes_text", '{"num_classes": "three"}', "DEIT_ERR_FORMAT", "'num_classes'"),
     ("model_args_not_object", '{"model_args": [1]}', "DEIT_ERR_FORMAT", "'model_args' is not a JSON object"),
     ("num_heads_negative", '{"model_args": {"num_heads": -2}}', "DEIT_ERR_FORMAT", "'model_args.num_heads'"),
-    ("num_heads_not_dividing", '{"model_args": {"num_heads": 3}}', "DEIT_ERR_FORMAT", "num_heads: config.json says 3"),
+    ("embed_dim_wrong", '{"model_args": {"embed_dim": 16}}', "DEIT_ERR_FORMAT", "embed_dim: config.json says 16"),
     ("depth_wrong", '{"model_args": {"depth": 12}}', "DEIT_ERR_FORMAT", "depth: config.json says 12"),
     ("class_token_text", '{"model_args": {"class_token": "yes"}}', "DEIT_ERR_FORMAT", "'model_args.class_token'"),
     ("init_values_text", '{"model_args": {"init_values": "small"}}', "DEIT_ERR_FORMAT", "'model_args.init_values'"),

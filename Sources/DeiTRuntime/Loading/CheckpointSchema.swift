@@ -132,8 +132,8 @@ extension ModelConfig {
 
         var numHeads: Int
         if let heads {
-            guard embedDim % heads.value == 0 else {
-                throw DeiTError(.format, "num_heads: \(heads.source.name) says \(heads.value), which does not divide the tensors' embed dim \(embedDim)")
+            guard heads.value >= 1, embedDim % heads.value == 0 else {
+                throw DeiTError(.format, "num_heads '\(heads.value)' does not divide embed dim \(embedDim) (num_heads from \(heads.source.name))")
             }
             numHeads = heads.value
         } else {

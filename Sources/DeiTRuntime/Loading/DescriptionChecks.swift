@@ -53,8 +53,8 @@ extension ModelDescription {
         if let names = labelNames, names.count != config.numClasses {
             throw DeiTError(.format, "config.json key 'label_names' has \(names.count) names, the tensors (head.weight) \(config.numClasses) classes")
         }
-        if let heads = numHeads, config.embedDim % heads.value != 0 {
-            throw DeiTError(.format, "num_heads: \(heads.source.name) says \(heads.value), which does not divide the tensors' embed dim \(config.embedDim)")
+        if let heads = numHeads, heads.value < 1 || config.embedDim % heads.value != 0 {
+            throw DeiTError(.format, "num_heads '\(heads.value)' does not divide embed dim \(config.embedDim) (num_heads from \(heads.source.name))")
         }
     }
 

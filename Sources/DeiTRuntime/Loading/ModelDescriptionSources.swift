@@ -59,7 +59,11 @@ extension ModelDescription {
         case .architecture: architecture = Described(try V.word(fact), source)
         case .embedDim: embedDim = Described(try V.integer(fact, 1...(1 << 20)), source)
         case .depth: depth = Described(try V.integer(fact, 1...(1 << 20)), source)
-        case .numHeads: numHeads = Described(try V.integer(fact, 1...(1 << 20)), source)
+        case .numHeads:   // 0 passes here and is refused against the embed dim, naming both
+            guard let heads = V.parseInteger(Array(fact.text.utf8)), heads <= 1 << 20 else {
+                throw DeiTError(.format, "\(fact.origin): num_heads \(quotedName(fact.text)) is not a decimal integer")
+            }
+            numHeads = Described(heads, source)
         case .patchSize: patchSize = Described(try V.squareSide(fact, channels: false), source)
         case .numClasses: numClasses = Described(try V.integer(fact, 0...(1 << 30)), source)
         case .pretrainedClasses: pretrainedClasses = Described(try V.integer(fact, 0...(1 << 30)), source)
