@@ -20,7 +20,7 @@ enum ClassifyCommand {
         let model = try loadModel(modelPath, imageSize: try imageSizeOption(args))
         let classes = model.config.numClasses
         let k = try TopKCount(try args.int("top", default: 5, range: 1...classes), classes: classes)
-        let labels = try args.string("labels").map { try readLabels($0, classes: classes) }
+        let labels = try args.string("labels").map { try readLabels($0, classes: classes) } ?? modelLabels(model)
         let session = try attempt(modelPath) { () throws(DeiTError) in try Session(model: model, threads: threads) }
         let files = try expand(args.positionals)
 
@@ -92,6 +92,14 @@ enum ClassifyCommand {
         return String(name[name.index(after: dot)...])
     }
 
+    /// The model's own class names (config.json label_names, or ImageNet-1k's when its description
+    /// says ImageNet-1k: `ClassLabelSource`), nil when it has none ("class N").
+    static func modelLabels(_ model: Model) -> [String]? {
+        let source = model.classLabels
+        if case .none = source { return nil }
+        return (0..<model.config.numClasses).map { index in source.name(index).map { String(cString: $0) } ?? "class \(index)" }
+    }
+
     /// One label per line, line i naming class i; on tab-separated lines (index, synset, name) the
     /// last field.
     static func readLabels(_ path: String, classes: Int) throws -> [String] {
@@ -114,10 +122,8 @@ enum ClassifyCommand {
 
     static func report(file: String, top: [Prediction], labels: [String]?, json: Bool,
                        times: (decode: Double, preprocess: Double, infer: Double)) {
-        let useImageNet = labels == nil
         func name(_ index: Int) -> String {
-            if let labels { return labels[index] }
-            if useImageNet, let imageNet = ImageNetLabels.name(index) { return String(cString: imageNet) }
+            if let labels, index < labels.count { return labels[index] }
             return "class \(index)"
         }
         if json {
