@@ -246,10 +246,14 @@ deit_status deit_session_run_features(deit_session *session, const float *input_
                                       float *features, size_t feature_count);
 
 /* ---- Images ------------------------------------------------------------------------------
- * Preprocessing is timm's eval transform for the model, bit for bit given the same pixels: the
- * shorter side resized to floor(S / crop_pct) with Pillow's antialiased bicubic, centre crop S×S,
- * /255, ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), CHW. crop_pct is 0.9,
- * or 1.0 for models with S >= 384 (timm's configs). Pixels are 8-bit RGB, 3 bytes per pixel, rows
+ * Preprocessing is timm's eval transform for the model, bit for bit given the same pixels, with
+ * the model's own pretrained_cfg values from its description (safetensors __metadata__, then the
+ * timm config.json beside the file, then deit's table of timm's architectures): the shorter side
+ * resized to floor(S / crop_pct) (crop_mode "squash": both sides) with Pillow's antialiased bicubic
+ * or bilinear, centre crop S×S, /255, the model's mean and std, CHW. Without a description: bicubic,
+ * centre crop, ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), crop_pct 0.9, or
+ * 1.0 for models with S >= 384 (timm's configs). A crop_mode "border" or another PIL filter is
+ * DEIT_ERR_UNSUPPORTED. Pixels are 8-bit RGB, 3 bytes per pixel, rows
  * `stride_bytes` apart (0 means 3 * width). */
 
 /* One class of a result: its index, logit and softmax probability. */
@@ -261,15 +265,17 @@ typedef struct deit_prediction {
 
 /* Writes the model input for an RGB image to `out_chw` (out_count = 3 * S * S floats), which can
  * then go to deit_session_run. Allocates a small scratch buffer.
- * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer, bad size, stride or count) or
- * DEIT_ERR_OUT_OF_MEMORY. */
+ * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer, bad size, stride or count),
+ * DEIT_ERR_UNSUPPORTED (the model's preprocessing names a crop mode or filter deit does not
+ * implement) or DEIT_ERR_OUT_OF_MEMORY. */
 deit_status deit_preprocess_rgb8(const deit_model *model, const uint8_t *rgb, int32_t width,
                                  int32_t height, int32_t stride_bytes, float *out_chw, size_t out_count);
 
 /* Preprocesses and classifies an RGB image; `top` receives the k best classes (1 <= k <=
  * num_classes), best first. Uses only the session's arena: performs no heap allocation.
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT or DEIT_ERR_UNSUPPORTED (a headless model, which has
- * no classes: use deit_preprocess_rgb8 + deit_session_run_features). */
+ * no classes: use deit_preprocess_rgb8 + deit_session_run_features; or the model's preprocessing
+ * names a crop mode or filter deit does not implement). */
 deit_status deit_classify_rgb8(deit_session *session, const uint8_t *rgb, int32_t width, int32_t height,
                                int32_t stride_bytes, int32_t k, deit_prediction *top);
 
@@ -284,9 +290,10 @@ deit_status deit_classify_file(deit_session *session, const char *path, int32_t 
 deit_status deit_classify_file_with_limits(deit_session *session, const char *path, const deit_limits *limits,
                                            int32_t k, deit_prediction *top);
 
-/* The name of class `class_index` ("tench, Tinca tinca"): the ImageNet-1k names in timm's order
- * for models with 1000 classes. NULL if out of range, for other class counts, or a bad handle.
- * The string is static. */
+/* The name of class `class_index`: the config.json `label_names` when present; else the ImageNet-1k
+ * names in timm's order ("tench, Tinca tinca") for 1000-class models whose description says
+ * ImageNet-1k (pretrained class count 1000) or says nothing about it. NULL if out of range, for
+ * other models (e.g. 21843 classes), or a bad handle. The string lives as long as the model. */
 const char *deit_class_label(const deit_model *model, int32_t class_index); /* NULL if out of range */
 
 /* "DEIT_OK", "DEIT_ERR_FORMAT", ...; never NULL. */

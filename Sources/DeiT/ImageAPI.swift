@@ -19,7 +19,7 @@ public func deit_preprocess_rgb8(_ handle: OpaquePointer?, _ rgb: UnsafePointer<
     }
     do {
         let pixels = try RGBPixels(base: rgb, width: Int(width), height: Int(height), strideBytes: Int(strideBytes))
-        let transform = try EvalTransform(imageSize: size)
+        let transform = try model.preprocessing.transform()
         try transform.apply(to: pixels, output: outCHW)
         return DEIT_OK
     } catch {
@@ -80,9 +80,8 @@ private func classifyFile(_ handle: OpaquePointer?, _ path: UnsafePointer<CChar>
 
 @_cdecl("deit_class_label")
 public func deit_class_label(_ handle: OpaquePointer?, _ classIndex: Int32) -> UnsafePointer<CChar>? {
-    guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self),
-          model.config.numClasses == ImageNetLabels.count else { return nil }
-    return ImageNetLabels.name(Int(classIndex))
+    guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self) else { return nil }
+    return model.classLabels.name(Int(classIndex))
 }
 
 /// The caller's result array and k as a count, when `top` is not NULL and 1 ≤ k ≤ the class count.

@@ -14,7 +14,7 @@ enum ClassifyCommand {
             throw Failure(message: "\(options.modelPath): \(TopKCount.headlessMessage)")
         }
         let k = try TopKCount(try args.int("top", default: 5, range: 1...classes), classes: classes)
-        let labels = try args.string("labels").map { try readLabels($0, classes: classes) }
+        let labels = try args.string("labels").map { try readLabels($0, classes: classes) } ?? modelLabels(model)
         let session = try attempt(options.modelPath) { () throws(DeiTError) in try Session(model: model, threads: options.threads) }
         try forEachImage(options, session: session) { () throws(DeiTError) -> [Prediction] in
             var top: [Prediction] = []
@@ -120,6 +120,14 @@ enum ClassifyCommand {
         return String(name[name.index(after: dot)...])
     }
 
+    /// The model's own class names (config.json label_names, or ImageNet-1k's when its description
+    /// says ImageNet-1k: `ClassLabelSource`), nil when it has none ("class N").
+    static func modelLabels(_ model: Model) -> [String]? {
+        let source = model.classLabels
+        if case .none = source { return nil }
+        return (0..<model.config.numClasses).map { index in source.name(index).map { String(cString: $0) } ?? "class \(index)" }
+    }
+
     /// One label per line, line i naming class i; on tab-separated lines (index, synset, name) the
     /// last field.
     static func readLabels(_ path: String, classes: Int) throws -> [String] {
@@ -142,10 +150,8 @@ enum ClassifyCommand {
 
     static func report(file: String, top: [Prediction], labels: [String]?, json: Bool,
                        times: (decode: Double, preprocess: Double, infer: Double)) {
-        let useImageNet = labels == nil
         func name(_ index: Int) -> String {
-            if let labels { return labels[index] }
-            if useImageNet, let imageNet = ImageNetLabels.name(index) { return String(cString: imageNet) }
+            if let labels, index < labels.count { return labels[index] }
             return "class \(index)"
         }
         if json {

@@ -15,14 +15,29 @@ enum ToolCommands {
             depth          \(c.depth)
             heads          \(c.numHeads) (head dim \(c.headDim))
             mlp hidden     \(c.mlpHiddenDim)
-            classes        \(c.numClasses)\(c.numClasses == ImageNetLabels.count ? " (ImageNet-1k labels built in)" : "")
+            classes        \(c.numClasses) (labels: \(model.classLabels.summary))
             tokens         \(c.numTokens)
             distilled      \(c.distilled ? "yes" : "no")
-            crop pct       \(EvalTransform.defaultCropPct(imageSize: c.imageSize)) (default for classify)
             parameters     \(model.parameterCount)
             weight bytes   \(model.weightBytes)
             arena bytes    \(arena)
             """)
+        let p = model.preprocessing
+        func triple(_ v: SIMD3<Float>) -> String { "\(v[0]), \(v[1]), \(v[2])" }
+        print("preprocessing (classify, preprocess):")
+        print("  interpolation  \(p.interpolation.value.name)  (\(p.interpolation.source.name))")
+        print("  crop pct       \(p.cropPct.value)  (\(p.cropPct.source.name))")
+        print("  crop mode      \(p.cropMode.value.name)  (\(p.cropMode.source.name))")
+        print("  mean           \(triple(p.mean.value))  (\(p.mean.source.name))")
+        print("  std            \(triple(p.std.value))  (\(p.std.source.name))")
+        print("  heads          \(c.numHeads)  (\(model.modelDescription.numHeads?.source.name ?? "tensor shapes: embed dim / 64"))")
+        let facts = model.modelDescription.facts
+        if facts.isEmpty {
+            print("description: none (no known __metadata__ keys, config.json or architecture): shapes and defaults")
+        } else {
+            print("description (each key's winning value and its source):")
+            for fact in facts { print("  " + padded(fact.key, 18) + " " + fact.value + "  (" + fact.source.name + ")") }
+        }
     }
 
     static func readFloats(_ path: String) throws -> [Float] {
@@ -74,21 +89,32 @@ enum ToolCommands {
         guard args.positionals.count == 1 else { throw UsageError(message: "preprocess needs exactly one IMAGE") }
         let imagePath = args.positionals[0], outputPath = try args.required("output")
         let size: Int
+        var preprocessing: Preprocessing?
         // With a model, --image-size runs it at that size (as classify does, so the size is checked
-        // against the patch size); without one, it is the output side.
+        // against the patch size) with the model's own preprocessing; without one, it is the output
+        // side with timm's ImageNet defaults.
         switch (args.string("model"), args.string("image-size")) {
-        case (let path?, _): size = try loadModel(path, imageSize: try imageSizeOption(args)).config.imageSize
+        case (let path?, _):
+            let model = try loadModel(path, imageSize: try imageSizeOption(args))
+            size = model.config.imageSize
+            preprocessing = model.preprocessing
         case (nil, .some): size = try args.int("image-size", default: 224, range: 1...4096)
         default: throw UsageError(message: "preprocess needs --model FILE or --image-size S (or both)")
         }
         let cropPct = try args.double("crop-pct")
         var output = [Float](repeating: 0, count: 3 * size * size)
         try attempt(imagePath) { () throws(DeiTError) in
-            let transform = try EvalTransform(imageSize: size, cropPct: cropPct)
+            // The model's own preprocessing; with --image-size, timm's ImageNet defaults.
+            let chosen: EvalTransform
+            if let preprocessing {
+                chosen = try preprocessing.transform(cropPct: cropPct)
+            } else {
+                chosen = try EvalTransform(imageSize: size, cropPct: cropPct)
+            }
             let image = try withCPath(imagePath) { path throws(DeiTError) in try RGBImage.load(path: path) }
             try output.withUnsafeMutableBufferPointer { out throws(DeiTError) in
                 guard let base = out.baseAddress else { return }
-                try transform.apply(to: image.view, output: base)
+                try chosen.apply(to: image.view, output: base)
             }
         }
         try writeFloats(output, to: outputPath)

@@ -36,8 +36,9 @@
 /// tensor index) that `Checkpoint` keeps; `PackedWeights` walks that table, and the synthetic model
 /// (deit-cli) and the test writer list their tensors from `CheckpointSchema.tensors(of:)`.
 ///
-/// num_heads comes from `__metadata__["num_heads"]` when present, else D/64 (timm's DeiT/ViT
-/// widths all use 64-wide heads).
+/// num_heads comes from the model description (`__metadata__["num_heads"]`, config.json's
+/// model_args, the architecture table: ModelDescription.swift) when present, else D/64 (most of
+/// timm's DeiT/ViT widths use 64-wide heads; ViT-H's 80-wide heads need the description).
 
 /// A safetensors file that forms a DeiT/ViT, with the configuration derived from it.
 package struct Checkpoint: Sendable {
@@ -45,20 +46,31 @@ package struct Checkpoint: Sendable {
     package let file: SafetensorsFile
     /// The architecture the tensors describe (run at another image size by `running(atImageSize:)`).
     package internal(set) var config: ModelConfig
+    /// What timm's metadata, config.json and architecture table say (ModelDescription.swift).
+    package let description: ModelDescription
     /// Where each slot of `CheckpointSchema.deit` is in `file.tensors` (validated: names, presence,
     /// exact shapes and dtypes).
     let table: CheckpointTable
 
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
-    package init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default) throws(DeiTError) {
-        try self.init(file: try SafetensorsFile.parse(bytes, limits: limits), limits: limits)
+    package init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default,
+                 configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+        try self.init(file: try SafetensorsFile.parse(bytes, limits: limits), limits: limits, configJSON: configJSON)
     }
 
     /// Validates the schema of an already parsed file and derives the configuration.
-    package init(file: SafetensorsFile, limits: LoadLimits = .default) throws(DeiTError) {
+    /// `configJSON`: the bytes of the config.json beside the file, if any.
+    package init(file: SafetensorsFile, limits: LoadLimits = .default,
+                 configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+        let description = try ModelDescription(metadata: file.metadata, configJSON: configJSON, limits: limits)
+        try description.checkSupported()
         let table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
-        self.config = try ModelConfig(file: file, table: table, limits: limits)
+        let config = try ModelConfig(file: file, table: table, limits: limits, heads: description.numHeads,
+                                     pool: description.globalPool)
+        try description.check(against: config)
+        self.config = config
+        self.description = description
         self.file = file
         self.table = table
     }
@@ -78,7 +90,8 @@ extension ModelConfig {
 
     /// Derives the architecture from a table whose names and presence are checked, then checks every
     /// tensor's exact shape and dtype against it.
-    init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits) throws(DeiTError) {
+    init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits,
+         heads: Described<Int>? = nil, pool: Described<Pooling>? = nil) throws(DeiTError) {
         let tensors = file.tensors
         func required(_ slot: TopTensor) throws(DeiTError) -> TensorInfo {
             guard let index = table.top[slot.rawValue] else {
@@ -103,7 +116,7 @@ extension ModelConfig {
         if hasNorm && fcNorm {
             throw DeiTError(.format, "unexpected tensor 'fc_norm.weight' (a checkpoint has 'norm' or 'fc_norm', not both)")
         }
-        let globalPool = try globalPooling(file, default: fcNorm ? .average : .token)
+        let globalPool = try GlobalPool.from(pool, default: fcNorm ? .average : .token)
         if globalPool == .average && distilled {
             throw DeiTError(.unsupported, "average pooling (global_pool 'avg') with a distillation token is not supported")
         }
@@ -161,7 +174,15 @@ extension ModelConfig {
             noEmbedClass = true
         }
 
-        let numHeads = try headCount(file, embedDim: embedDim)
+        var numHeads: Int
+        if let heads {
+            guard heads.value >= 1, embedDim % heads.value == 0 else {
+                throw DeiTError(.format, "num_heads '\(heads.value)' does not divide embed dim \(embedDim) (num_heads from \(heads.source.name))")
+            }
+            numHeads = heads.value
+        } else {
+            numHeads = try headCount(file, embedDim: embedDim)
+        }
         // No overflow below or in ModelConfig's derived sizes: every factor is ≥ 1 and a dimension
         // of a tensor whose bytes exist (span checked), so each product is at most the file size.
         self.init(imageSize: gridSize * patchSize, patchSize: patchSize, inChannels: 3, embedDim: embedDim,
@@ -693,18 +714,18 @@ private func headCount(_ file: SafetensorsFile, embedDim: Int) throws(DeiTError)
     return heads
 }
 
-/// `__metadata__["global_pool"]`: "token" or "avg" (timm's names); `fallback` when absent.
-private func globalPooling(_ file: SafetensorsFile, default fallback: GlobalPool) throws(DeiTError) -> GlobalPool {
-    guard let text = file.metadataValue(forKey: "global_pool") else { return fallback }
-    // Byte comparisons (String == would pull Unicode normalisation into the Embedded build).
-    let bytes = text.utf8
-    if staticStringEquals("token", bytes) { return .token }
-    if staticStringEquals("avg", bytes) { return .average }
-    if staticStringEquals("max", bytes) || staticStringEquals("avgmax", bytes) || staticStringEquals("map", bytes)
-        || bytes.isEmpty {
-        throw DeiTError(.unsupported, "__metadata__ global_pool \(quotedName(text)) is not supported yet (only \"token\" and \"avg\")")
+extension GlobalPool {
+    /// The described `global_pool` (metadata ▸ config.json ▸ architecture table), or `fallback`
+    /// (timm's rule: average when the model has fc_norm) when no source names one.
+    static func from(_ pool: Described<Pooling>?, default fallback: GlobalPool) throws(DeiTError) -> GlobalPool {
+        guard let pool else { return fallback }
+        switch pool.value {
+        case .token: return .token
+        case .avg: return .average
+        case .max, .avgmax, .map, .none:
+            throw DeiTError(.unsupported, "global_pool '\(pool.value.name)' (from \(pool.source.name)) is not supported yet (only \"token\" and \"avg\")")
+        }
     }
-    throw DeiTError(.format, "__metadata__ global_pool \(quotedName(text)) is not one of timm's pooling names")
 }
 
 /// ⌊√value⌋ for value ≥ 0 (0 for negatives), exact for every `Int`.

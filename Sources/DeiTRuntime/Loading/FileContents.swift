@@ -28,4 +28,22 @@ enum FileContents {
             throw DeiTError(.io, "cannot read '\(String(cString: path))' (errno \(errorNumber))")
         }
     }
+
+    /// As `withBytes`, but a file that does not exist (ENOENT) calls `body` with nil.
+    static func withBytesIfPresent<Result>(
+        of path: UnsafePointer<CChar>, maxBytes: Int, limitName: String,
+        _ body: (UnsafeRawBufferPointer?) throws(DeiTError) -> Result
+    ) throws(DeiTError) -> Result {
+        var data: UnsafeMutableRawPointer?
+        var size = 0
+        var errorNumber: Int32 = 0
+        let result = deit_support_read_file(path, maxBytes, &data, &size, &errorNumber)
+        defer { deit_support_free(data) }
+        if result == DEIT_SUPPORT_READ_OK, let data { return try body(UnsafeRawBufferPointer(start: data, count: size)) }
+        if result == DEIT_SUPPORT_READ_OPEN_FAILED && errorNumber == 2 {   // ENOENT (Linux, Darwin)
+            return try body(nil)
+        }
+        // Any other failure: read again through `withBytes` for its message.
+        return try withBytes(of: path, maxBytes: maxBytes, limitName: limitName) { bytes throws(DeiTError) in try body(bytes) }
+    }
 }

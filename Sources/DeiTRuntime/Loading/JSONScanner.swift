@@ -11,6 +11,8 @@ struct JSONScanner {
     let fileOffset: Int
     /// Index of the next unread byte in `bytes`.
     var position: Int = 0
+    /// What the bytes are, for messages ("safetensors header", "config.json").
+    var documentName: String = "safetensors header"
 
     /// Deepest nesting of arrays and objects accepted. A safetensors header needs 3 (header →
     /// entry → shape); the limit only keeps recursion bounded on hostile input.
@@ -32,7 +34,7 @@ struct JSONScanner {
 
     /// A `.format` error at `position` in `bytes` (default: the current position).
     func error(_ what: String, at position: Int? = nil) -> DeiTError {
-        DeiTError(.format, "safetensors header: \(what) at byte offset \(fileOffset + (position ?? self.position))")
+        DeiTError(.format, "\(documentName): \(what) at byte offset \(fileOffset + (position ?? self.position))")
     }
 
     /// Skips JSON whitespace (space, tab, LF, CR).

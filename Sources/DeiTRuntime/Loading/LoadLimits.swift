@@ -29,6 +29,9 @@ public struct LoadLimits: Sendable {
     /// Most tokens T (prefix tokens + patches). Default 16 384 (DeiT-B at 384: 577; 518 px with
     /// patch 14: 1370).
     public var maxTokens: Int
+    /// Largest `config.json` read beside a model file. Default 16 MiB (ImageNet-21k's label_names
+    /// are under 1 MB).
+    public var maxConfigBytes: Int = 16 << 20
 
     public init(maxFileBytes: Int = LoadLimits.defaultMaxFileBytes,
                 maxHeaderBytes: Int = 100_000_000,

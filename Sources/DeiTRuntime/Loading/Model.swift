@@ -2,6 +2,10 @@
 /// `init`, so one model may be shared by sessions on any number of threads.
 public final class Model: @unchecked Sendable {
     public let config: ModelConfig
+    /// What timm's metadata, config.json and architecture table say about the model, with sources.
+    public let modelDescription: ModelDescription
+    /// The eval transform's parameters (the description's pretrained_cfg, else deit's defaults).
+    public let preprocessing: Preprocessing
     let weights: PackedWeights
 
     /// Loads a checkpoint from safetensors bytes (validated completely; the bytes may be released
@@ -10,9 +14,15 @@ public final class Model: @unchecked Sendable {
     /// `imageSize` (0: as trained) runs the model at another side, a multiple of the patch size:
     /// `pos_embed` is resampled once here as timm's `resample_abs_pos_embed` does (bicubic,
     /// antialiased, prefix tokens kept); see `ModelConfig.running(atImageSize:limits:)` for the errors.
-    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default, imageSize: Int = 0) throws(DeiTError) {
-        let checkpoint = try Checkpoint(bytes: bytes, limits: limits).running(atImageSize: imageSize, limits: limits)
+    /// `configJSON`: the bytes of the model's timm config.json, if the caller has it (files loaded
+    /// with `load(path:)` read the config.json beside them).
+    public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default, imageSize: Int = 0,
+                configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+        let checkpoint = try Checkpoint(bytes: bytes, limits: limits, configJSON: configJSON)
+            .running(atImageSize: imageSize, limits: limits)
         config = checkpoint.config
+        modelDescription = checkpoint.description
+        preprocessing = Preprocessing(description: checkpoint.description, imageSize: checkpoint.config.imageSize)
         weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes))
     }
 
@@ -24,11 +34,13 @@ public final class Model: @unchecked Sendable {
         let checkpoint = try file.checkpoint.running(atImageSize: imageSize, limits: limits)
         let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file))
         file.releaseStaging()
-        return Model(config: checkpoint.config, weights: weights)
+        return Model(config: checkpoint.config, description: checkpoint.description, weights: weights)
     }
 
-    private init(config: ModelConfig, weights: PackedWeights) {
+    private init(config: ModelConfig, description: ModelDescription, weights: PackedWeights) {
         self.config = config
+        self.modelDescription = description
+        self.preprocessing = Preprocessing(description: description, imageSize: config.imageSize)
         self.weights = weights
     }
 

@@ -48,7 +48,9 @@ final class ModelFile {
             let prefix = try Self.read(handle, path, count: 8 + headerLength)    // length + JSON header
             let file = try SafetensorsFile.parse(
                 prefix: UnsafeRawBufferPointer(start: prefix.raw, count: prefix.byteCount), fileSize: fileSize, limits: limits)
-            checkpoint = try Checkpoint(file: file, limits: limits)
+            checkpoint = try ConfigJSONFile.withBytes(besideModel: path, limits: limits) { config throws(DeiTError) in
+                try Checkpoint(file: file, limits: limits, configJSON: config)
+            }
         } catch {
             deit_support_file_close(handle)
             throw error

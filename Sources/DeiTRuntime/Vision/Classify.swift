@@ -1,6 +1,6 @@
 extension Session {
-    /// Classifies 8-bit RGB pixels: timm's eval transform (`EvalTransform`, crop_pct `cropPct` or the
-    /// model's default) into the session's input slot (Execution/InputSlot.swift), the forward pass,
+    /// Classifies 8-bit RGB pixels: timm's eval transform (`EvalTransform` with the model's
+    /// `preprocessing`: mean, std, interpolation, crop mode, and crop_pct unless `cropPct` is given) into the session's input slot (Execution/InputSlot.swift), the forward pass,
     /// then the `top.count` best classes, best first, with softmax probabilities. No heap allocation.
     public func classify(_ pixels: RGBPixels, cropPct: Double? = nil,
                          top: UnsafeMutableBufferPointer<Prediction>) throws(DeiTError) {
@@ -11,7 +11,7 @@ extension Session {
 
     /// The first half of `classify`: preprocesses `pixels` into the session's input slot.
     public func prepareInput(_ pixels: RGBPixels, cropPct: Double? = nil) throws(DeiTError) {
-        let transform = try EvalTransform(imageSize: model.config.imageSize, cropPct: cropPct)
+        let transform = try model.preprocessing.transform(cropPct: cropPct)
         try transform.apply(to: pixels, output: inputSlot, scratch: preprocessScratch)
     }
 

@@ -1,6 +1,8 @@
 /// timm's evaluation transform, bit for bit (given the same decoded pixels): resize the shorter side
-/// to floor(S / crop_pct) with Pillow's antialiased bicubic (torchvision `Resize`), centre-crop S×S
-/// (torchvision `CenterCrop`), /255 (`ToTensor`), ImageNet mean/std (`Normalize`), CHW float32.
+/// to floor(S / crop_pct) (crop_mode `center`; `squash` resizes both sides to it) with Pillow's
+/// antialiased bicubic or bilinear (torchvision `Resize`), centre-crop S×S (torchvision
+/// `CenterCrop`), /255 (`ToTensor`), the model's mean/std (`Normalize`; ImageNet's by default), CHW
+/// float32. crop_mode `border` and the other PIL filters are refused (`.unsupported`).
 ///
 /// Only the S×S crop is computed: each output pixel depends on its own taps alone, so skipping the
 /// cropped-away part changes no value. The horizontal pass is rounded to 8 bits before the vertical
@@ -13,6 +15,13 @@ public struct EvalTransform: Sendable {
     public let cropPct: Double
     /// floor(S / cropPct): the shorter side after resizing (248 for S = 224 at 0.9).
     public let resizedShorterSide: Int
+    /// Per-channel mean and std (float32, as `torch.tensor(mean)`).
+    public let mean: SIMD3<Float>
+    public let std: SIMD3<Float>
+    /// `.bicubic` or `.bilinear`.
+    public let interpolation: Interpolation
+    /// `.center` or `.squash`.
+    public let cropMode: CropMode
 
     /// Scratch bytes `apply` is given by sessions (weights for one chunk of rows and columns).
     public static let scratchBytes = 64 * 1024
@@ -21,8 +30,24 @@ public struct EvalTransform: Sendable {
     /// (DeiT's config; the original DeiT paper's protocol is 0.875).
     public static func defaultCropPct(imageSize: Int) -> Double { imageSize >= 384 ? 1.0 : 0.9 }
 
-    /// Fails with `.invalidArgument` unless 1 ≤ S ≤ 65536 and 0.1 ≤ cropPct ≤ 1.
-    public init(imageSize: Int, cropPct: Double? = nil) throws(DeiTError) {
+    /// Fails with `.invalidArgument` unless 1 ≤ S ≤ 65536 and 0.1 ≤ cropPct ≤ 1, `.unsupported`
+    /// for interpolations other than bicubic and bilinear and for crop_mode `border`.
+    public init(imageSize: Int, cropPct: Double? = nil, mean: SIMD3<Float> = EvalTransform.imageNetMean,
+                std: SIMD3<Float> = EvalTransform.imageNetStd, interpolation: Interpolation = .bicubic,
+                cropMode: CropMode = .center) throws(DeiTError) {
+        guard interpolation == .bicubic || interpolation == .bilinear else {
+            throw DeiTError(.unsupported, "interpolation '\(interpolation.name)' is not supported (bicubic and bilinear are)")
+        }
+        guard cropMode != .border else {
+            throw DeiTError(.unsupported, "crop_mode 'border' is not supported (center and squash are)")
+        }
+        guard std[0] > 0, std[1] > 0, std[2] > 0 else {   // also false for NaN
+            throw DeiTError(.invalidArgument, "std must be positive")
+        }
+        self.mean = mean
+        self.std = std
+        self.interpolation = interpolation
+        self.cropMode = cropMode
         let pct = cropPct ?? EvalTransform.defaultCropPct(imageSize: imageSize)
         guard imageSize >= 1, imageSize <= 65536 else {
             throw DeiTError(.invalidArgument, "image size \(imageSize) is outside 1…65536")
@@ -42,6 +67,7 @@ public struct EvalTransform: Sendable {
         guard width >= 1, height >= 1 else {
             throw DeiTError(.invalidArgument, "image is \(width)×\(height) pixels")
         }
+        if cropMode == .squash { return (resizedShorterSide, resizedShorterSide) }
         let short = width <= height ? width : height
         let long = width <= height ? height : width
         let (product, overflow) = resizedShorterSide.multipliedReportingOverflow(by: long)
@@ -69,8 +95,8 @@ public struct EvalTransform: Sendable {
         let resized = try resizedSize(width: pixels.width, height: pixels.height)
         let left = EvalTransform.centerOffset(excess: resized.width - s)
         let top = EvalTransform.centerOffset(excess: resized.height - s)
-        let horizontal = ResampleAxis(inputSize: pixels.width, outputSize: resized.width)
-        let vertical = ResampleAxis(inputSize: pixels.height, outputSize: resized.height)
+        let horizontal = ResampleAxis(inputSize: pixels.width, outputSize: resized.width, bilinear: interpolation == .bilinear)
+        let vertical = ResampleAxis(inputSize: pixels.height, outputSize: resized.height, bilinear: interpolation == .bilinear)
 
         // Scratch per column: its weights, first tap, tap count, 3 horizontally resampled values;
         // per row: its weights, first tap, tap count. All Int32.
@@ -203,7 +229,7 @@ public struct EvalTransform: Sendable {
     /// float bit patterns (torchvision computes exactly these float32 operations).
     private func normalize(sums: UnsafeMutablePointer<Int32>, planeCount: Int) {
         for channel in 0..<3 {
-            let mean = EvalTransform.mean[channel], std = EvalTransform.std[channel]
+            let mean = self.mean[channel], std = self.std[channel]
             let plane = sums + channel * planeCount
             for i in 0..<planeCount {
                 let value = Float(ResampleAxis.clip8(plane[i])) / 255
@@ -213,8 +239,8 @@ public struct EvalTransform: Sendable {
     }
 
     /// ImageNet mean and std as float32 (the bit patterns of torch.tensor([0.485, …], dtype=float32)).
-    static let mean: SIMD3<Float> = [Float(bitPattern: 0x3EF8_51EC), Float(bitPattern: 0x3EE9_78D5),
+    public static let imageNetMean: SIMD3<Float> = [Float(bitPattern: 0x3EF8_51EC), Float(bitPattern: 0x3EE9_78D5),
                                      Float(bitPattern: 0x3ECF_DF3B)]
-    static let std: SIMD3<Float> = [Float(bitPattern: 0x3E6A_7EFA), Float(bitPattern: 0x3E65_6042),
+    public static let imageNetStd: SIMD3<Float> = [Float(bitPattern: 0x3E6A_7EFA), Float(bitPattern: 0x3E65_6042),
                                     Float(bitPattern: 0x3E66_6666)]
 }

@@ -1,4 +1,4 @@
-/// Pillow's bicubic resampling weights along one axis, reproduced operation for operation from
+/// Pillow's bicubic (or bilinear) resampling weights along one axis, reproduced operation for operation from
 /// `precompute_coeffs` and `normalize_coeffs_8bpc` in Pillow's `libImaging/Resample.c`: the filter
 /// support widens with the downscale factor (antialiasing), weights are computed in double,
 /// normalised to sum 1, then converted to fixed point with 22 fractional bits and rounded half away
@@ -18,13 +18,16 @@ struct ResampleAxis {
     let support: Double
     /// Most taps any output position can have (Pillow's `ksize`).
     let maxTaps: Int
+    /// Bilinear (Pillow's triangle filter, support 1) instead of bicubic (support 2).
+    let bilinear: Bool
 
-    init(inputSize: Int, outputSize: Int) {
+    init(inputSize: Int, outputSize: Int, bilinear: Bool = false) {
+        self.bilinear = bilinear
         self.inputSize = inputSize
         // Pillow: (double)(in1 - in0) / outSize, where in0 = 0 and in1 = inSize are floats.
         scale = Double(Float(inputSize)) / Double(outputSize)
         filterScale = scale < 1 ? 1 : scale
-        support = 2 * filterScale
+        support = (bilinear ? 1 : 2) * filterScale
         maxTaps = Int(support.rounded(.up)) * 2 + 1
     }
 
@@ -35,6 +38,18 @@ struct ResampleAxis {
         if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
         if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
         return 0
+    }
+
+    /// Pillow's `bilinear_filter`: the triangle 1 − |x| on (−1, 1).
+    static func triangle(_ value: Double) -> Double {
+        let x = value < 0 ? -value : value
+        return x < 1 ? 1 - x : 0
+    }
+
+    /// The filter of this axis at `value`.
+    @inline(__always)
+    func filter(_ value: Double) -> Double {
+        bilinear ? ResampleAxis.triangle(value) : ResampleAxis.bicubic(value)
     }
 
     /// The taps of output position `index`: the first input index, the tap count (≤ maxTaps), and
@@ -49,11 +64,11 @@ struct ResampleAxis {
         let count = end > first ? end - first : 0
         var sum = 0.0
         for x in 0..<count {
-            sum += ResampleAxis.bicubic((Double(x + first) - center + 0.5) * inverseScale)
+            sum += filter((Double(x + first) - center + 0.5) * inverseScale)
         }
         let one = Double(1 << ResampleAxis.precisionBits)
         for x in 0..<count {
-            var weight = ResampleAxis.bicubic((Double(x + first) - center + 0.5) * inverseScale)
+            var weight = filter((Double(x + first) - center + 0.5) * inverseScale)
             if sum != 0 { weight /= sum }
             weights[x] = weight < 0 ? Int32(-0.5 + weight * one) : Int32(0.5 + weight * one)
         }
