@@ -71,7 +71,7 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
     }
 
     @Test func anUnknownPoolingNameIsAFormatError() {
-        expectError(error(tensors(config()), metadata: twoHeads + [("global_pool", "mean")]), .format, "global_pool 'mean'")
+        expectError(error(tensors(config()), metadata: twoHeads + [("global_pool", "mean")]), .format, "key 'global_pool' is 'mean'")
     }
 
     @Test func averagePoolingWithADistillationTokenIsUnsupported() {

@@ -79,16 +79,33 @@ private func vit(_ dim: Int, patch: Int = 16, grid: Int = 2, depth: Int = 1, cla
         #expect(labels?.status == .format && labels?.message.contains("label_names") == true)
     }
 
+    /// The options the forward pass runs are taken from the description, and must agree with the tensors.
+    @Test func optionsTheForwardPassRunsMustAgreeWithTheTensors() throws {
+        let cases: [([(String, String)], String?, String)] = [
+            ([("architecture", "deit3_small_patch16_224"), ("embed_dim", "64"), ("depth", "1"), ("num_heads", "2")], nil,
+             "LayerScale (init_values): architecture table says yes, the tensors"),
+            ([], #"{"model_args": {"init_values": 1e-5}}"#, "LayerScale (init_values): config.json says yes"),
+            ([], #"{"model_args": {"qkv_bias": false}}"#, "qkv_bias: config.json says no"),
+            ([], #"{"model_args": {"fc_norm": true}}"#, "fc_norm: config.json says yes"),
+        ]
+        for (metadata, json, expected) in cases {
+            let error = caught { _ = try headerOnly(vit(64), metadata: metadata, configJSON: json) }
+            #expect(error?.status == .format && error?.message.contains(expected) == true, "\(expected): \(error?.message ?? "loaded")")
+        }
+        // global_pool is applied, not checked: avg pooling after `norm` is a model timm can build.
+        let pooled = try headerOnly(vit(64), configJSON: #"{"global_pool": "avg"}"#)
+        #expect(pooled.config.globalPool == .average)
+        let token = try headerOnly(vit(64), metadata: [("global_pool", "token")], configJSON: #"{"global_pool": "avg"}"#)
+        #expect(token.config.globalPool == .token)
+    }
+
     @Test func featuresDeiTDoesNotRunAreRefusedByName() {
         let cases: [([(String, String)], String?, String)] = [
-            ([], #"{"global_pool": "avg"}"#, "global_pool 'avg' (from config.json) is not supported yet"),
-            ([("global_pool", "avg")], #"{"global_pool": "token"}"#, "global_pool 'avg' (from __metadata__)"),
-            ([("architecture", "deit3_small_patch16_224")], nil, "no_embed_class"),
+            ([], #"{"global_pool": "max"}"#, "global_pool 'max' (from config.json) is not supported yet"),
+            ([("global_pool", "avgmax")], #"{"global_pool": "token"}"#, "global_pool 'avgmax' (from __metadata__)"),
             ([("architecture", "cait_s24_224")], nil, "Cait"),
             ([("architecture", "vit_base_patch16_clip_224")], nil, "pre_norm"),
             ([], #"{"model_args": {"reg_tokens": 4}}"#, "register tokens (reg_tokens=4 from config.json)"),
-            ([], #"{"model_args": {"init_values": 1e-5}}"#, "LayerScale"),
-            ([], #"{"model_args": {"qkv_bias": false}}"#, "qkv without bias"),
             ([("act_layer", "quick_gelu")], nil, "act_layer 'quick_gelu'"),
             ([("norm_eps", "1e-05")], nil, "LayerNorm eps 1e-05"),
         ]

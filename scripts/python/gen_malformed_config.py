@@ -46,10 +46,11 @@ CASES = [
     ("label_names_number", '{"label_names": ["a", 2, "c"]}', "DEIT_ERR_FORMAT", "'label_names'[1] is not a string"),
     ("label_names_count", '{"label_names": ["a", "b"]}', "DEIT_ERR_FORMAT", "'label_names' has 2 names"),
     ("label_names_nul", '{"label_names": ["a", "b\\u0000", "c"]}', "DEIT_ERR_FORMAT", "contains a NUL character"),
-    ("global_pool_avg", '{"global_pool": "avg"}', "DEIT_ERR_UNSUPPORTED",
-     "global_pool 'avg' (from config.json) is not supported yet"),
+    ("global_pool_max", '{"global_pool": "max"}', "DEIT_ERR_UNSUPPORTED",
+     "global_pool 'max' (from config.json) is not supported yet"),
     ("reg_tokens", '{"model_args": {"reg_tokens": 4}}', "DEIT_ERR_UNSUPPORTED", "register tokens"),
-    ("layer_scale", '{"model_args": {"init_values": 1e-05}}', "DEIT_ERR_UNSUPPORTED", "LayerScale"),
+    ("layer_scale_without_gamma", '{"model_args": {"init_values": 1e-05}}', "DEIT_ERR_FORMAT",
+     "LayerScale (init_values): config.json says yes, the tensors (blocks.*.ls1.gamma) no"),
     ("cait", '{"architecture": "cait_xxs24_224"}', "DEIT_ERR_UNSUPPORTED", "Cait"),
 ]
 
