@@ -71,12 +71,8 @@ public final class Session {
     public func runCapturingTokens(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,
                                    tokens: UnsafeMutableBufferPointer<Float>?) throws(DeiTError) {
         let config = model.config
-        guard let inputBase = input.baseAddress, input.count == config.inputCount else {
-            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
-        }
-        guard let logitsBase = logits.baseAddress, logits.count == config.outputDim else {
-            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.outputDim)\(config.hasHead ? "" : " (headless: its features)")")
-        }
+        let inputBase = try checkedInput(input)
+        let logitsBase = try checkedLogits(logits)
         var capture: UnsafeMutablePointer<Float>?
         if let tokens {
             let needed = (config.depth + 1) * config.numTokens * config.embedDim
@@ -92,9 +88,7 @@ public final class Session {
     /// receives `featureDim` (D) floats. The head is not run. Performs no heap allocation.
     public func runFeatures(input: UnsafeBufferPointer<Float>, features: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
         let config = model.config
-        guard let inputBase = input.baseAddress, input.count == config.inputCount else {
-            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
-        }
+        let inputBase = try checkedInput(input)
         guard let featuresBase = features.baseAddress, features.count == config.featureDim else {
             throw DeiTError(.invalidArgument, "features has room for \(features.count) floats; this model gives \(config.featureDim) (its embed dim)")
         }
@@ -105,16 +99,31 @@ public final class Session {
     /// accumulates over calls. Same logits as `run`; costs a few dozen clock reads per run.
     public func runProfiled(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,
                             profile: inout ForwardProfile) throws(DeiTError) {
-        let config = model.config
-        guard let inputBase = input.baseAddress, input.count == config.inputCount else {
-            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
-        }
-        guard let logitsBase = logits.baseAddress, logits.count == config.outputDim else {
-            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.outputDim)\(config.hasHead ? "" : " (headless: its features)")")
-        }
+        let inputBase = try checkedInput(input)
+        let logitsBase = try checkedLogits(logits)
         withUnsafeMutablePointer(to: &profile) { profile in
             forward(input: inputBase, logits: logitsBase, taps: ForwardTaps(profile: profile))
         }
+    }
+}
+
+extension Session {
+    /// The input's base when it holds exactly 3·S·S floats (the run entry points' one check).
+    private func checkedInput(_ input: UnsafeBufferPointer<Float>) throws(DeiTError) -> UnsafePointer<Float> {
+        let config = model.config
+        guard let base = input.baseAddress, input.count == config.inputCount else {
+            throw DeiTError(.invalidArgument, "input has \(input.count) floats; this model takes 3×\(config.imageSize)×\(config.imageSize) = \(config.inputCount)")
+        }
+        return base
+    }
+
+    /// The logits' base when they have room for exactly `outputDim` floats.
+    private func checkedLogits(_ logits: UnsafeMutableBufferPointer<Float>) throws(DeiTError) -> UnsafeMutablePointer<Float> {
+        let config = model.config
+        guard let base = logits.baseAddress, logits.count == config.outputDim else {
+            throw DeiTError(.invalidArgument, "logits has room for \(logits.count) floats; this model gives \(config.outputDim)\(config.hasHead ? "" : " (headless: its features)")")
+        }
+        return base
     }
 }
 
