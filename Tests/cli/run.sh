@@ -118,5 +118,13 @@ if python3 -c 'import struct,sys; a=open(sys.argv[1],"rb").read(); b=open(sys.ar
 expect 0 "embed --json --image-size 224 on deit_tiny_d2" -- "$cli" embed --model "$model" --image-size 224 --json "$images/photo_120x90.jpg"
 contains out '"dim":192' "embed --image-size reports the dim"
 
+# The main job against timm: classify/embed on photos for every fixture model, at its own and other
+# resolutions, 1 and 2 threads (rows of ../shared photos skip without it).
+if python3 Tests/cli/photo_check.py "$(dirname "$cli")" > "$work/photos" 2>&1; then
+    echo "ok    photo check: $(tail -1 "$work/photos")"
+else
+    grep -v '^ok' "$work/photos" | sed 's/^/      /' | head -20; echo "FAIL  photo check (Tests/cli/photo_check.py)"
+    failures=$((failures + 1))
+fi
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"
