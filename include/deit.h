@@ -22,8 +22,9 @@
  *   Every struct the caller passes in or out starts with `size_t struct_size`, so that later
  *   versions can append fields without breaking the ABI:
  *   - Options and limits (in): fill with deit_*_default(), which sets struct_size = sizeof, then
- *     change fields. A struct_size below this header's sizeof fails with DEIT_ERR_INVALID_ARGUMENT;
- *     a larger one (a newer header) is accepted when every byte past the fields this library
+ *     change fields. A struct_size of an older header's struct (0.1.0's or later) is accepted and
+ *     the fields appended since take their defaults; a smaller one fails with
+ *     DEIT_ERR_INVALID_ARGUMENT. A larger one (a newer header) is accepted when every byte past the fields this library
  *     knows is zero, so an option it cannot honour is refused (DEIT_ERR_UNSUPPORTED), never
  *     ignored. At most DEIT_MAX_STRUCT_SIZE bytes are read.
  *   - deit_model_info (out): set info.struct_size = sizeof info before deit_model_get_info; the
@@ -38,6 +39,11 @@
  *          struct_size rule became the one above (a larger struct needs zero extra bytes).
  *   next (compatible): deit_model_info gained feature_dim and output_dim at its end (0.1.0's size
  *          is still accepted); added deit_session_run_features; headless models (num_classes 0) load.
+          deit_limits gained max_config_bytes and deit_load_options config_json/config_json_size
+          at their ends. Input structs from an older header (their 0.1.0 struct_size) are
+          accepted: the fields they lack take their defaults. deit_model_info gained
+          num_prefix_tokens. Added deit_session_run_attention, deit_attention_rollout and
+          deit_attention_distance.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -102,6 +108,8 @@ typedef struct deit_model_info {
     /* Added after 0.1.0 (a caller built against the 0.1.0 header gets the fields above only): */
     int32_t feature_dim; /* floats deit_session_run_features writes: the pooled width, embed_dim */
     int32_t output_dim;  /* floats deit_session_run writes: num_classes, or feature_dim if headless */
+    /* Added after feature_dim/output_dim: */
+    int32_t num_prefix_tokens; /* tokens ahead of the patches: class (and distillation) token */
 } deit_model_info;
 
 /* ---- Limits for untrusted files ----------------------------------------------------------
@@ -118,6 +126,8 @@ typedef struct deit_limits {
     uint32_t max_image_width;  /* pixels; default 16384 */
     uint32_t max_image_height; /* pixels; default 16384 */
     uint64_t max_image_pixels; /* width * height; default 50,000,000 */
+    uint64_t max_config_bytes; /* a timm config.json (beside the file, or
+                                  deit_load_options.config_json); default 16 MiB */
 } deit_limits;
 /* Fills *out_limits with the defaults. NULL is a no-op. */
 void deit_limits_default(deit_limits *out_limits);
@@ -141,6 +151,11 @@ typedef struct deit_load_options {
                                    (bicubic, antialiased, class/distillation tokens kept), and
                                    preprocessing, deit_model_info.image_size and num_tokens follow */
     int32_t precision;          /* a deit_precision; default DEIT_PRECISION_F32 */
+    const char *config_json;    /* NULL (default): a file load reads the config.json beside the
+                                   file, if any; a memory load has none. Else the text of the
+                                   model's timm config.json (config_json_size bytes, not
+                                   NUL-terminated; copied during the call), used instead */
+    size_t config_json_size;    /* bytes at config_json; at most limits->max_config_bytes */
 } deit_load_options;
 
 /* Fills *out_options with the defaults (struct_size set, limits NULL, as trained, F32). NULL is a
@@ -244,6 +259,50 @@ deit_status deit_session_run(deit_session *session, const float *input_chw, size
  * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, bad handle). */
 deit_status deit_session_run_features(deit_session *session, const float *input_chw, size_t input_count,
                                       float *features, size_t feature_count);
+
+/* ---- Attention -----------------------------------------------------------------------------
+ * The attention probabilities timm computes in each block, softmax(q * head_dim^-0.5 @ k^T) over
+ * the keys, per head: for the prefix tokens' query rows (what the class and distillation tokens
+ * look at), or for every query row (the full num_tokens x num_tokens map). Tokens are in timm's
+ * order: the prefix tokens (deit_model_info.num_prefix_tokens), then the patches row by row. */
+
+/* Which query rows deit_session_run_attention writes per block and head. */
+typedef enum deit_attention_rows {
+    DEIT_ATTENTION_PREFIX_ROWS = 0, /* R = num_prefix_tokens rows: the class (and distillation) token */
+    DEIT_ATTENTION_ALL_ROWS = 1     /* R = num_tokens rows: the full map */
+} deit_attention_rows;
+
+/* Runs one image as deit_session_run and writes the attention probabilities of blocks
+ * first_block ..< first_block + block_count into `maps`: maps_count = block_count * num_heads * R *
+ * num_tokens floats, laid out [block][head][query row][key token], R as `rows` says. `logits`
+ * (logits_count = output_dim floats, as deit_session_run writes them, the same bits) may be NULL
+ * with logits_count 0. Performs no heap allocation; the plain deit_session_run does no extra work.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, block range outside
+ * 0 ..< depth or empty, unknown rows value, bad handle). */
+deit_status deit_session_run_attention(deit_session *session, const float *input_chw, size_t input_count,
+                                       int32_t first_block, int32_t block_count, int32_t rows, float *maps,
+                                       size_t maps_count, float *logits, size_t logits_count);
+
+/* Attention rollout (Abnar & Zuidema 2020, as in ViT's Appendix D.8) from full maps
+ * ([block_count][num_heads][num_tokens][num_tokens], DEIT_ATTENTION_ALL_ROWS): per block the heads
+ * are fused by their mean, the identity is added for the residual connection and each row is
+ * renormalised to sum 1, A_b = (mean_h(attn_b) + I) / 2; the rollout is A_last ... A_1 A_0.
+ * `rollout` receives the num_tokens x num_tokens product (row 0, columns num_prefix_tokens.., is
+ * the class token's view of the patches: the usual heat-map). Allocates two num_tokens x num_tokens
+ * scratch matrices. Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer, non-positive size,
+ * wrong count) or DEIT_ERR_OUT_OF_MEMORY. */
+deit_status deit_attention_rollout(const float *maps, size_t maps_count, int32_t block_count, int32_t num_heads,
+                                   int32_t num_tokens, float *rollout, size_t rollout_count);
+
+/* Mean attention distance (ViT's Appendix D.7) per block and head from full maps: for every patch
+ * query, the sum over patch keys of its attention weight times the distance between the two
+ * patches' centres in pixels (patch_size per grid step), averaged over the patch queries. The
+ * weights are the probabilities over all tokens (the prefix tokens' share is left out, not
+ * renormalised away). `distances` receives block_count * num_heads floats. num_tokens must be
+ * num_prefix_tokens + grid_side^2. Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT. */
+deit_status deit_attention_distance(const float *maps, size_t maps_count, int32_t block_count, int32_t num_heads,
+                                    int32_t num_tokens, int32_t num_prefix_tokens, int32_t patch_size,
+                                    float *distances, size_t distances_count);
 
 /* ---- Images ------------------------------------------------------------------------------
  * Preprocessing is timm's eval transform for the model, bit for bit given the same pixels, with

@@ -9,6 +9,7 @@
 #   model_load  bytes → deit_model_load_memory → info, session, one run on zeros
 #   image       bytes → RGBImage.decode (stb_image) → deit_preprocess_rgb8 and EvalTransform
 #   classify    bytes → deit_classify_file (read, decode, preprocess, forward, top-k)
+#   config_json bytes → deit_load_options.config_json with a small checkpoint → info, labels, preprocessing
 # Everything goes to .build/fuzz: objects, binaries (bin/), the working corpora (corpus/<target>:
 # the committed seeds copied, plus what the fuzzer finds; the committed corpus is never written),
 # artifacts/<target>/ (crash-*, leak-*, timeout-*, oom-*) and logs/<target>.log.
@@ -21,7 +22,7 @@ repo=$(pwd)
 
 seconds="${DEIT_FUZZ_SECONDS:-60}"
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then seconds="$1"; shift; fi
-all_targets=(model_load image classify)
+all_targets=(model_load image classify config_json)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -36,6 +37,7 @@ source_of() {  # the target's Swift file
         model_load) echo Tests/fuzz/ModelLoadFuzzer.swift ;;
         image) echo Tests/fuzz/ImageFuzzer.swift ;;
         classify) echo Tests/fuzz/ClassifyFuzzer.swift ;;
+        config_json) echo Tests/fuzz/ConfigJSONFuzzer.swift ;;
         *) echo "fuzz: unknown target '$1' (targets: ${all_targets[*]})" >&2; exit 2 ;;
     esac
 }
@@ -48,6 +50,7 @@ max_len_of() {  # largest input: the seeds with room to grow (safetensors seeds 
 dict_of() {  # libFuzzer dictionary: format keywords the mutator splices in
     case "$1" in
         model_load) echo Tests/fuzz/dict/safetensors.dict ;;
+        config_json) echo Tests/fuzz/dict/config_json.dict ;;
         *) echo Tests/fuzz/dict/image.dict ;;
     esac
 }
@@ -56,6 +59,7 @@ seed_dirs_of() {  # read-only seed directories besides the committed corpus (use
         model_load) echo Tests/Fixtures/malformed ;;
         image) echo Tests/Fixtures/images Tests/Fixtures/malformed-images ;;
         classify) echo Tests/fuzz/corpus/image Tests/Fixtures/images Tests/Fixtures/malformed-images ;;
+        config_json) echo Tests/Fixtures/malformed-config ;;
     esac
 }
 for target in "${targets[@]}"; do source_of "$target" >/dev/null; done

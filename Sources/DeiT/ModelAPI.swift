@@ -12,7 +12,7 @@ public func deit_load_options_default(_ outOptions: UnsafeMutablePointer<deit_lo
 /// The documented defaults, with struct_size set.
 private func defaultLoadOptions() -> deit_load_options {
     deit_load_options(struct_size: deit_api_load_options_size(), limits: nil, image_size: 0,
-                      precision: Int32(bitPattern: DEIT_PRECISION_F32.rawValue))
+                      precision: Int32(bitPattern: DEIT_PRECISION_F32.rawValue), config_json: nil, config_json_size: 0)
 }
 
 @_cdecl("deit_model_load_file_with_options")
@@ -61,12 +61,15 @@ public func deit_model_load_memory_with_limits(_ data: UnsafeRawPointer?, _ size
 private struct LoadRequest {
     var limits: LoadLimits
     var imageSize: Int  // 0: as trained
+    /// The caller's config.json text (nil: none given), valid during the call.
+    var configJSON: UnsafeRawBufferPointer?
 
     init(_ options: UnsafePointer<deit_load_options>?, _ function: String) throws(DeiTError) {
         guard let options else {
             throw DeiTError(.invalidArgument, "\(function): options is NULL; fill a deit_load_options with deit_load_options_default()")
         }
-        let given = try versionedStruct(options, size: deit_api_load_options_size(), "options",
+        let given = try versionedStruct(options, size: deit_api_load_options_size(), oldest: deit_api_load_options_v0_size(),
+                                        defaults: defaultLoadOptions(), "options",
                                         defaultFunction: "deit_load_options_default", function)
         switch UInt32(bitPattern: given.precision) {
         case DEIT_PRECISION_F32.rawValue: break
@@ -81,6 +84,16 @@ private struct LoadRequest {
         }
         limits = try loadLimits(given.limits, function)
         imageSize = Int(given.image_size)
+        // size_t values above Int.max arrive negative here.
+        let configSize = Int(bitPattern: UInt(given.config_json_size))
+        if let text = given.config_json {
+            guard configSize >= 0, configSize <= limits.maxConfigBytes else {
+                throw DeiTError(.outOfMemory, "\(function): options->config_json_size is \(given.config_json_size), above the max_config_bytes limit (\(limits.maxConfigBytes))")
+            }
+            configJSON = UnsafeRawBufferPointer(start: UnsafeRawPointer(text), count: configSize)
+        } else if given.config_json_size != 0 {
+            throw DeiTError(.invalidArgument, "\(function): options->config_json is NULL but config_json_size is \(given.config_json_size)")
+        }
     }
 }
 
@@ -91,7 +104,8 @@ private func loadFile(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<de
     guard let path else { return fail(.invalidArgument, "\(function): path is NULL") }
     do {
         let request = try LoadRequest(options, function)
-        return publish(try Model.load(path: path, limits: request.limits, imageSize: request.imageSize), to: outModel)
+        return publish(try Model.load(path: path, limits: request.limits, imageSize: request.imageSize,
+                                      configJSON: request.configJSON), to: outModel)
     } catch {
         return fail(error)
     }
@@ -107,7 +121,8 @@ private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ options: Unsaf
     do {
         let request = try LoadRequest(options, function)
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
-        return publish(try Model(bytes: bytes, limits: request.limits, imageSize: request.imageSize), to: outModel)
+        return publish(try Model(bytes: bytes, limits: request.limits, imageSize: request.imageSize,
+                                 configJSON: request.configJSON), to: outModel)
     } catch {
         return fail(error)
     }
@@ -139,8 +154,10 @@ public func deit_model_get_info(_ handle: OpaquePointer?, _ outInfo: UnsafeMutab
         return fail(.invalidArgument,
                     "deit_model_get_info: out_info->struct_size is \(given); set it to sizeof(deit_model_info) (\(full)) first")
     }
-    // Whole fields only: a 0.1.0 caller's struct (without feature_dim/output_dim), or all of ours.
-    let ours = given >= UInt(full) ? full : oldest
+    // Whole fields only: the largest layout that fits — 0.1.0's (without feature_dim/output_dim),
+    // the next (without num_prefix_tokens), or all of ours.
+    let withDims = deit_api_model_info_v1_size()
+    let ours = given >= UInt(full) ? full : given >= UInt(withDims) ? withDims : oldest
     let config = model.config
     var info = deit_model_info(
         struct_size: ours,
@@ -148,7 +165,8 @@ public func deit_model_get_info(_ handle: OpaquePointer?, _ outInfo: UnsafeMutab
         depth: Int32(config.depth), num_heads: Int32(config.numHeads), num_classes: Int32(config.numClasses),
         num_tokens: Int32(config.numTokens), distilled: config.distilled ? 1 : 0,
         num_params: UInt64(model.parameterCount), weight_bytes: UInt64(model.weightBytes),
-        feature_dim: Int32(config.featureDim), output_dim: Int32(config.outputDim))
+        feature_dim: Int32(config.featureDim), output_dim: Int32(config.outputDim),
+        num_prefix_tokens: Int32(config.numPrefixTokens))
     // The fields that fit (all of ours today; a later, larger struct keeps this prefix), and not
     // a byte past them: a newer caller's extra fields stay as it set them.
     withUnsafeBytes(of: &info) { bytes in

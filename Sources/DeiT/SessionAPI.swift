@@ -19,7 +19,9 @@ private func requestedThreads(_ options: UnsafePointer<deit_session_options>?, _
     guard let options else {
         throw DeiTError(.invalidArgument, "\(function): options is NULL; fill a deit_session_options with deit_session_options_default()")
     }
-    let given = try versionedStruct(options, size: deit_api_session_options_size(), "options",
+    var defaults = deit_session_options()
+    deit_session_options_default(&defaults)
+    let given = try versionedStruct(options, size: deit_api_session_options_size(), defaults: defaults, "options",
                                     defaultFunction: "deit_session_options_default", function)
     guard given.num_threads >= 1 && Int(given.num_threads) <= Session.maxThreads else {
         throw DeiTError(.invalidArgument,

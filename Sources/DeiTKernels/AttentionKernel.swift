@@ -55,6 +55,11 @@ public enum AttentionKernel {
     /// `q` points at the head's first column of row 0 in the qkv buffer (row stride `ldQKV`);
     /// `out` at the head's first column of row 0 of the output (row stride `ldOut`); only rows in
     /// `queryRows` and `headDim` columns are written.
+    ///
+    /// `probabilities`, when not nil, receives the softmax rows themselves (E · 1/Σ, the attention
+    /// probabilities timm's `attn.softmax(dim=-1)` gives) for the query rows below
+    /// `probabilityRows`: row t at `probabilities + t * tokens`. The plain run passes nil and pays one
+    /// branch per piece of rows.
     public static func rows(
         _ queryRows: Range<Int>,
         tokens: Int, headDim: Int,
@@ -63,7 +68,9 @@ public enum AttentionKernel {
         packedKeys: UnsafePointer<Float>,  // [packedKeysCount(tokens, headDim)], from packHead
         packedValues: UnsafePointer<Float>,  // [packedValuesCount(tokens, headDim)], from packHead
         scores: UnsafeMutablePointer<Float>,  // [scoresCount(min(queryRows.count, 64), tokens)]
-        out: UnsafeMutablePointer<Float>, ldOut: Int  // [tokens, headDim]
+        out: UnsafeMutablePointer<Float>, ldOut: Int,  // [tokens, headDim]
+        probabilities: UnsafeMutablePointer<Float>? = nil,  // [probabilityRows, tokens]
+        probabilityRows: Int = 0
     ) {
         guard tokens > 0, headDim > 0, !queryRows.isEmpty else { return }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: rowsPerPiece) { buffer in
@@ -78,6 +85,12 @@ public enum AttentionKernel {
                 // E = exp(S − rowmax) in place; 1/Σ scales the outputs instead of the T probabilities.
                 for row in 0..<m {
                     inverseSums[row] = 1 / SoftmaxKernel.exponentiateRow(scores + row * tokens, count: tokens)
+                }
+                if let probabilities {
+                    for row in 0..<max(0, min(m, probabilityRows - first)) {
+                        Elementwise.scale(scores + row * tokens, by: inverseSums[row], count: tokens,
+                                          into: probabilities + (first + row) * tokens)
+                    }
                 }
                 // out = diag(1/Σ)·E·V.
                 AttentionTiles.multiply(

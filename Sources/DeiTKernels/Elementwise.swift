@@ -19,6 +19,25 @@ public enum Elementwise {
         }
     }
 
+    /// y = x · factor (a product per element: the same bits in the vector body and the tail).
+    public static func scale(
+        _ x: UnsafePointer<Float>,  // [count]
+        by factor: Float,
+        count: Int,
+        into y: UnsafeMutablePointer<Float>  // [count]
+    ) {
+        let factors = SIMD16<Float>(repeating: factor)
+        var i = 0
+        while i + 16 <= count {
+            storeSIMD16(loadSIMD16(x + i) * factors, to: y + i)
+            i += 16
+        }
+        while i < count {
+            y[i] = x[i] * factor
+            i += 1
+        }
+    }
+
     /// x = GELU_erf(x) in place, as a pass of its own: 16 lanes at a time with `VectorMath.geluVector`
     /// (the function the GEMM's `.gelu` epilogue applies to its accumulator registers, so the same
     /// bits), the tail with the scalar version of the same formula. Used where GELU is not fused into

@@ -1,5 +1,6 @@
 /*
- * alloc_count — proves deit_session_run, deit_session_run_features and deit_classify_rgb8 perform no
+ * alloc_count — proves deit_session_run, deit_session_run_features, deit_session_run_attention and
+ * deit_classify_rgb8 perform no
  * heap allocation (a headless model's deit_classify_rgb8 must be refused as DEIT_ERR_UNSUPPORTED).
  *
  *   alloc_count model.safetensors[@S] [more.safetensors[@S] ...]
@@ -244,6 +245,33 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
                allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
                caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
         if (allocations != 0 || frees != 0) failures++;
+    }
+    if (status == DEIT_OK) {
+        /* Attention maps: every block's full map into caller memory (allocated before the window). */
+        size_t maps_count = (size_t)info.depth * (size_t)info.num_heads * (size_t)info.num_tokens * (size_t)info.num_tokens;
+        float *maps = malloc(maps_count * sizeof *maps);
+        if (maps == NULL) {
+            printf("FAIL  cannot allocate %lu floats of attention maps\n", (unsigned long)maps_count);
+            failures++;
+        } else {
+            status = deit_session_run_attention(session, input, input_count, 0, info.depth, DEIT_ATTENTION_ALL_ROWS, maps,
+                                                maps_count, logits, logits_count);
+            if (status != DEIT_OK) report_failure("deit_session_run_attention (warm-up)", status);
+            fflush(stdout);
+            reset_counters();
+            for (run = 0; run < MEASURED_RUNS && status == DEIT_OK; run++)
+                status = deit_session_run_attention(session, input, input_count, 0, info.depth, DEIT_ATTENTION_ALL_ROWS,
+                                                    maps, maps_count, logits, logits_count);
+            allocations = read_counter(&allocation_calls);
+            frees = read_counter(&free_calls);
+            if (status != DEIT_OK) report_failure("deit_session_run_attention", status);
+            printf("%s  %s, %d thread%s, %-12s %d attention runs: %lu allocation calls, %lu free calls\n",
+                   allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
+                   caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
+            if (allocations != 0 || frees != 0) failures++;
+            free(maps);
+            status = DEIT_OK;
+        }
     }
     if (status == DEIT_OK) measure_classify(model_path, session, &info, threads, caller_arena);
 done:

@@ -14,6 +14,7 @@
 #include "deit.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -195,9 +196,18 @@ static void check_sessions(const char *model_path) {
     check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == offsetof(deit_model_info, feature_dim) &&
               info.feature_dim == -7 && info.output_dim == -7 && info.embed_dim > 0,
           "deit_model_get_info with 0.1.0's struct_size fills the 0.1.0 fields only");
-    info.struct_size = sizeof info - 1; /* between the two: the whole 0.1.0 fields, no partial field */
-    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == offsetof(deit_model_info, feature_dim),
-          "deit_model_get_info with struct_size sizeof - 1 writes whole fields only (0.1.0's)");
+    /* The next header (feature_dim and output_dim, no num_prefix_tokens) gets those. */
+    info.struct_size = offsetof(deit_model_info, num_prefix_tokens);
+    info.num_prefix_tokens = -7;
+    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == offsetof(deit_model_info, num_prefix_tokens) &&
+              info.feature_dim > 0 && info.output_dim >= 0 && info.num_prefix_tokens == -7,
+          "deit_model_get_info with the feature_dim header's struct_size fills its fields only");
+    info.struct_size = sizeof info - 1; /* between two layouts: the whole fields of the smaller one, no partial field */
+    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == offsetof(deit_model_info, num_prefix_tokens),
+          "deit_model_get_info with struct_size sizeof - 1 writes whole fields only");
+    info.struct_size = sizeof info;
+    check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == sizeof info && info.num_prefix_tokens >= 1,
+          "deit_model_get_info with sizeof fills num_prefix_tokens");
     info.struct_size = sizeof info;
     check(deit_model_get_info(model, &info) == DEIT_OK && info.struct_size == sizeof info,
           "deit_model_get_info(model, &info) succeeds and reports sizeof(deit_model_info) written");
@@ -538,6 +548,108 @@ static void check_load_options(const char *model_path) {
            "deit_model_load_file_with_options(a larger struct with a non-zero extra byte)");
 }
 
+/** The whole file at `path` in a malloc'd buffer (*size bytes), or NULL. */
+static unsigned char *read_whole_file(const char *path, size_t *size) {
+    FILE *file = fopen(path, "rb");
+    unsigned char *data = NULL;
+    long length;
+    if (file == NULL) return NULL;
+    if (fseek(file, 0, SEEK_END) == 0 && (length = ftell(file)) > 0 && fseek(file, 0, SEEK_SET) == 0 &&
+        (data = malloc((size_t)length)) != NULL && fread(data, 1, (size_t)length, file) != (size_t)length) {
+        free(data);
+        data = NULL;
+    }
+    fclose(file);
+    *size = data != NULL ? (size_t)length : 0;
+    return data;
+}
+
+/**
+ * deit_load_options.config_json (a timm config.json for memory loads, or instead of the file beside a
+ * model file), deit_limits.max_config_bytes, and input structs from the 0.1.0 header (smaller
+ * struct_size: the appended fields take their defaults). The description fixture vit_augreg_d1 has
+ * label_names in its config.json, which deit_class_label returns when the config was used.
+ */
+static void check_config_json(void) {
+    static const char model_path[] = "Tests/Fixtures/description/vit_augreg_d1/model.safetensors";
+    static const char config_path[] = "Tests/Fixtures/description/vit_augreg_d1/config.json";
+    static const char broken[] = "{\"num_classes\": \"ten\"}";
+    size_t model_size = 0, config_size = 0;
+    unsigned char *model_bytes = read_whole_file(model_path, &model_size);
+    unsigned char *config = read_whole_file(config_path, &config_size);
+    deit_load_options options;
+    deit_limits limits;
+    deit_model *model = NULL;
+    const char *label = NULL;
+
+    if (model_bytes == NULL || config == NULL) {
+        check(0, "read Tests/Fixtures/description/vit_augreg_d1 (run from the repository root)");
+        free(model_bytes);
+        free(config);
+        return;
+    }
+    deit_limits_default(&limits);
+    check(limits.max_config_bytes == 16u << 20, "deit_limits_default gives max_config_bytes 16 MiB");
+    deit_load_options_default(&options);
+    check(options.config_json == NULL && options.config_json_size == 0, "deit_load_options_default gives no config_json");
+
+    /* A memory load without the config has no label names; with it, the config's. */
+    check(deit_model_load_memory_with_options(model_bytes, model_size, &options, &model) == DEIT_OK &&
+              deit_class_label(model, 3) == NULL,
+          "a memory load without config_json has no label names (10 classes)");
+    deit_model_free(model);
+    model = NULL;
+    options.config_json = (const char *)config;
+    options.config_json_size = config_size;
+    check(deit_model_load_memory_with_options(model_bytes, model_size, &options, &model) == DEIT_OK &&
+              (label = deit_class_label(model, 3)) != NULL && strcmp(label, "label 3") == 0,
+          "a memory load with config_json names class 3 from its label_names");
+    deit_model_free(model);
+    model = NULL;
+    /* A file load: config_json replaces the config.json beside the file. */
+    options.config_json = broken;
+    options.config_json_size = sizeof broken - 1;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_FORMAT, "num_classes",
+           "deit_model_load_file_with_options(config_json with a malformed num_classes)");
+    expect(deit_model_load_memory_with_options(model_bytes, model_size, &options, &model), DEIT_ERR_FORMAT, "num_classes",
+           "deit_model_load_memory_with_options(config_json with a malformed num_classes)");
+    options.config_json = NULL;
+    options.config_json_size = 5;
+    expect(deit_model_load_memory_with_options(model_bytes, model_size, &options, &model), DEIT_ERR_INVALID_ARGUMENT,
+           "config_json", "deit_model_load_memory_with_options(config_json NULL, size 5)");
+    options.config_json = (const char *)config;
+    options.config_json_size = config_size;
+    limits.max_config_bytes = config_size - 1;
+    options.limits = &limits;
+    expect(deit_model_load_memory_with_options(model_bytes, model_size, &options, &model), DEIT_ERR_OUT_OF_MEMORY,
+           "max_config_bytes", "deit_model_load_memory_with_options(config_json above limits->max_config_bytes)");
+    options.config_json = NULL;
+    options.config_json_size = 0;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_OUT_OF_MEMORY, "maxConfigBytes",
+           "deit_model_load_file_with_options(config.json beside the file above limits->max_config_bytes)");
+    check(model == NULL, "no model is returned after a refused config");
+
+    /* 0.1.0's structs (without the fields appended since) are accepted with defaults for the rest. */
+    deit_limits_default(&limits);
+    limits.struct_size = offsetof(deit_limits, max_config_bytes);
+    limits.max_config_bytes = 1; /* past the old struct: must not be read */
+    deit_load_options_default(&options);
+    options.limits = &limits;
+    options.struct_size = offsetof(deit_load_options, config_json);
+    options.config_json = broken; /* likewise */
+    options.config_json_size = sizeof broken - 1;
+    check(deit_model_load_file_with_options(model_path, &options, &model) == DEIT_OK &&
+              (label = deit_class_label(model, 3)) != NULL && strcmp(label, "label 3") == 0,
+          "0.1.0-sized limits and load options load, with the config.json beside the file and the default config limit");
+    deit_model_free(model);
+    model = NULL;
+    options.struct_size = offsetof(deit_load_options, config_json) - 1;
+    expect(deit_model_load_file_with_options(model_path, &options, &model), DEIT_ERR_INVALID_ARGUMENT, "struct_size",
+           "deit_model_load_file_with_options(struct_size below 0.1.0's)");
+    free(model_bytes);
+    free(config);
+}
+
 static void check_options(const char *model_path) {
     deit_model *model = NULL;
     deit_status status = deit_model_load_file(model_path, &model);
@@ -549,6 +661,7 @@ static void check_options(const char *model_path) {
     check_session_options(model);
     deit_model_free(model);
     check_load_options(model_path);
+    check_config_json();
 }
 
 /* MARK: Per-thread last error */

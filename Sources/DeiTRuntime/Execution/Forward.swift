@@ -4,7 +4,7 @@ import DeiTKernels
 /// of pointers the caller sized and owns, so passing one allocates nothing.
 ///
 /// A new tap is one more optional pointer here, with its shape, plus the lines in `forward` that fill
-/// it; the next planned one is attention maps, (depth, heads, T, T) softmax(Q·Kᵀ) per block.
+/// it.
 struct ForwardTaps {
     /// (depth + 1, T, D): the residual stream after the embedding and after each block. When set,
     /// the last block runs on every row instead of the prefix rows only (same bits for those rows).
@@ -15,6 +15,17 @@ struct ForwardTaps {
     /// LayerNorm of the class token, the mean of the patch tokens with fc_norm (or of the normed patch
     /// tokens), or for distilled models (class + distillation token) / 2.
     var features: UnsafeMutablePointer<Float>? = nil
+    /// The attention probabilities of some blocks (`AttentionTap`).
+    var attention: AttentionTap? = nil
+}
+
+/// Where the softmax(scale·Q·Kᵀ) rows of the blocks in `blocks` go: `maps` holds (blocks.count,
+/// heads, rows, T) floats, the first `rows` query rows of each head (the prefix tokens' rows, or all
+/// T). Asking for more than the prefix rows of the last block makes it run on every row (same bits).
+struct AttentionTap {
+    var maps: UnsafeMutablePointer<Float>
+    var rows: Int
+    var blocks: Range<Int>
 }
 
 extension Session {
@@ -68,14 +79,16 @@ extension Session {
             // token, but its queries, proj, LN2 and MLP only the prefix rows — unless every block's
             // output is being captured, or the head reads the mean of all patch tokens. Each of those
             // ops is row by row, so the bits are the same.
-            let rows = index == lastBlock && capture == nil ? prefixCount : t
+            let tap = taps.attention.flatMap { $0.blocks.contains(index) ? $0 : nil }
+            let rows = index == lastBlock && capture == nil && (tap?.rows ?? 0) <= prefixCount ? prefixCount : t
+            let maps = tap.map { $0.maps + (index - $0.blocks.lowerBound) * config.numHeads * $0.rows * t }
 
             // x = x + proj(attention(LN1(x)))
             layerNorm(rows: t, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
             clock.lap(.layerNorm)
             linear(m: t, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
             clock.lap(.qkv)
-            attention(scale: scale, queryRows: rows)
+            attention(scale: scale, queryRows: rows, probabilities: maps, probabilityRows: tap?.rows ?? 0)
             clock.lap(.attention)
             linear(m: rows, a: b.heads, lda: d, weights: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.proj)
@@ -198,7 +211,10 @@ extension Session {
     /// Multi-head attention from b.qkv into b.heads for the first `queryRows` query rows: every head's
     /// K and V (all tokens) packed once (one task per head), then one task per (head, block of R query
     /// rows), each worker with its own scores.
-    private func attention(scale: Float, queryRows: Int) {
+    /// With `probabilities` ([heads, probabilityRows, T]) the softmax rows of the first
+    /// `probabilityRows` query rows of each head are written there too.
+    private func attention(scale: Float, queryRows: Int, probabilities: UnsafeMutablePointer<Float>?,
+                           probabilityRows: Int) {
         let config = model.config
         let t = config.numTokens
         let rowBlock = min(ActivationPlan.attentionRowBlock, t)
@@ -207,7 +223,8 @@ extension Session {
             packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
             scores: buffers.scores, out: buffers.heads, queryRows: queryRows, rowBlock: rowBlock,
-            blocksPerHead: (queryRows + rowBlock - 1) / rowBlock)
+            blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
+            probabilityRows: probabilityRows)
         pool.run(.packHeads(step), taskCount: config.numHeads)
         pool.run(.attentionRows(step), taskCount: config.numHeads * step.blocksPerHead)
     }

@@ -40,7 +40,9 @@ enum ParallelStep {
                                  packedKeys: s.packedKeys + head * s.packedKeysCount,
                                  packedValues: s.packedValues + head * s.packedValuesCount,
                                  scores: s.scores + worker * s.rowBlock * s.tokens,
-                                 out: s.out + head * s.headDim, ldOut: s.width)
+                                 out: s.out + head * s.headDim, ldOut: s.width,
+                                 probabilities: s.probabilities.map { $0 + head * s.probabilityRows * s.tokens },
+                                 probabilityRows: s.probabilityRows)
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
             Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
@@ -78,6 +80,8 @@ struct AttentionStep {
     var out: UnsafeMutablePointer<Float>             // [T, D]
     var queryRows: Int                               // rows 0 ..< queryRows of out are computed (≤ T)
     var rowBlock: Int, blocksPerHead: Int
+    var probabilities: UnsafeMutablePointer<Float>? = nil  // [heads, probabilityRows, T], or nil
+    var probabilityRows: Int = 0                     // query rows whose softmax rows are written
 }
 
 /// GELU in place over `rows` rows of `width` floats, in `chunks` tasks.

@@ -95,6 +95,48 @@ public final class Session {
         forward(input: inputBase, logits: nil, taps: ForwardTaps(features: featuresBase))
     }
 
+    /// Which query rows `runAttention` returns per head: the prefix tokens' (class, distillation)
+    /// rows, or all T rows (the full T×T maps).
+    public enum AttentionRows: Sendable {
+        case prefix
+        case all
+    }
+
+    /// The attention probabilities of one image, timm's `softmax(q·scale @ kᵀ)` per block and head:
+    /// `maps` receives (blocks.count, heads, R, T) floats, R = `numPrefixTokens` for `.prefix` or T
+    /// for `.all`; `logits`, when given, receives the run's output as `run` writes it (same bits).
+    /// Performs no heap allocation.
+    public func runAttention(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>?,
+                             blocks: Range<Int>, rows: AttentionRows,
+                             maps: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
+        let config = model.config
+        let inputBase = try checkedInput(input)
+        var logitsBase: UnsafeMutablePointer<Float>?
+        if let logits { logitsBase = try checkedLogits(logits) }
+        guard blocks.lowerBound >= 0, blocks.upperBound <= config.depth, !blocks.isEmpty else {
+            throw DeiTError(.invalidArgument, "attention blocks \(blocks.lowerBound)..<\(blocks.upperBound) are not a non-empty range within the model's \(config.depth) blocks")
+        }
+        let rowCount = rows == .all ? config.numTokens : config.numPrefixTokens
+        let needed = attentionMapCount(blocks: blocks.count, rows: rows)
+        guard let mapsBase = maps.baseAddress, maps.count == needed else {
+            throw DeiTError(.invalidArgument, "attention maps have room for \(maps.count) floats; \(blocks.count) block(s) × \(config.numHeads) heads × \(rowCount) rows × \(config.numTokens) tokens = \(needed)")
+        }
+        forward(input: inputBase, logits: logitsBase,
+                taps: ForwardTaps(attention: AttentionTap(maps: mapsBase, rows: rowCount, blocks: blocks)))
+    }
+
+    /// Floats `runAttention` writes for `blocks` blocks (saturating: a caller's count can never match an
+    /// overflowed product).
+    public func attentionMapCount(blocks: Int, rows: AttentionRows) -> Int {
+        let config = model.config
+        let rowCount = rows == .all ? config.numTokens : config.numPrefixTokens
+        func times(_ a: Int, _ b: Int) -> Int {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? Int.max : product
+        }
+        return times(times(max(blocks, 0), config.numHeads), times(rowCount, config.numTokens))
+    }
+
     /// As `run`, and adds the time of each op class (and the run's total) to `profile`, which
     /// accumulates over calls. Same logits as `run`; costs a few dozen clock reads per run.
     public func runProfiled(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,

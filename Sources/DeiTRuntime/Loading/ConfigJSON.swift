@@ -22,6 +22,10 @@ struct ConfigJSON {
     init(bytes: UnsafeRawBufferPointer, limits: LoadLimits) throws(DeiTError) {
         facts = [DescriptionFact?](repeating: nil, count: DescriptionKey.all.count)
         labelNames = nil
+        // The file reader checks the limit before reading; text handed over in memory is checked here.
+        if bytes.count > limits.maxConfigBytes {
+            throw DeiTError(.outOfMemory, "config.json is \(bytes.count) bytes, above the maxConfigBytes limit (\(limits.maxConfigBytes))")
+        }
         if let bad = firstInvalidUTF8Offset(bytes) {
             throw DeiTError(.format, "config.json: invalid UTF-8 at byte offset \(bad)")
         }

@@ -28,9 +28,11 @@ public final class Model: @unchecked Sendable {
 
     /// Loads a checkpoint from a file: the header is read and validated first, then each tensor is
     /// read and packed in turn, so the whole file is never held in memory. `imageSize` as for
-    /// `init(bytes:limits:imageSize:)`.
-    public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default, imageSize: Int = 0) throws(DeiTError) -> Model {
-        let file = try ModelFile(path: path, limits: limits)
+    /// `init(bytes:limits:imageSize:)`. `configJSON`, when given, is used instead of the config.json
+    /// beside the file.
+    public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default, imageSize: Int = 0,
+                            configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) -> Model {
+        let file = try ModelFile(path: path, limits: limits, configJSON: configJSON)
         let checkpoint = try file.checkpoint.running(atImageSize: imageSize, limits: limits)
         let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file))
         file.releaseStaging()

@@ -28,8 +28,9 @@ final class ModelFile {
     private let handle: OpaquePointer             // deit_support_file
     private var staging: AlignedBuffer?           // (largest tensor's bytes), allocated on first use
 
-    /// Opens `path`, reads and validates its header and schema (the data is not read yet).
-    init(path cPath: UnsafePointer<CChar>, limits: LoadLimits) throws(DeiTError) {
+    /// Opens `path`, reads and validates its header and schema (the data is not read yet), with
+    /// `configJSON` as its timm config.json, else the config.json beside the file if there is one.
+    init(path cPath: UnsafePointer<CChar>, limits: LoadLimits, configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
         let path = String(cString: cPath)
         var size: UInt64 = 0
         var errorNumber: Int32 = 0
@@ -48,8 +49,12 @@ final class ModelFile {
             let prefix = try Self.read(handle, path, count: 8 + headerLength)    // length + JSON header
             let file = try SafetensorsFile.parse(
                 prefix: UnsafeRawBufferPointer(start: prefix.raw, count: prefix.byteCount), fileSize: fileSize, limits: limits)
-            checkpoint = try ConfigJSONFile.withBytes(besideModel: path, limits: limits) { config throws(DeiTError) in
-                try Checkpoint(file: file, limits: limits, configJSON: config)
+            if let configJSON {
+                checkpoint = try Checkpoint(file: file, limits: limits, configJSON: configJSON)
+            } else {
+                checkpoint = try ConfigJSONFile.withBytes(besideModel: path, limits: limits) { config throws(DeiTError) in
+                    try Checkpoint(file: file, limits: limits, configJSON: config)
+                }
             }
         } catch {
             deit_support_file_close(handle)
