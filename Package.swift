@@ -91,13 +91,15 @@ let package = Package(
         .target(name: "CDeiTImage"),
         // The ImageNet-1k class names (generated table), for the vision code and deit_class_label.
         .target(name: "CDeiTLabels"),
+        // PNG writing (stb_image_write) for deit-cli explain; not part of libdeit.
+        .target(name: "CDeiTImageWrite"),
         .target(name: "DeiTKernels", exclude: ["README.md"], swiftSettings: kernelSettings),
         .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport", "CDeiTImage", "CDeiTLabels"],
                 swiftSettings: kernelSettings + blasSwiftSettings),
         .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport"], swiftSettings: kernelSettings),
 
         // MARK: Tools
-        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels"], swiftSettings: kernelSettings),
+        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTImageWrite"], swiftSettings: kernelSettings),
 
         // MARK: Tests
         // Helpers the test targets share (the seeded generator); a plain target, not a product.

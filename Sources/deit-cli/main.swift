@@ -7,6 +7,8 @@ let usage = """
     usage: deit-cli classify --model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S]
                              [--json] IMAGE|DIR...
            deit-cli embed    --model M [--threads N] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...
+           deit-cli explain  --model M [--threads N] [--crop-pct P] [--image-size S] [--per-head] [--alpha A]
+                             --output OUT.png IMAGE
            deit-cli bench    (--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small)
                              [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]
            deit-cli info     --model M [--image-size S]
@@ -27,6 +29,10 @@ let usage = """
                 for retrieval) of JPEG/PNG images or directories, after the same eval transform as
                 classify: file, dim, norm and the first values, or with --json one object per image
                 {"file", "dim", "norm", "features": [D floats]}. For every model, headless or not.
+    explain     where the model looks: attention rollout (every block, heads averaged, from the class
+                token) as a heat-map over the centre crop the model saw, written to OUT.png, and the
+                top-5; --per-head: one tile per head of the last block's class-token attention;
+                --alpha A: the heat-map's weight in the blend (default 0.5; 1: the heat-map alone).
     bench       load time, first run, per-image latency (min/median/p90/p99/mean/std), arena and
                 weight bytes, peak RSS. --synthetic builds a seeded random model in memory.
                 --profile adds time per op class.
@@ -43,6 +49,7 @@ do {
     switch command {
     case "classify": try ClassifyCommand.run(rest)
     case "embed": try EmbedCommand.run(rest)
+    case "explain": try ExplainCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
     case "info": try ToolCommands.info(rest)
     case "run": try ToolCommands.run(rest)

@@ -126,5 +126,13 @@ else
     grep -v '^ok' "$work/photos" | sed 's/^/      /' | head -20; echo "FAIL  photo check (Tests/cli/photo_check.py)"
     failures=$((failures + 1))
 fi
+# explain: the PNG decodes to the right size, a non-constant heat-map, and with ../shared the real
+# DeiT-Ti's rollout peaks inside the ball of the committed test photo.
+if python3 Tests/cli/explain_check.py "$(dirname "$cli")" > "$work/explain" 2>&1; then
+    echo "ok    explain check: $(tail -1 "$work/explain")"
+else
+    grep -v '^ok' "$work/explain" | sed 's/^/      /' | head -20; echo "FAIL  explain check (Tests/cli/explain_check.py)"
+    failures=$((failures + 1))
+fi
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"
