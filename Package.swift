@@ -97,7 +97,7 @@ let package = Package(
         .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport"], swiftSettings: kernelSettings),
 
         // MARK: Tools
-        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels"], swiftSettings: kernelSettings),
+        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport"], swiftSettings: kernelSettings),
 
         // MARK: Tests
         // Helpers the test targets share (the seeded generator); a plain target, not a product.
