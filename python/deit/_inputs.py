@@ -47,11 +47,12 @@ def open_with_pil(path):
             return rgb8(image.convert("RGB"))
     except Image.DecompressionBombError as error:
         raise DeiTError(Status.OUT_OF_MEMORY, "DEIT_ERR_OUT_OF_MEMORY", f"{os.fspath(path)}: {error}") from None
+    except Image.UnidentifiedImageError as error:
+        # Not a format Pillow reads: what libdeit calls UNSUPPORTED (as classify of the same file says).
+        raise DeiTError(Status.UNSUPPORTED, "DEIT_ERR_UNSUPPORTED", f"{os.fspath(path)}: {error}") from None
     except OSError as error:
-        # Pillow's own error for a missing or undecodable file, as deit's statuses would name it.
-        missing = isinstance(error, FileNotFoundError)
-        status = Status.IO if missing else Status.FORMAT
-        name = "DEIT_ERR_IO" if missing else "DEIT_ERR_FORMAT"
+        # An OS error (missing, unreadable) is IO; Pillow's own (truncated, corrupt) carry no errno.
+        status, name = (Status.IO, "DEIT_ERR_IO") if error.errno is not None else (Status.FORMAT, "DEIT_ERR_FORMAT")
         raise DeiTError(status, name, f"{os.fspath(path)}: {error}") from None
 
 

@@ -96,8 +96,8 @@ class Model:
         self._lock = threading.Lock()
         threads = _inputs.integer(threads, "threads", 1, MAX_THREADS)
         image_size = 0 if image_size is None else _inputs.integer(image_size, "image_size", 1, _inputs.INT32_MAX)
-        if kernel_set is not None and not isinstance(kernel_set, str):
-            raise InputError(f"kernel_set must be a string, not {type(kernel_set).__name__}")
+        if kernel_set is not None and (not isinstance(kernel_set, str) or "\0" in kernel_set):
+            raise InputError(f"kernel_set must be a string without NUL characters, not {kernel_set!r}")
 
         load_options = _library.LoadOptionsStruct()
         _lib.deit_load_options_default(ctypes.byref(load_options))

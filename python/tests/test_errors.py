@@ -56,10 +56,16 @@ def test_missing_files(tiny, tmp_path):
     with pytest.raises(deit.DeiTError) as raised:
         tiny.embed(tmp_path / "none.png")
     assert raised.value.status == deit.Status.IO and "none.png" in raised.value.message
+    # Pillow's failures (embed, preprocess of a path) get the statuses libdeit gives the same file.
     (tmp_path / "notes.jpg").write_text("not an image")
-    with pytest.raises(deit.DeiTError) as raised:
-        tiny.embed(tmp_path / "notes.jpg")
-    assert raised.value.status == deit.Status.FORMAT
+    (tmp_path / "truncated.jpg").write_bytes((IMAGES / "photo_120x90.jpg").read_bytes()[:700])
+    for name, status in (("notes.jpg", deit.Status.UNSUPPORTED), ("truncated.jpg", deit.Status.FORMAT)):
+        with pytest.raises(deit.DeiTError) as from_libdeit:
+            tiny.classify(tmp_path / name)
+        with pytest.raises(deit.DeiTError) as from_pillow:
+            tiny.embed(tmp_path / name)
+        assert from_libdeit.value.status == from_pillow.value.status == status, name
+        assert name in from_pillow.value.message
 
 
 def test_load_options_are_checked():
@@ -79,6 +85,10 @@ def test_load_options_are_checked():
     assert raised.value.status == deit.Status.INVALID_ARGUMENT and "sse9" in raised.value.message
     with pytest.raises(deit.InputError, match="NUL"):
         deit.Model(str(TINY) + "\0.txt")
+    with pytest.raises(deit.InputError, match="kernel_set"):
+        deit.Model(TINY, kernel_set="auto\0avx512")  # C would read "auto"
+    with pytest.raises(deit.InputError, match="kernel_set"):
+        deit.Model(TINY, kernel_set=b"auto")
     with pytest.raises(deit.InputError):
         deit.Model(42)
     with pytest.raises(deit.InputError, match="bytes"):
