@@ -25,7 +25,10 @@ struct ProgressLine {
     /// Draws the line for `done` finished images (successful or not).
     mutating func show(done: Int) {
         guard enabled else { return }
-        writeStandardError("\r\u{1B}[K" + Self.text(done: done, total: total, seconds: Double(now() - started) / 1e9))
+        var line = Self.text(done: done, total: total, seconds: Double(now() - started) / 1e9)
+        // A line wider than the terminal would wrap, and "\r" returns only to the start of its last row.
+        if let columns = Self.terminalColumns(), line.count >= columns { line = String(line.prefix(columns - 1)) }
+        writeStandardError("\r\u{1B}[K" + line)
         visible = true
     }
 
@@ -56,6 +59,13 @@ struct ProgressLine {
         let whole = seconds.isFinite ? Int(min(max(seconds, 0), 1e9).rounded(.up)) : 0
         let (hours, minutes, secs) = (whole / 3600, whole / 60 % 60, whole % 60)
         return hours > 0 ? format("%ld:%02ld:%02ld", hours, minutes, secs) : format("%ld:%02ld", minutes, secs)
+    }
+
+    /// Standard error's terminal width, nil when unknown (0 columns, as a bare pseudo-terminal reports).
+    private static func terminalColumns() -> Int? {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
     }
 
     private static var terminalIsDumb: Bool {

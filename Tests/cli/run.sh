@@ -189,6 +189,11 @@ if script -qec true /dev/null </dev/null >/dev/null 2>&1; then
     expect 0 "classify one image, stderr on a terminal" -- \
         script -qec "'$cli' classify --model '$model' '$images/tiny_1x1.png' >/dev/null" /dev/null </dev/null
     empty out "one image: no progress line"
+    expect 0 "classify on a 30-column terminal" -- \
+        script -qec "stty cols 30; '$cli' classify --model '$model' --json '$images' >/dev/null" /dev/null </dev/null
+    if python3 -c 'import sys; s=open(sys.argv[1], "rb").read().split(b"\n")[0]; parts=[p for p in s.split(b"\r\x1b[K") if p]; assert len(parts) >= 9 and max(map(len, parts[:-1])) < 30, parts' "$work/out"; then
+        echo "ok    the progress line is cut to the terminal's width (no wrapping)"
+    else echo "FAIL  progress line wider than a 30-column terminal"; failures=$((failures + 1)); fi
     expect 0 "TERM=dumb: no progress" -- \
         script -qec "TERM=dumb '$cli' classify --model '$model' --json '$images' >/dev/null" /dev/null </dev/null
     lacks out "ETA" "TERM=dumb: no progress line"
