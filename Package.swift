@@ -99,7 +99,8 @@ let package = Package(
         .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport"], swiftSettings: kernelSettings),
 
         // MARK: Tools
-        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTImageWrite"], swiftSettings: kernelSettings),
+        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport", "CDeiTImageWrite"],
+                          swiftSettings: kernelSettings),
 
         // MARK: Tests
         // Helpers the test targets share (the seeded generator); a plain target, not a product.

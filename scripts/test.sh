@@ -3,14 +3,15 @@
 #
 #   scripts/test.sh           the full gate (CI)
 #   scripts/test.sh --quick   the edit loop: no-trap lint, release build, Swift tests (release), C/C++
-#                             tests and CLI tests against that build — a few minutes; no setup, other
+#                             tests, CLI tests and the Python module's tests against that build — a
+#                             few minutes; no setup, other
 #                             kernel sets, aarch64, OpenBLAS, packaging, fuzzing, sanitizers or photos
 #
 # Steps: install build dependencies, no-trap lint, release build (libdeit.so, deit-cli), Swift tests
 # (release), the other x86-64 kernel sets, aarch64 cross-build + tests under qemu (with the Embedded
 # Swift compile check), C/C++ tests and crafted corpora against libdeit.so, the optional OpenBLAS
-# backend, packaging, CLI tests, bounded fuzzing, sanitizers, 900-photo accuracy. Stops at the first
-# failing step.
+# backend, packaging, CLI tests, the Python module (fresh venv, pip install ./python, pytest),
+# bounded fuzzing, sanitizers, 900-photo accuracy. Stops at the first failing step.
 # Real-weight checks use the shared data at $DEIT_SHARED, else ../shared beside the checkout; without
 # it they skip with a message and everything else still runs.
 set -euo pipefail
@@ -57,6 +58,9 @@ if [ "$quick" = 1 ]; then
     step "deit-cli tests (exit codes, errors, JSON)"
     Tests/cli/run.sh "$release_bin"
 
+    step "Python module: pip install ./python into a fresh venv, pytest against libdeit.so"
+    scripts/python-tests.sh "$release_bin"
+
     finish_step
     exit 0
 fi
@@ -97,6 +101,9 @@ scripts/check-packaging.sh
 
 step "deit-cli tests (exit codes, errors, JSON)"
 Tests/cli/run.sh "$release_bin"
+
+step "Python module: pip install ./python into a fresh venv, pytest against libdeit.so"
+scripts/python-tests.sh "$release_bin"
 
 step "fuzz: libFuzzer + ASan on model loading, image decoding + preprocessing, classify (bounded)"
 scripts/fuzz.sh "${DEIT_FUZZ_SECONDS:-60}"

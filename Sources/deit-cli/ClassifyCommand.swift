@@ -58,9 +58,9 @@ enum ClassifyCommand {
         var failures = 0
         var decodeTimes: [Double] = [], preprocessTimes: [Double] = [], inferTimes: [Double] = []
         let started = now()
-        let progress = standardErrorIsTerminal && files.count > 1
+        var progress = ProgressLine(total: files.count)
         for (number, file) in files.enumerated() {
-            if progress { drawProgress(number, files.count) }
+            progress.show(done: number)
             let t0 = now()
             var t1 = t0, t2 = t0
             let outcome: Swift.Result<Result, DeiTError> = file.withCString { path in
@@ -75,7 +75,7 @@ enum ClassifyCommand {
                 }
             }
             let t3 = now()
-            if progress { writeStandardError("\r\u{1B}[K") }
+            progress.clear()
             switch outcome {
             case .failure(let error):
                 failures += 1
@@ -87,7 +87,6 @@ enum ClassifyCommand {
                 report(file, result, (milliseconds(t1 - t0), milliseconds(t2 - t1), milliseconds(t3 - t2)))
             }
         }
-        if progress { writeStandardError("\r\u{1B}[K") }
         if files.count > 1 {
             summarize(count: files.count, failures: failures, seconds: Double(now() - started) / 1e9,
                       decode: decodeTimes, preprocess: preprocessTimes, infer: inferTimes, toStandardError: options.json)
@@ -166,11 +165,6 @@ enum ClassifyCommand {
                       + name(prediction.classIndex) + format("  (logit %.4f)", Double(prediction.logit)))
             }
         }
-    }
-
-    static func drawProgress(_ done: Int, _ total: Int) {
-        let width = 30, filled = total > 0 ? done * width / total : 0
-        writeStandardError("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total)")
     }
 
     static func summarize(count: Int, failures: Int, seconds: Double, decode: [Double], preprocess: [Double],

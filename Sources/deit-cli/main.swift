@@ -3,49 +3,36 @@ import DeiTRuntime
 /// deit-cli: classify photos, measure latency, inspect checkpoints, run raw tensors.
 /// Exit codes: 0 success, 1 failure (one line naming the file and the reason), 2 usage.
 
-let usage = """
-    usage: deit-cli classify --model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S]
-                             [--json] IMAGE|DIR...
-           deit-cli embed    --model M [--threads N] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...
-           deit-cli explain  --model M [--threads N] [--crop-pct P] [--image-size S] [--per-head] [--alpha A]
-                             --output OUT.png IMAGE
-           deit-cli bench    (--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small)
-                             [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]
-           deit-cli info     --model M [--image-size S]
-           deit-cli run      --model M [--image-size S] --input INPUT.f32 --output LOGITS.f32 [--threads N]
-           deit-cli preprocess (--model M [--image-size S] | --image-size S) [--crop-pct P] --output INPUT.f32 IMAGE
-
-    --image-size S runs the model at S×S pixels (a multiple of its patch size): pos_embed is resampled
-    once at load as timm does for another img_size (bicubic, antialiased), and preprocessing follows S
-    (crop_pct 1.0 from 384 pixels, else 0.9). Without --model, preprocess writes an S×S input.
-
-    classify    top-K classes (label, probability) of JPEG/PNG images, or of every JPEG/PNG in a
-                directory, after timm's eval transform (crop_pct 0.9, 1.0 for 384-pixel models).
-                --json prints one object per image; a summary (images/s, latency) ends many-image runs.
-                --labels F: one label per line (or tab-separated lines, last field); the built-in
-                ImageNet-1k names are used for 1000-class models. Also --max-image-bytes, --max-pixels.
-                A headless model (num_classes=0) has no classes: use embed.
-    embed       the pooled features (timm's forward_head(pre_logits=True): D floats, the embedding
-                for retrieval) of JPEG/PNG images or directories, after the same eval transform as
-                classify: file, dim, norm and the first values, or with --json one object per image
-                {"file", "dim", "norm", "features": [D floats]}. For every model, headless or not.
-    explain     where the model looks: attention rollout (every block, heads averaged, from the class
-                token) as a heat-map over the centre crop the model saw, written to OUT.png, and the
-                top-5; --per-head: one tile per head of the last block's class-token attention;
-                --alpha A: the heat-map's weight in the blend (default 0.5; 1: the heat-map alone).
-    bench       load time, first run, per-image latency (min/median/p90/p99/mean/std), arena and
-                weight bytes, peak RSS. --synthetic builds a seeded random model in memory.
-                --profile adds time per op class.
-    info        the configuration derived from the checkpoint, parameters, weight and arena bytes.
-    run         classifies one raw tensor (float32 LE, 3×S×S, normalised CHW), writes the logits.
-                (a headless model: its features).
-    preprocess  writes the model input for IMAGE (float32 LE, 3×S×S), as `run` takes it.
-    """
-
 let arguments = CommandLine.arguments.dropFirst()
+/// The command being run, so that a usage error can show its synopsis.
+var current: CommandHelp?
 do {
     guard let command = arguments.first else { throw UsageError(message: "missing command") }
     let rest = arguments.dropFirst()
+    switch command {
+    case "-h", "--help":
+        print(Help.overview, terminator: "")
+        exitProcess(0)
+    case "help":
+        // `deit-cli help COMMAND` as `deit-cli COMMAND --help`.
+        guard let name = rest.first else { print(Help.overview, terminator: ""); exitProcess(0) }
+        guard let help = Help.command(named: name) else { throw UsageError(message: "unknown command '\(name)'") }
+        print(help.text, terminator: "")
+        exitProcess(0)
+    case "--version":
+        print(Help.versionText, terminator: "")
+        exitProcess(0)
+    default: break
+    }
+    guard let help = Help.command(named: command) else {
+        throw UsageError(message: command.hasPrefix("-") ? "unknown option '\(command)'" : "unknown command '\(command)'")
+    }
+    current = help
+    // --help anywhere among the options (not after "--") wins over everything else, as with most tools.
+    if rest.prefix(while: { $0 != "--" }).contains(where: { $0 == "--help" || $0 == "-h" }) {
+        print(help.text, terminator: "")
+        exitProcess(0)
+    }
     switch command {
     case "classify": try ClassifyCommand.run(rest)
     case "embed": try EmbedCommand.run(rest)
@@ -54,11 +41,11 @@ do {
     case "info": try ToolCommands.info(rest)
     case "run": try ToolCommands.run(rest)
     case "preprocess": try ToolCommands.preprocess(rest)
-    case "-h", "--help", "help": print(usage)
-    default: throw UsageError(message: "unknown command '\(command)'")
+    default: throw UsageError(message: "'\(command)' has help but no implementation")  // Help.commands and this switch disagree
     }
 } catch let error as UsageError {
-    writeStandardError("deit-cli: \(error.message)\n\(usage)\n")
+    let usage = current.map { $0.synopsis(prefix: "usage: ") + "\n" } ?? ""
+    writeStandardError("deit-cli: \(error.message)\n\(usage)\(Help.hint(current?.name))\n")
     exitProcess(2)
 } catch let error as Failure {
     if !error.message.isEmpty { writeStandardError("deit-cli: \(error.message)\n") }

@@ -39,7 +39,8 @@ contains out "tench\|class\|%" "human-readable top-3"
 expect 0 "classify a directory, --json" -- "$cli" classify --model "$model" --json --top 2 "$images"
 if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]; r=json.loads(open(sys.argv[1]).readline()); assert set(r) >= {"file","top","decode_ms","infer_ms"} and set(r["top"][0]) == {"index","label","logit","prob"}' "$work/out"; then
     echo "ok    --json prints one valid object per line"; else echo "FAIL  --json output"; failures=$((failures + 1)); fi
-[ "$(wc -l <"$work/out")" -eq 10 ] && echo "ok    10 images in the directory" || { echo "FAIL  directory listing"; failures=$((failures + 1)); }
+image_count=$(find "$images" -maxdepth 1 \( -name '*.png' -o -name '*.jpg' \) | wc -l)
+[ "$(wc -l <"$work/out")" -eq "$image_count" ] && echo "ok    $image_count images in the directory" || { echo "FAIL  directory listing"; failures=$((failures + 1)); }
 expect 1 "truncated JPEG → exit 1" -- "$cli" classify --model "$model" "$work/truncated.jpg"
 contains err "truncated.jpg.*truncated" "error names the file and the reason"
 [ "$(wc -l <"$work/err")" -eq 1 ] && echo "ok    one-line error" || { echo "FAIL  error is not one line"; failures=$((failures + 1)); }
@@ -101,7 +102,7 @@ contains out '"image_size":160' "bench reports the run size"
 # embed: the pooled features; a headless model (num_classes=0) embeds but does not classify.
 headless=Tests/Fixtures/conformance/vit_headless_d1/model.safetensors
 expect 0 "embed a directory, --json" -- "$cli" embed --model "$model" --json "$images"
-if python3 -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; assert len(rows) == 10 and all(r["dim"] == 192 and len(r["features"]) == 192 and {"file","norm","infer_ms"} <= set(r) for r in rows)' "$work/out"; then
+if python3 -c 'import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; assert len(rows) == int(sys.argv[2]) and all(r["dim"] == 192 and len(r["features"]) == 192 and {"file","norm","infer_ms"} <= set(r) for r in rows)' "$work/out" "$image_count"; then
     echo "ok    embed --json: one object per image with 192 features"; else echo "FAIL  embed --json output"; failures=$((failures + 1)); fi
 expect 0 "embed (human-readable)" -- "$cli" embed --model "$headless" "$images/photo_120x90.jpg"
 contains out "dim 64  norm" "embed prints the dim and norm"
@@ -134,5 +135,88 @@ else
     grep -v '^ok' "$work/explain" | sed 's/^/      /' | head -20; echo "FAIL  explain check (Tests/cli/explain_check.py)"
     failures=$((failures + 1))
 fi
+
+# --help, COMMAND --help, --version: exit 0, on standard output, nothing on standard error.
+# lacks FILE TEXT DESCRIPTION: the opposite of contains.
+lacks() {
+    if grep -q -- "$2" "$work/$1"; then
+        echo "FAIL  $3: '$2' in $1:"; grep -- "$2" "$work/$1" | head -3 | cat -A | sed 's/^/      /'; failures=$((failures + 1))
+    else echo "ok    $3"; fi
+}
+# empty FILE DESCRIPTION
+empty() {
+    if [ -s "$work/$1" ]; then echo "FAIL  $2: $1 not empty:"; head -3 "$work/$1" | sed 's/^/      /'; failures=$((failures + 1))
+    else echo "ok    $2"; fi
+}
+for form in --help -h help; do
+    expect 0 "deit-cli $form" -- "$cli" $form
+    contains out "usage: deit-cli COMMAND" "deit-cli $form prints the usage on standard output"
+    empty err "deit-cli $form writes nothing on standard error"
+done
+for command in classify embed explain bench info run preprocess; do
+    expect 0 "$command --help" -- "$cli" $command --help
+    contains out "^usage: deit-cli $command " "$command --help starts with its usage"
+    contains out "^  --" "$command --help lists its options"
+    empty err "$command --help writes nothing on standard error"
+    # --help wins over missing or unknown options (nothing is loaded or run).
+    expect 0 "$command -h with other arguments" -- "$cli" $command --bogus -h
+    contains out "^usage: deit-cli $command " "$command -h prints its usage"
+    expect 2 "$command --bogus → exit 2" -- "$cli" $command --bogus
+    contains err "unknown option '--bogus'" "$command names the unknown option"
+    contains err "usage: deit-cli $command " "$command's usage error shows its synopsis"
+    empty out "$command's usage error writes nothing on standard output"
+done
+expect 0 "help classify" -- "$cli" help classify
+contains out "^usage: deit-cli classify " "help classify prints classify's usage"
+expect 2 "help frobnicate → exit 2" -- "$cli" help frobnicate
+expect 2 "unknown global option → exit 2" -- "$cli" --bogus
+contains err "unknown option '--bogus'" "an unknown global option is named"
+# The version is the header's DEIT_VERSION_* (deit_version_string() is tested against the same macros).
+header_version=$(awk '/#define DEIT_VERSION_(MAJOR|MINOR|PATCH)/ { v = v sep $3; sep = "." } END { print v }' include/deit.h)
+expect 0 "--version" -- "$cli" --version
+contains out "^deit-cli $header_version (libdeit $header_version, ABI " "--version prints deit.h's version ($header_version)"
+empty err "--version writes nothing on standard error"
+
+# Progress: nothing on a standard error that is not a terminal; on a terminal, done/total, images/s
+# and ETA redrawn in place, while standard output (--json) stays as it is without a terminal.
+expect 0 "classify a directory, stderr to a file" -- "$cli" classify --model "$model" --top 2 "$images"
+empty err "classify many images: nothing on a non-terminal standard error"
+expect 0 "classify --json a directory, stderr to a file" -- "$cli" classify --model "$model" --json --top 2 "$images"
+cp "$work/out" "$work/json.pipe"
+lacks err $'\r' "classify --json: no carriage return on a non-terminal standard error"
+lacks err $'\e' "classify --json: no escape sequence on a non-terminal standard error"
+lacks err "ETA" "classify --json: no progress on a non-terminal standard error"
+expect 0 "embed a directory, stderr to a file" -- "$cli" embed --model "$model" "$images"
+empty err "embed many images: nothing on a non-terminal standard error"
+# util-linux `script` gives the command a pseudo-terminal; without it the terminal case is skipped.
+if script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+    # Only standard error reaches the terminal: standard output goes to a file.
+    expect 0 "classify --json a directory, stderr on a terminal" -- \
+        script -qec "'$cli' classify --model '$model' --json --top 2 '$images' >'$work/json.tty'" /dev/null </dev/null
+    contains out "$((image_count - 1))/$image_count" "progress shows done/total"
+    contains out "images/s  ETA [0-9]*:[0-9][0-9]" "progress shows images/s and the ETA"
+    contains out $'\r\e\\[K\\[' "progress is redrawn in place (carriage return, erase line)"
+    strip='import json,sys; [print(json.dumps({k: v for k, v in json.loads(l).items() if not k.endswith("_ms")})) for l in open(sys.argv[1])]'
+    if [ "$(python3 -c "$strip" "$work/json.tty")" = "$(python3 -c "$strip" "$work/json.pipe")" ] && [ -s "$work/json.tty" ]; then
+        echo "ok    --json output with progress on a terminal equals the output without (timings aside)"
+    else echo "FAIL  --json output differs when standard error is a terminal"; failures=$((failures + 1)); fi
+    expect 0 "embed two images, stderr on a terminal" -- \
+        script -qec "'$cli' embed --model '$model' '$images/tiny_1x1.png' '$images/rgb_97x61.png' >/dev/null" /dev/null </dev/null
+    contains out "1/2  .* images/s" "embed shows progress too"
+    expect 0 "classify one image, stderr on a terminal" -- \
+        script -qec "'$cli' classify --model '$model' '$images/tiny_1x1.png' >/dev/null" /dev/null </dev/null
+    empty out "one image: no progress line"
+    expect 0 "classify on a 30-column terminal" -- \
+        script -qec "stty cols 30; '$cli' classify --model '$model' --json '$images' >/dev/null" /dev/null </dev/null
+    if python3 -c 'import sys; s=open(sys.argv[1], "rb").read().split(b"\n")[0]; parts=[p for p in s.split(b"\r\x1b[K") if p]; assert len(parts) >= 9 and max(map(len, parts[:-1])) < 30, parts' "$work/out"; then
+        echo "ok    the progress line is cut to the terminal's width (no wrapping)"
+    else echo "FAIL  progress line wider than a 30-column terminal"; failures=$((failures + 1)); fi
+    expect 0 "TERM=dumb: no progress" -- \
+        script -qec "TERM=dumb '$cli' classify --model '$model' --json '$images' >/dev/null" /dev/null </dev/null
+    lacks out "ETA" "TERM=dumb: no progress line"
+else
+    echo "skip  progress on a terminal: util-linux 'script' is not available"
+fi
+
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"

@@ -1,0 +1,219 @@
+import CDeiTSupport
+
+/// What `deit-cli --help`, `deit-cli COMMAND --help` and `--version` print (to standard output), and
+/// the short usage a usage error adds on standard error.
+
+/// One command's help: how to call it, a one-line summary for the overview, and what it does with
+/// each of its options.
+struct CommandHelp {
+    let name: String
+    /// The arguments after `deit-cli NAME`, wrapped by `synopsis(prefix:)`.
+    let arguments: String
+    let summary: String
+    let details: String
+
+    /// "PREFIX deit-cli NAME ARGUMENTS", wrapped to 100 columns between bracketed groups (never inside
+    /// "[--top K]"), continuation lines aligned after the command name.
+    func synopsis(prefix: String) -> String {
+        let lead = prefix + "deit-cli " + name + " "
+        let indent = String(repeating: " ", count: lead.count)
+        var groups: [String] = [], group = "", depth = 0
+        for character in arguments {
+            if character == "[" || character == "(" { depth += 1 }
+            if character == "]" || character == ")" { depth -= 1 }
+            if character == " " && depth == 0 {
+                groups.append(group); group = ""
+            } else {
+                group.append(character)
+            }
+        }
+        groups.append(group)
+        var lines: [String] = [], line = lead
+        for word in groups {
+            if line.count + word.count > 100, line != lead, line != indent {
+                lines.append(String(line.dropLast()))
+                line = indent
+            }
+            line += word + " "
+        }
+        lines.append(String(line.dropLast()))
+        return lines.joined(separator: "\n")
+    }
+
+    var text: String { synopsis(prefix: "usage: ") + "\n\n" + details + "\n" }
+}
+
+enum Help {
+    /// The library version from include/deit.h's DEIT_VERSION_* macros (imported through
+    /// CDeiTSupport's deit_api.h), the numbers libdeit's deit_version_string() is tested against:
+    /// no version number is written down a second time here.
+    static let version = "\(DEIT_VERSION_MAJOR).\(DEIT_VERSION_MINOR).\(DEIT_VERSION_PATCH)"
+
+    static let versionText = "deit-cli \(version) (libdeit \(version), ABI \(DEIT_ABI_VERSION))\n"
+
+    /// Where a usage error points for more.
+    static func hint(_ command: String?) -> String {
+        command.map { "run 'deit-cli \($0) --help' for its options" } ?? "run 'deit-cli --help' for the commands"
+    }
+
+    static func command(named name: String) -> CommandHelp? { commands.first { $0.name == name } }
+
+    static var overview: String {
+        let synopses = commands.map { $0.synopsis(prefix: "       ") }
+        let summaries = commands.map { "  " + padded($0.name, 12) + $0.summary }
+        return """
+            usage: deit-cli COMMAND [OPTIONS] [ARGS...]
+            \(synopses.joined(separator: "\n"))
+                   deit-cli --help | --version | COMMAND --help
+
+            Runs timm DeiT/ViT image classifiers (safetensors checkpoints) on the CPU.
+
+            commands:
+            \(summaries.joined(separator: "\n"))
+
+            options:
+              -h, --help           this text (with a COMMAND: that command's options), on standard output
+              --version            deit-cli's and libdeit's version
+
+            Exit status: 0 success, 1 failure (one line per failure on standard error, naming the file
+            and the reason), 2 usage error. Run 'deit-cli COMMAND --help' for a command's options.
+
+            """
+    }
+
+    static let imageSize = """
+          --image-size S       run the model at S×S pixels (a multiple of its patch size): pos_embed is
+                               resampled once at load as timm does for another img_size (bicubic,
+                               antialiased); preprocessing follows S (crop_pct 1.0 from 384, else 0.9)
+        """
+    static let threads = "  --threads N          worker threads, the calling one included (1 to 256; default 1)"
+    static let cropPct = "  --crop-pct P         centre-crop fraction instead of the model's (0.1 to 1)"
+    static let imageLimits = """
+          --max-image-bytes B  refuse image files larger than B bytes (default 67108864, 64 MiB)
+          --max-pixels P       refuse images with more than P pixels (default 50000000)
+        """
+    static let progress = """
+        On a terminal, many images show progress on standard error (done/total, images/s, ETA), redrawn
+        in place; nothing of it is written when standard error is not a terminal.
+        """
+
+    static let commands: [CommandHelp] = [
+        CommandHelp(
+            name: "classify",
+            arguments: "--model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...",
+            summary: "top-K classes of JPEG/PNG images or directories of them",
+            details: """
+                The top-K classes (label, probability, logit) of each JPEG/PNG image, or of every JPEG/PNG in
+                a directory (sorted, not recursive), after the model's eval transform (timm's: resize, centre
+                crop, normalise). A headless model (num_classes=0) has no classes: use embed.
+
+                  --model M            the checkpoint (timm safetensors); required
+                  --top K              classes per image (1 to the class count; default 5)
+                \(threads)
+                  --labels F           class names, one per line (or tab-separated lines: the last field);
+                                       default the model's own (config.json label_names, or ImageNet-1k's)
+                \(cropPct)
+                \(imageSize)
+                \(imageLimits)
+                  --json               one JSON object per image on standard output:
+                                       {"file", "top": [{"index", "label", "logit", "prob"}], "decode_ms", ...}
+
+                Many images end with a summary (images/s, latency), on standard error with --json.
+                \(progress)
+                """),
+        CommandHelp(
+            name: "explain",
+            arguments: "--model M [--threads N] [--crop-pct P] [--image-size S] [--per-head] [--alpha A] --output OUT.png IMAGE",
+            summary: "where the model looks: an attention heat-map (PNG) and the top-5",
+            details: """
+                Attention rollout (every block's attention, heads averaged, identity added, multiplied
+                through the blocks; ViT's Appendix D.8) read from the class token, as a heat-map over the
+                centre crop the model saw, written to OUT.png; the top-5 on standard output.
+
+                  --model M            the checkpoint (timm safetensors); required
+                  --output OUT.png     the PNG to write; required
+                  --per-head           instead, one tile per head: the last block's class-token attention
+                  --alpha A            the heat-map's weight in the blend (0 to 1; default 0.5; 1: the map alone)
+                \(threads)
+                \(cropPct)
+                \(imageSize)
+                \(imageLimits)
+                """),
+        CommandHelp(
+            name: "embed",
+            arguments: "--model M [--threads N] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...",
+            summary: "pooled features (the embedding for retrieval) of images",
+            details: """
+                The pooled features of each JPEG/PNG image or directory of them (timm's
+                forward_head(pre_logits=True): D floats), after the same eval transform as classify; for
+                every model, headless or not. Prints file, dim, norm and the first values.
+
+                  --model M            the checkpoint (timm safetensors); required
+                \(threads)
+                \(cropPct)
+                \(imageSize)
+                \(imageLimits)
+                  --json               one JSON object per image: {"file", "dim", "norm", "features": [D floats], ...}
+
+                \(progress)
+                """),
+        CommandHelp(
+            name: "bench",
+            arguments: "(--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small) [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]",
+            summary: "load time, latency statistics, throughput and memory",
+            details: """
+                Load time, first run, per-image latency (min/median/p90/p99/mean/std), throughput, arena and
+                weight bytes and peak RSS, on a fixed pseudo-random input.
+
+                  --model M            the checkpoint (timm safetensors)
+                  --synthetic NAME     instead of --model: a seeded random model built in memory
+                                       (deit_tiny, deit_tiny_distilled or deit_small)
+                \(imageSize)
+                \(threads)
+                  --warmup W           untimed runs first (default 3)
+                  --runs R             timed runs (default 20)
+                  --json               one JSON object
+                  --profile            also the time per op class (over R more runs)
+                """),
+        CommandHelp(
+            name: "info",
+            arguments: "--model M [--image-size S]",
+            summary: "the configuration derived from a checkpoint, its preprocessing and sources",
+            details: """
+                The configuration derived from the checkpoint (sizes, heads, classes, tokens), parameters,
+                weight and arena bytes, the preprocessing classify uses and where each fact came from.
+
+                  --model M            the checkpoint (timm safetensors); required
+                \(imageSize)
+                """),
+        CommandHelp(
+            name: "run",
+            arguments: "--model M [--image-size S] --input INPUT.f32 --output LOGITS.f32 [--threads N]",
+            summary: "run one raw input tensor, write the logits",
+            details: """
+                Runs one raw tensor (float32 little-endian, 3×S×S, normalised, channel-major: what preprocess
+                writes) and writes the logits (a headless model: its features) as float32; prints the five
+                best classes (index, logit).
+
+                  --model M            the checkpoint (timm safetensors); required
+                \(imageSize)
+                  --input F            the input tensor; required
+                  --output F           where the logits go; required
+                \(threads)
+                """),
+        CommandHelp(
+            name: "preprocess",
+            arguments: "(--model M [--image-size S] | --image-size S) [--crop-pct P] --output INPUT.f32 IMAGE",
+            summary: "write the model input for an image (float32 3×S×S), as run takes it",
+            details: """
+                Writes the model input for IMAGE (float32 little-endian, 3×S×S), as run takes it: the
+                model's own eval transform, or without --model timm's ImageNet defaults at S×S.
+
+                  --model M            the checkpoint whose preprocessing to use
+                \(imageSize)
+                                       (without --model: the output side, timm's ImageNet mean/std, bicubic)
+                \(cropPct)
+                  --output F           where the tensor goes; required
+                """),
+    ]
+}
