@@ -6,6 +6,8 @@
         print(p.index, p.label, p.probability)
     features = model.embed(pixels)            # numpy H×W×3 uint8 (or a PIL image): feature_dim floats
     logits = model.run(batch)                 # numpy N×3×S×S float32 → N×num_classes
+    maps = model.attention(pixels, rows="all")  # [blocks, heads, T, T] softmax probabilities
+    heat = deit.attention_rollout(maps)[0, model.info.num_prefix_tokens:]
 
 libdeit is found through DEIT_LIBRARY (the libdeit.so file or its directory), then next to this
 package, then the system's library path. Failures raise DeiTError (status, status_name, message);
@@ -16,7 +18,7 @@ from importlib import metadata as _metadata
 
 from . import _library, _model
 from ._errors import DeiTError, InputError, Status
-from ._model import Model, ModelInfo, Prediction
+from ._model import Model, ModelInfo, Prediction, attention_distance, attention_rollout
 
 _lib, library_path = _library.load()
 _model._lib = _lib

@@ -35,6 +35,7 @@ class ModelInfoStruct(ctypes.Structure):
         ("weight_bytes", c_uint64),
         ("feature_dim", c_int32),
         ("output_dim", c_int32),
+        ("num_prefix_tokens", c_int32),
     ]
 
 
@@ -49,6 +50,7 @@ class LimitsStruct(ctypes.Structure):
         ("max_image_width", c_uint32),
         ("max_image_height", c_uint32),
         ("max_image_pixels", c_uint64),
+        ("max_config_bytes", c_uint64),
     ]
 
 
@@ -60,6 +62,8 @@ class LoadOptionsStruct(ctypes.Structure):
         ("limits", POINTER(LimitsStruct)),
         ("image_size", c_int32),
         ("precision", c_int32),
+        ("config_json", c_char_p),
+        ("config_json_size", c_size_t),
     ]
 
 
@@ -103,6 +107,10 @@ _SIGNATURES = {
     "deit_classify_rgb8": (c_int, [c_void_p, c_void_p, c_int32, c_int32, c_int32, c_int32, POINTER(PredictionStruct)]),
     "deit_classify_file_with_limits": (c_int, [c_void_p, c_char_p, POINTER(LimitsStruct), c_int32, POINTER(PredictionStruct)]),
     "deit_class_label": (c_char_p, [c_void_p, c_int32]),
+    "deit_session_run_attention": (c_int, [c_void_p, c_void_p, c_size_t, c_int32, c_int32, c_int32, c_void_p, c_size_t,
+                                           c_void_p, c_size_t]),
+    "deit_attention_rollout": (c_int, [c_void_p, c_size_t, c_int32, c_int32, c_int32, c_void_p, c_size_t]),
+    "deit_attention_distance": (c_int, [c_void_p, c_size_t, c_int32, c_int32, c_int32, c_int32, c_int32, c_void_p, c_size_t]),
 }
 
 

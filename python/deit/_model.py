@@ -51,6 +51,7 @@ class ModelInfo:
     weight_bytes: int
     feature_dim: int  # floats embed() and run_features() give per image
     output_dim: int  # floats run() gives per image: num_classes, or feature_dim if headless
+    num_prefix_tokens: int  # tokens ahead of the patches (class, distillation)
 
 
 def _free(handles):
@@ -113,7 +114,7 @@ class Model:
             image_size=info.image_size, patch_size=info.patch_size, embed_dim=info.embed_dim, depth=info.depth,
             num_heads=info.num_heads, num_classes=info.num_classes, num_tokens=info.num_tokens,
             distilled=bool(info.distilled), num_params=info.num_params, weight_bytes=info.weight_bytes,
-            feature_dim=info.feature_dim, output_dim=info.output_dim,
+            feature_dim=info.feature_dim, output_dim=info.output_dim, num_prefix_tokens=info.num_prefix_tokens,
         )
 
         session_options = _library.SessionOptionsStruct()
@@ -224,6 +225,32 @@ class Model:
         3×S×S image → feature_dim values)."""
         return self._run(batch, features=True)
 
+    def attention(self, image, rows="prefix", blocks=None):
+        """The attention probabilities timm computes, softmax(q·head_dim^-0.5 @ kᵀ), for one image:
+        float32 [blocks, heads, R, num_tokens] with R = num_prefix_tokens rows for rows="prefix"
+        (what the class and distillation tokens look at) or num_tokens for rows="all" (full maps).
+        `image`: preprocessed input (3×S×S float32, as run() takes) or an image as for preprocess().
+        `blocks`: a range of block indices (default: every block)."""
+        if rows not in ("prefix", "all"):
+            raise InputError(f"rows must be 'prefix' or 'all', not {rows!r}")
+        blocks = range(self.info.depth) if blocks is None else blocks
+        if not isinstance(blocks, range) or blocks.step != 1 or len(blocks) == 0 or blocks.start < 0 \
+                or blocks.stop > self.info.depth:
+            raise InputError(f"blocks must be a non-empty range within 0..{self.info.depth}, not {blocks!r}")
+        if isinstance(image, np.ndarray) and image.dtype != np.uint8:
+            inputs, single = _inputs.float_batch(image, self.info.image_size)
+            if not single:
+                raise InputError("attention() takes one image (3×S×S), not a batch")
+        else:
+            inputs = self.preprocess(image)[None]
+        count = self.info.num_prefix_tokens if rows == "prefix" else self.info.num_tokens
+        maps = np.empty((len(blocks), self.info.num_heads, count, self.info.num_tokens), dtype=np.float32)
+        flag = 0 if rows == "prefix" else 1   # DEIT_ATTENTION_PREFIX_ROWS, DEIT_ATTENTION_ALL_ROWS
+        with self._lock:
+            check(_lib.deit_session_run_attention(self._session(), inputs[0].ctypes.data, inputs[0].size, blocks.start,
+                                                  len(blocks), flag, maps.ctypes.data, maps.size, None, 0))
+        return maps
+
     def _run(self, batch, features):
         inputs, single = _inputs.float_batch(batch, self.info.image_size)
         width = self.info.feature_dim if features else self.info.output_dim
@@ -244,3 +271,34 @@ class Model:
             for index in range(inputs.shape[0]):
                 check(function(session, inputs[index].ctypes.data, per_image, outputs[index].ctypes.data, width))
 
+
+
+def _full_maps(maps):
+    maps = np.ascontiguousarray(maps, dtype=np.float32)
+    if maps.ndim != 4 or maps.shape[2] != maps.shape[3]:
+        raise InputError(f"expected full attention maps [blocks, heads, T, T] (rows='all'), not shape {maps.shape}")
+    return maps
+
+
+def attention_rollout(maps):
+    """Attention rollout (Abnar & Zuidema; ViT Appendix D.8) of full maps [blocks, heads, T, T]
+    (Model.attention(..., rows="all")): heads averaged, identity added, rows renormalised, multiplied
+    through the blocks. Returns T×T float32; row 0 from column num_prefix_tokens on is the class
+    token's view of the patches."""
+    maps = _full_maps(maps)
+    blocks, heads, tokens, _ = maps.shape
+    out = np.empty((tokens, tokens), dtype=np.float32)
+    check(_lib.deit_attention_rollout(maps.ctypes.data, maps.size, blocks, heads, tokens, out.ctypes.data, out.size))
+    return out
+
+
+def attention_distance(maps, num_prefix_tokens, patch_size):
+    """Mean attention distance in pixels (ViT Appendix D.7) per block and head of full maps
+    [blocks, heads, T, T]: float32 [blocks, heads]."""
+    maps = _full_maps(maps)
+    blocks, heads, tokens, _ = maps.shape
+    out = np.empty((blocks, heads), dtype=np.float32)
+    check(_lib.deit_attention_distance(maps.ctypes.data, maps.size, blocks, heads, tokens,
+                                       _inputs.integer(num_prefix_tokens, "num_prefix_tokens", 0, tokens),
+                                       _inputs.integer(patch_size, "patch_size", 1, 1 << 16), out.ctypes.data, out.size))
+    return out
