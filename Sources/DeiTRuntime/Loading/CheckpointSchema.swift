@@ -199,7 +199,7 @@ extension ModelConfig {
         let fitsPatchesOnly = prefixTokens > 0 && tokenCount >= 1
             && integerSquareRoot(tokenCount) * integerSquareRoot(tokenCount) == tokenCount
         guard fitsWithPrefix || fitsPatchesOnly else {
-            throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; neither they nor the \(withPrefix) after \(prefixTokens) prefix token(s) form a square grid of patches")
+            throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; after \(prefixTokens) prefix token(s) the \(withPrefix) patches do not form a square grid, nor do all \(tokenCount) (no_embed_class)")
         }
         let noEmbedClass = fitsPatchesOnly && (!fitsWithPrefix || noEmbedClassHint?.value == true)
         let patchCount = noEmbedClass ? tokenCount : withPrefix
