@@ -21,13 +21,19 @@
 ///     no blocks.i.attn.qkv.bias                        `qkv_bias=False`: a zero bias.
 ///     fc_norm.{weight,bias} [D] instead of norm.*      `fc_norm=True` (MAE/BEiT): the final LayerNorm
 ///         runs after pooling; pooling is then average unless __metadata__ says otherwise.
-///     pos_embed [1, G², D]                             `no_embed_class` (DeiT III): added to the patch
-///         tokens only, before the class token is put in front.
+///     pos_embed [1, G², D]                             `no_embed_class` (DeiT III, register models):
+///         added to the patch tokens only, before the prefix tokens are put in front.
+///     reg_token [1, R, D]                              `reg_tokens=R`: after the class [and dist] token.
+///     no cls_token                                     `class_token=False`: pooled over the patches
+///         (the description must name avg, max or avgmax).
+///     blocks.i.attn.{q,k}_norm.{weight,bias} [D/heads] `qk_norm`: LayerNorm over head_dim on q and k.
+///     norm_pre.{weight,bias} [D], no patch_embed.proj.bias   `pre_norm` (CLIP; timm drops the bias).
 ///
-/// `__metadata__["global_pool"]` ("token" or "avg") selects the pooling; it is the only way to tell
-/// average pooling without fc_norm from class-token pooling. Known timm options that are not
-/// implemented (register tokens, no class token, q/k norm, norm_pre, attention pooling, …) are
-/// refused with `.unsupported` naming the option; unknown names stay `.format`. A checkpoint without
+/// The description (`__metadata__`, config.json, the architecture table) selects the pooling
+/// (`global_pool` token / avg / max / avgmax; the only way to tell patch pooling without fc_norm from
+/// class-token pooling), the LayerNorm eps and the activation (GELU or QuickGELU). Known timm options
+/// that are not implemented (attention pooling, SwiGLU, …) are refused with `.unsupported` naming the
+/// option; unknown names stay `.format`. A checkpoint without
 /// `head.*` is headless (timm num_classes=0): C = 0, and it outputs its pooled features.
 ///
 /// That table is written once, as data: `TopTensor` and `BlockTensor` below (name, shape rule, what
