@@ -39,11 +39,12 @@
  *          struct_size rule became the one above (a larger struct needs zero extra bytes).
  *   next (compatible): deit_model_info gained feature_dim and output_dim at its end (0.1.0's size
  *          is still accepted); added deit_session_run_features; headless models (num_classes 0) load.
-          deit_limits gained max_config_bytes and deit_load_options config_json/config_json_size
-          at their ends. Input structs from an older header (their 0.1.0 struct_size) are
-          accepted: the fields they lack take their defaults. deit_model_info gained
-          num_prefix_tokens. Added deit_session_run_attention, deit_attention_rollout and
-          deit_attention_distance.
+ *   next (compatible): added deit_session_run_tokens (timm's forward_features, num_tokens × embed_dim).
+ *          deit_limits gained max_config_bytes and deit_load_options config_json/config_json_size
+ *          at their ends. Input structs from an older header (their 0.1.0 struct_size) are
+ *          accepted: the fields they lack take their defaults. deit_model_info gained
+ *          num_prefix_tokens (class, distillation and register tokens). Added
+ *          deit_session_run_attention, deit_attention_rollout and deit_attention_distance.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -103,13 +104,14 @@ typedef struct deit_model_info {
     size_t struct_size; /* in: sizeof(deit_model_info), set by the caller; out: bytes written */
     int32_t image_size, patch_size, embed_dim, depth, num_heads;
     int32_t num_classes; /* classifier outputs; 0 for a headless model (timm num_classes=0) */
-    int32_t num_tokens, distilled;
+    int32_t num_tokens; /* T: prefix tokens (class, distillation, registers) + patches; rows of deit_session_run_tokens */
+    int32_t distilled;
     uint64_t num_params, weight_bytes;
     /* Added after 0.1.0 (a caller built against the 0.1.0 header gets the fields above only): */
     int32_t feature_dim; /* floats deit_session_run_features writes: the pooled width, embed_dim */
     int32_t output_dim;  /* floats deit_session_run writes: num_classes, or feature_dim if headless */
     /* Added after feature_dim/output_dim: */
-    int32_t num_prefix_tokens; /* tokens ahead of the patches: class (and distillation) token */
+    int32_t num_prefix_tokens; /* tokens ahead of the patches: class, distillation, registers */
 } deit_model_info;
 
 /* ---- Limits for untrusted files ----------------------------------------------------------
@@ -260,6 +262,16 @@ deit_status deit_session_run(deit_session *session, const float *input_chw, size
 deit_status deit_session_run_features(deit_session *session, const float *input_chw, size_t input_count,
                                       float *features, size_t feature_count);
 
+/* Runs one image up to timm's forward_features: `tokens` receives token_count =
+ * deit_model_info.num_tokens × embed_dim floats, row-major (num_tokens, embed_dim): every token of
+ * the last block after the final LayerNorm, prefix tokens first in timm's order (class,
+ * distillation, registers), then the patches row by row. For fc_norm models (whose final norm
+ * comes after pooling) the last block's output as it is. The head is not run. Performs no heap
+ * allocation.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, bad handle). */
+deit_status deit_session_run_tokens(deit_session *session, const float *input_chw, size_t input_count,
+                                    float *tokens, size_t token_count);
+
 /* ---- Attention -----------------------------------------------------------------------------
  * The attention probabilities timm computes in each block, softmax(q * head_dim^-0.5 @ k^T) over
  * the keys, per head: for the prefix tokens' query rows (what the class and distillation tokens
@@ -268,7 +280,7 @@ deit_status deit_session_run_features(deit_session *session, const float *input_
 
 /* Which query rows deit_session_run_attention writes per block and head. */
 typedef enum deit_attention_rows {
-    DEIT_ATTENTION_PREFIX_ROWS = 0, /* R = num_prefix_tokens rows: the class (and distillation) token */
+    DEIT_ATTENTION_PREFIX_ROWS = 0, /* R = num_prefix_tokens rows: class, distillation, register tokens */
     DEIT_ATTENTION_ALL_ROWS = 1     /* R = num_tokens rows: the full map */
 } deit_attention_rows;
 

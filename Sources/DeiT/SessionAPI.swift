@@ -188,3 +188,31 @@ public func deit_session_run_features(_ handle: OpaquePointer?, _ input: UnsafeP
         return fail(error)
     }
 }
+
+@_cdecl("deit_session_run_tokens")
+public func deit_session_run_tokens(_ handle: OpaquePointer?, _ input: UnsafePointer<Float>?, _ inputCount: Int,
+                                      _ tokens: UnsafeMutablePointer<Float>?, _ tokenCount: Int) -> deit_status {
+    let function = "deit_session_run_tokens"
+    do {
+        return try Handles.withSession(handle, function) { session throws(DeiTError) in
+            guard let input else { throw DeiTError(.invalidArgument, "\(function): input_chw is NULL") }
+            guard let tokens else { throw DeiTError(.invalidArgument, "\(function): tokens is NULL") }
+            // size_t values above Int.max arrive negative here.
+            guard inputCount >= 0 else {
+                throw DeiTError(.invalidArgument, "\(function): input_count \(UInt(bitPattern: inputCount)) is too large")
+            }
+            guard tokenCount >= 0 else {
+                throw DeiTError(.invalidArgument, "\(function): token_count \(UInt(bitPattern: tokenCount)) is too large")
+            }
+            do throws(DeiTError) {
+                try session.runTokens(input: UnsafeBufferPointer(start: input, count: inputCount),
+                                      tokens: UnsafeMutableBufferPointer(start: tokens, count: tokenCount))
+            } catch {
+                throw DeiTError(error.status, "\(function): \(error.message)")
+            }
+            return DEIT_OK
+        }
+    } catch {
+        return fail(error)
+    }
+}

@@ -39,12 +39,20 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
         ("no_embed_class distilled", config(distilled: true) { $0.noEmbedClass = true }),
         ("all", config { $0.layerScale = true; $0.qkvBias = false; $0.fcNorm = true; $0.globalPool = .average
                          $0.noEmbedClass = true }),
+        ("qk_norm", config { $0.qkNorm = true }),
+        ("pre_norm (no patch bias)", config { $0.preNorm = true }),
+        ("registers", config { $0.regTokens = 3 }),
+        ("registers, no_embed_class", config { $0.regTokens = 4; $0.noEmbedClass = true }),
+        ("no class token + registers + fc_norm", config { $0.classToken = false; $0.regTokens = 4; $0.noEmbedClass = true
+                                                         $0.fcNorm = true; $0.globalPool = .average }),
     ]
 
     @Test(arguments: ArchitectureFeatureTests.options)
     func eachOptionIsDerivedFromTheTensorsWithItsParameterCount(_ name: String, _ expected: ModelConfig) throws {
         let list = tensors(expected)
-        #expect(try derived(list) == expected, "\(name)")
+        // A model without a class token needs its pooling described (timm's default is the class token).
+        let metadata = expected.classToken ? twoHeads : twoHeads + [("global_pool", "avg")]
+        #expect(try derived(list, metadata: metadata) == expected, "\(name)")
         #expect(expected.parameterCount == list.reduce(0) { $0 + $1.data.count / 4 }, "\(name)")
     }
 
@@ -65,7 +73,17 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
         #expect(try derived(fcNorm, metadata: twoHeads + [("global_pool", "token")]) == config { $0.fcNorm = true })
     }
 
-    @Test(arguments: ["max", "avgmax", "map", ""])
+    @Test func maxAndAvgmaxPoolingAreReadFromTheDescription() throws {
+        let plain = tensors(config()), fcNorm = tensors(config { $0.fcNorm = true })
+        #expect(try derived(plain, metadata: twoHeads + [("global_pool", "max")]) == config { $0.globalPool = .max })
+        #expect(try derived(fcNorm, metadata: twoHeads + [("global_pool", "avgmax")])
+                == config { $0.fcNorm = true; $0.globalPool = .averageMax })
+        let noClass = tensors(config { $0.classToken = false; $0.fcNorm = true })
+        #expect(try derived(noClass, metadata: twoHeads + [("global_pool", "max")])
+                == config { $0.classToken = false; $0.fcNorm = true; $0.globalPool = .max })
+    }
+
+    @Test(arguments: ["map", ""])
     func otherPoolingsAreUnsupported(_ pool: String) {
         expectError(error(tensors(config()), metadata: twoHeads + [("global_pool", pool)]), .unsupported, "global_pool")
     }
@@ -74,8 +92,9 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
         expectError(error(tensors(config()), metadata: twoHeads + [("global_pool", "mean")]), .format, "key 'global_pool' is 'mean'")
     }
 
-    @Test func averagePoolingWithADistillationTokenIsUnsupported() {
-        expectError(error(tensors(config(distilled: true)), metadata: twoHeads + [("global_pool", "avg")]),
+    @Test(arguments: ["avg", "max", "avgmax"])
+    func patchPoolingWithADistillationTokenIsUnsupported(_ pool: String) {
+        expectError(error(tensors(config(distilled: true)), metadata: twoHeads + [("global_pool", pool)]),
                     .unsupported, "distillation token")
     }
 
@@ -124,11 +143,7 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
     // MARK: Known options that are refused
 
     @Test(arguments: [
-        ("reg_token", [1, 4, 8], "register tokens"),
-        ("norm_pre.weight", [8], "norm_pre"),
         ("attn_pool.latent", [1, 1, 8], "attn_pool"),
-        ("blocks.0.attn.q_norm.weight", [4], "qk_norm"),
-        ("blocks.1.attn.k_norm.bias", [4], "qk_norm"),
         ("blocks.0.attn.norm.weight", [8], "scale_attn_norm"),
         ("blocks.0.mlp.norm.weight", [16], "scale_mlp_norm"),
         ("blocks.0.mlp.fc1_g.weight", [16, 8], "gated MLP"),
@@ -141,9 +156,58 @@ private func error(_ tensors: [TestTensor], metadata: [(String, String)] = twoHe
         expectError(error, .unsupported, "'\(name)'")
     }
 
-    @Test func aModelWithoutAClassTokenIsUnsupported() {
-        let list = tensors(config()).filter { $0.name != "cls_token" }
+    @Test func aModelWithoutAClassTokenNeedsItsPoolingDescribed() {
+        let list = tensors(config { $0.classToken = false; $0.fcNorm = true })
         expectError(error(list), .unsupported, "class_token=False")
+        expectError(error(list), .unsupported, "needs its global_pool")
+        // Token pooling needs the class token (timm asserts it).
+        expectError(error(list, metadata: twoHeads + [("global_pool", "token")]), .format, "needs a class token")
+        // Removing cls_token from a model whose pos_embed covers it leaves 1 + G² rows: not a grid.
+        let damaged = tensors(config()).filter { $0.name != "cls_token" }
+        expectError(error(damaged, metadata: twoHeads + [("global_pool", "avg")]), .format, "tensor 'pos_embed' has 5 tokens")
+        // A distilled model without its class token is damage.
+        let distilled = tensors(config(distilled: true)).filter { $0.name != "cls_token" }
+        expectError(error(distilled), .format, "'dist_token'")
+    }
+
+    @Test func registersWithADistillationTokenAreUnsupported() {
+        let list = tensors(config(distilled: true) { $0.regTokens = 2 })
+        expectError(error(list), .unsupported, "register tokens")
+    }
+
+    @Test func newOptionTensorsFollowTheirFeature() {
+        // norm_pre and the patch bias: timm drops the bias exactly when it adds norm_pre.
+        let clip = tensors(config { $0.preNorm = true })
+        #expect(!clip.contains { $0.name == "patch_embed.proj.bias" })
+        expectError(error(clip + [TestTensor.f32("patch_embed.proj.bias", [8])]), .format, "unexpected tensor 'patch_embed.proj.bias'")
+        expectError(error(clip.filter { $0.name != "norm_pre.bias" }), .format, "missing tensor 'norm_pre.bias'")
+        // q_norm / k_norm in every block, head_dim wide.
+        let qk = tensors(config { $0.qkNorm = true })
+        #expect(qk.first { $0.name == "blocks.1.attn.k_norm.weight" }?.shape == [4])
+        expectError(error(qk.filter { $0.name != "blocks.1.attn.k_norm.bias" }), .format, "missing tensor 'blocks.1.attn.k_norm.bias'")
+        var wide = qk
+        let index = wide.firstIndex { $0.name == "blocks.0.attn.q_norm.weight" }!
+        wide[index] = TestTensor.f32("blocks.0.attn.q_norm.weight", [8])
+        expectError(error(wide), .format, "tensor 'blocks.0.attn.q_norm.weight' has shape")
+        // reg_token [1, R, D].
+        let regs = tensors(config { $0.regTokens = 2 })
+        #expect(regs.first { $0.name == "reg_token" }?.shape == [1, 2, 8])
+        var badReg = regs
+        let regIndex = badReg.firstIndex { $0.name == "reg_token" }!
+        badReg[regIndex] = TestTensor.f32("reg_token", [1, 2, 4])
+        expectError(error(badReg), .format, "tensor 'reg_token' has shape")
+    }
+
+    @Test func theDescriptionDecidesNoEmbedClassWhenBothReadingsFit() throws {
+        // 5 prefix tokens (class + 4 registers) and 9 pos_embed rows: a 3×3 grid with no_embed_class,
+        // or a 2×2 grid covering the prefix too. timm's default (the latter) unless described.
+        var small = config { $0.regTokens = 4; $0.noEmbedClass = true }
+        small.imageSize = 6
+        small.trainedGridSize = 3
+        let list = tensors(small)
+        #expect(list.first { $0.name == "pos_embed" }?.shape == [1, 9, 8])
+        #expect(try derived(list).gridSize == 2)
+        #expect(try derived(list, metadata: twoHeads + [("no_embed_class", "1")]) == small)
     }
 
     @Test func aHeadlessModelLoadsWithNoClassesButAHalfHeadIsDamage() throws {

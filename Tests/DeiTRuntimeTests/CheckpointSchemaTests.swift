@@ -103,8 +103,8 @@ private let twoHeads = [("num_heads", "2")]
             let error = checkpointError(TestSafetensors.file(remaining, metadata: twoHeads))
             if name == "dist_token" {  // then head_dist.* are the odd ones out
                 expectError(error, .format, "unexpected tensor 'head_dist.")
-            } else if name == "cls_token" {  // timm class_token=False: an option, not damage
-                expectError(error, .unsupported, "without a class token")
+            } else if name == "cls_token" {  // the distillation token then has no class token before it
+                expectError(error, .format, "unexpected tensor 'dist_token'")
             } else {
                 expectError(error, .format, "missing tensor '\(name)'")
             }

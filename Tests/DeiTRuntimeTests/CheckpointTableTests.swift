@@ -53,8 +53,10 @@ private let withOptionalSlots: CheckpointSchema = {
                 switch slot.kind {
                 case .linearWeight(let bias):
                     #expect(list[bias].kind == .linearBias)
-                    // A bias is there with its weight, or (qkv_bias=False) may be left out.
-                    #expect(list[bias].presence == slot.presence || list[bias].presence == .configured(.qkvBias))
+                    // A bias is there with its weight, or (qkv_bias=False; the patch embedding with
+                    // pre_norm) may be left out.
+                    #expect(list[bias].presence == slot.presence || list[bias].presence == .configured(.qkvBias)
+                            || list[bias].presence == .configured(.patchEmbedBias))
                     #expect("\(list[bias].name)".hasSuffix(".bias") && "\(slot.name)".hasSuffix(".weight"))
                     biases += 1
                 case .linearBias: biases -= 1

@@ -50,8 +50,15 @@ struct FixtureModel: CustomTestStringConvertible {
             config.layerScale = features.contains("layer_scale")
             config.qkvBias = !features.contains("no_qkv_bias")
             config.fcNorm = features.contains("fc_norm")
-            config.globalPool = features.contains("avg_pool") ? .average : .token
+            config.globalPool = features.contains("avg_pool") ? .average
+                : features.contains("max_pool") ? .max : features.contains("avgmax_pool") ? .averageMax : .token
             config.noEmbedClass = features.contains("no_embed_class")
+            config.classToken = !features.contains("no_class_token")
+            config.regTokens = features.compactMap { $0.hasPrefix("reg") ? Int($0.dropFirst(3)) : nil }.first ?? 0
+            config.qkNorm = features.contains("qk_norm")
+            config.preNorm = features.contains("pre_norm")
+            config.layerNormEpsilon = features.contains("norm_eps_1e-5") ? 1e-5 : 1e-6
+            config.activation = features.contains("quick_gelu") ? .quickGELU : .gelu
             return FixtureModel(name: f[0], config: config, dtype: f[9], inputs: f[10].split(separator: ",").map(String.init))
         }
     }

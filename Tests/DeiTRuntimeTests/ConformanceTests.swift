@@ -76,6 +76,41 @@ import Testing
         }
     }
 
+    /// `runTokens` against timm's `forward_features` (every token after the final norm), for the
+    /// fixtures that carry it; and the plain run after it still gives the same logits bit for bit
+    /// (the tokens run computes the last block on every row, the plain run on the prefix only).
+    @Test(arguments: try FixtureModel.all(), [1, 2])
+    func tokensMatchTimmForwardFeatures(_ fixture: FixtureModel, threads: Int) throws {
+        let c = fixture.config
+        let files = fixture.inputs.map { fixture.directory.appendingPathComponent("\($0).tokens.f32") }
+        guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else { return }
+        let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
+        let session = try Session(model: model, threads: threads)
+        for (input, file) in zip(fixture.inputs, files) {
+            let x = try TestData.floats(fixture.directory.appendingPathComponent("\(input).in.f32"))
+            let expected = try TestData.floats(file)
+            #expect(expected.count == c.numTokens * c.embedDim)
+            var tokens = [Float](repeating: .nan, count: c.numTokens * c.embedDim)
+            var before = [Float](repeating: .nan, count: c.outputDim), after = before
+            try x.withUnsafeBufferPointer { input throws(DeiTError) in
+                try before.withUnsafeMutableBufferPointer { out throws(DeiTError) in try session.run(input: input, logits: out) }
+                try tokens.withUnsafeMutableBufferPointer { out throws(DeiTError) in try session.runTokens(input: input, tokens: out) }
+                try after.withUnsafeMutableBufferPointer { out throws(DeiTError) in try session.run(input: input, logits: out) }
+            }
+            let comparison = Comparison(tokens[...], expected[...])
+            #expect(comparison.passes, "\(fixture.name)/\(input) threads \(threads) tokens: max error \(comparison.maxError) > \(comparison.tolerance)")
+            #expect(before.elementsEqual(after) { $0.bitPattern == $1.bitPattern }, "\(fixture.name)/\(input)")
+        }
+        // A wrong count is refused.
+        var short = [Float](repeating: 0, count: c.numTokens * c.embedDim - 1)
+        let x = [Float](repeating: 0, count: c.inputCount)
+        #expect(throws: DeiTError.self) {
+            try x.withUnsafeBufferPointer { input throws(DeiTError) in
+                try short.withUnsafeMutableBufferPointer { out throws(DeiTError) in try session.runTokens(input: input, tokens: out) }
+            }
+        }
+    }
+
     /// The checks above capture every block's output, which makes the last block compute all T rows;
     /// a plain run computes only the prefix rows there. Same logits bit for bit (our kernels are row
     /// by row), so the plain run is what the timm comparison checked.
@@ -123,6 +158,12 @@ import Testing
         #expect(configs.contains { $0.globalPool == .average && !$0.fcNorm })
         #expect(configs.contains { $0.noEmbedClass })
         #expect(configs.contains { !$0.hasHead })
+        #expect(configs.contains { !$0.classToken && $0.regTokens > 0 && $0.noEmbedClass })
+        #expect(configs.contains { $0.classToken && $0.regTokens > 0 && !$0.noEmbedClass })
+        #expect(configs.contains { $0.globalPool == .max && !$0.fcNorm })
+        #expect(configs.contains { $0.globalPool == .averageMax && $0.fcNorm && !$0.classToken })
+        #expect(configs.contains { $0.qkNorm })
+        #expect(configs.contains { $0.preNorm && $0.activation == .quickGELU && $0.layerNormEpsilon == 1e-5 })
     }
 
     @Test(.enabled(if: TestData.shared != nil, Comment(rawValue: TestData.sharedMissing)))

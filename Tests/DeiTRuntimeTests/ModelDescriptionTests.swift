@@ -87,6 +87,10 @@ private func vit(_ dim: Int, patch: Int = 16, grid: Int = 2, depth: Int = 1, cla
             ([], #"{"model_args": {"init_values": 1e-5}}"#, "LayerScale (init_values): config.json says yes"),
             ([], #"{"model_args": {"qkv_bias": false}}"#, "qkv_bias: config.json says no"),
             ([], #"{"model_args": {"fc_norm": true}}"#, "fc_norm: config.json says yes"),
+            ([], #"{"model_args": {"reg_tokens": 4}}"#, "reg_tokens: config.json says 4, the tensors (reg_token) 0"),
+            ([("class_token", "0"), ("global_pool", "avg")], nil, "class_token: __metadata__ says no"),
+            ([("qk_norm", "1")], nil, "qk_norm: __metadata__ says yes"),
+            ([("pre_norm", "1")], nil, "pre_norm: __metadata__ says yes"),
         ]
         for (metadata, json, expected) in cases {
             let error = caught { _ = try headerOnly(vit(64), metadata: metadata, configJSON: json) }
@@ -101,13 +105,11 @@ private func vit(_ dim: Int, patch: Int = 16, grid: Int = 2, depth: Int = 1, cla
 
     @Test func featuresDeiTDoesNotRunAreRefusedByName() {
         let cases: [([(String, String)], String?, String)] = [
-            ([], #"{"global_pool": "max"}"#, "global_pool 'max' (from config.json) is not supported yet"),
-            ([("global_pool", "avgmax")], #"{"global_pool": "token"}"#, "global_pool 'avgmax' (from __metadata__)"),
+            ([], #"{"global_pool": "map"}"#, "global_pool 'map' (from config.json) is not supported"),
+            ([("global_pool", "map")], #"{"global_pool": "token"}"#, "global_pool 'map' (from __metadata__)"),
             ([("architecture", "cait_s24_224")], nil, "Cait"),
-            ([("architecture", "vit_base_patch16_clip_224")], nil, "pre_norm"),
-            ([], #"{"model_args": {"reg_tokens": 4}}"#, "register tokens (reg_tokens=4 from config.json)"),
-            ([("act_layer", "quick_gelu")], nil, "act_layer 'quick_gelu'"),
-            ([("norm_eps", "1e-05")], nil, "LayerNorm eps 1e-05"),
+            ([("act_layer", "gelu_tanh")], nil, "act_layer 'gelu_tanh'"),
+            ([("distilled", "1"), ("reg_tokens", "2")], nil, "register tokens (reg_tokens=2 from __metadata__) with a distillation token"),
         ]
         for (metadata, json, expected) in cases {
             let error = caught { _ = try headerOnly(vit(64), metadata: metadata, configJSON: json) }

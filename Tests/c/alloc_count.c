@@ -1,5 +1,6 @@
 /*
- * alloc_count — proves deit_session_run, deit_session_run_features, deit_session_run_attention and
+ * alloc_count — proves deit_session_run, deit_session_run_features, deit_session_run_tokens,
+ * deit_session_run_attention and
  * deit_classify_rgb8 perform no
  * heap allocation (a headless model's deit_classify_rgb8 must be refused as DEIT_ERR_UNSUPPORTED).
  *
@@ -174,8 +175,8 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
     deit_model_info info;
     deit_session *session = NULL;
     void *arena = NULL;
-    size_t arena_bytes = 0, input_count, logits_count, feature_count, i;
-    float *input, *logits, *features;
+    size_t arena_bytes = 0, input_count, logits_count, feature_count, token_count, i;
+    float *input, *logits, *features, *tokens;
     unsigned long allocations, frees;
     deit_status status = DEIT_OK;
     int run;
@@ -191,7 +192,9 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
     input = malloc(input_count * sizeof(float));
     logits = malloc(logits_count * sizeof(float));
     features = malloc(feature_count * sizeof(float));
-    if (input == NULL || logits == NULL || features == NULL) {
+    token_count = (size_t)info.num_tokens * (size_t)info.embed_dim;
+    tokens = malloc(token_count * sizeof(float));
+    if (input == NULL || logits == NULL || features == NULL || tokens == NULL) {
         printf("FAIL  out of memory\n");
         failures++;
         goto done;
@@ -246,6 +249,21 @@ static void measure(const char *model_path, const deit_model *model, int32_t thr
                caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
         if (allocations != 0 || frees != 0) failures++;
     }
+    if (status == DEIT_OK && (status = deit_session_run_tokens(session, input, input_count, tokens, token_count)) != DEIT_OK)
+        report_failure("deit_session_run_tokens (warm-up)", status);
+    if (status == DEIT_OK) {
+        fflush(stdout);
+        reset_counters();
+        for (run = 0; run < MEASURED_RUNS && status == DEIT_OK; run++)
+            status = deit_session_run_tokens(session, input, input_count, tokens, token_count);
+        allocations = read_counter(&allocation_calls);
+        frees = read_counter(&free_calls);
+        if (status != DEIT_OK) report_failure("deit_session_run_tokens", status);
+        printf("%s  %s, %d thread%s, %-12s %d token runs: %lu allocation calls, %lu free calls\n",
+               allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
+               caller_arena ? "caller arena:" : "own arena:", MEASURED_RUNS, allocations, frees);
+        if (allocations != 0 || frees != 0) failures++;
+    }
     if (status == DEIT_OK) {
         /* Attention maps: every block's full map into caller memory (allocated before the window). */
         size_t maps_count = (size_t)info.depth * (size_t)info.num_heads * (size_t)info.num_tokens * (size_t)info.num_tokens;
@@ -280,6 +298,7 @@ done:
     free(input);
     free(logits);
     free(features);
+    free(tokens);
 }
 
 int main(int argc, char **argv) {

@@ -165,6 +165,33 @@ static void check_run_features(deit_session *session, const float *input, size_t
     free(features);
 }
 
+/* deit_session_run_tokens: every pointer and count checked, then a run writing exactly T×D floats. */
+static void check_run_tokens(deit_session *session, const float *input, size_t input_count, size_t token_count) {
+    char needle[64];
+    float *tokens = calloc(token_count + 1, sizeof(float));
+    if (tokens == NULL) {
+        check(0, "calloc for the tokens");
+        return;
+    }
+    sprintf(needle, "tokens has room for|%lu", (unsigned long)token_count);
+    expect(deit_session_run_tokens(NULL, input, input_count, tokens, token_count), DEIT_ERR_INVALID_ARGUMENT,
+           "session", "deit_session_run_tokens(NULL, input, n, t, T*D)");
+    expect(deit_session_run_tokens(session, NULL, input_count, tokens, token_count), DEIT_ERR_INVALID_ARGUMENT,
+           "input_chw", "deit_session_run_tokens(s, NULL, n, t, T*D)");
+    expect(deit_session_run_tokens(session, input, input_count, NULL, token_count), DEIT_ERR_INVALID_ARGUMENT,
+           "tokens", "deit_session_run_tokens(s, input, n, NULL, T*D)");
+    expect(deit_session_run_tokens(session, input, input_count - 1, tokens, token_count), DEIT_ERR_INVALID_ARGUMENT,
+           "input", "deit_session_run_tokens(s, input, n - 1, t, T*D)");
+    expect(deit_session_run_tokens(session, input, input_count, tokens, token_count - 1), DEIT_ERR_INVALID_ARGUMENT,
+           needle, "deit_session_run_tokens(s, input, n, t, T*D - 1)");
+    expect(deit_session_run_tokens(session, input, input_count, tokens, (size_t)-1), DEIT_ERR_INVALID_ARGUMENT,
+           "token_count", "deit_session_run_tokens(s, input, n, t, SIZE_MAX)");
+    check(deit_session_run_tokens(session, input, input_count, tokens, token_count) == DEIT_OK &&
+              isfinite(tokens[0]) && isfinite(tokens[token_count - 1]) && tokens[token_count] == 0.0f,
+          "deit_session_run_tokens writes exactly num_tokens * embed_dim floats");
+    free(tokens);
+}
+
 static void check_sessions(const char *model_path) {
     deit_model *model = NULL;
     deit_session *session = NULL, *other = NULL;
@@ -276,6 +303,7 @@ static void check_sessions(const char *model_path) {
         check(deit_session_run(session, input, input_count, logits, logits_count) == DEIT_OK,
               "the session still runs after the rejected calls");
         check_run_features(session, input, input_count, (size_t)info.feature_dim);
+        check_run_tokens(session, input, input_count, (size_t)info.num_tokens * (size_t)info.embed_dim);
     }
 
     /* A session keeps its model alive: free the model first, then use and free the session. */

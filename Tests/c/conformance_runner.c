@@ -108,19 +108,28 @@ typedef struct expected_model {
     int image_size, patch_size, embed_dim, depth, num_heads, mlp_hidden, num_classes, distilled;
     /* timm options from the manifest's optional `features` column (comma-separated; "-" for none) */
     int layer_scale, no_qkv_bias, no_embed_class;
+    int no_class_token, reg_tokens, qk_norm, pre_norm; /* pre_norm: norm_pre and no patch-embedding bias */
 } expected_model;
+
+/** Prefix tokens in timm's order: class (unless no_class_token), distillation, registers. */
+static int prefix_tokens(const expected_model *m) {
+    return (m->no_class_token ? 0 : 1) + (m->distilled != 0) + m->reg_tokens;
+}
 
 /** timm's parameter count for a DeiT/ViT of this configuration. */
 static uint64_t expected_num_params(const expected_model *m) {
     const uint64_t e = (uint64_t)m->embed_dim, h = (uint64_t)m->mlp_hidden, c = (uint64_t)m->num_classes;
     const uint64_t p = (uint64_t)m->patch_size, g = (uint64_t)(m->image_size / m->patch_size);
-    const uint64_t prefix = 1 + (uint64_t)(m->distilled != 0);
+    const uint64_t prefix = (uint64_t)prefix_tokens(m);
     const uint64_t tokens = g * g + prefix;
+    const uint64_t head_dim = e / (uint64_t)m->num_heads;
     const uint64_t block = 2 * e + (3 * e * e + (m->no_qkv_bias ? 0 : 3 * e)) + (e * e + e) + 2 * e + (h * e + h) +
-                           (e * h + e) + (m->layer_scale ? 2 * e : 0);
-    const uint64_t heads = (c * e + c) * prefix; /* head (+ head_dist) */
+                           (e * h + e) + (m->layer_scale ? 2 * e : 0) + (m->qk_norm ? 4 * head_dim : 0);
+    const uint64_t heads = (c * e + c) * (1 + (uint64_t)(m->distilled != 0)); /* head (+ head_dist) */
     const uint64_t pos_embed = m->no_embed_class ? g * g : tokens;
-    return (e * 3 * p * p + e) + prefix * e + pos_embed * e + (uint64_t)m->depth * block + 2 * e + heads;
+    const uint64_t patch_embed = e * 3 * p * p + (m->pre_norm ? 0 : e);
+    return patch_embed + prefix * e + pos_embed * e + (uint64_t)m->depth * block + 2 * e + (m->pre_norm ? 2 * e : 0) +
+           heads;
 }
 
 /** Compares deit_model_get_info with the expected configuration; returns 1 when all fields agree. */
@@ -128,7 +137,7 @@ static int check_info(const char *label, const deit_model *model, const expected
     deit_model_info info;
     char detail[512];
     const int grid = m->image_size / m->patch_size;
-    const int tokens = grid * grid + 1 + (m->distilled != 0);
+    const int tokens = grid * grid + prefix_tokens(m);
     const uint64_t params = expected_num_params(m);
     deit_status status;
     info.struct_size = sizeof info;
@@ -221,6 +230,7 @@ typedef struct test_case {
     char input_path[MAX_PATH];
     char logits_path[MAX_PATH];
     char features_path[MAX_PATH]; /* timm's pre-logits features (D floats); "" when there is none */
+    char tokens_path[MAX_PATH];   /* timm's forward_features (T×D floats); "" when there is none */
 } test_case;
 
 typedef struct sessions {
@@ -331,6 +341,41 @@ static int open_model(const char *label, const char *model_path, const expected_
            open_with_options(label, model_path, expected, arena_bytes, s);
 }
 
+/** deit_session_run_tokens against timm's forward_features (1 and 2 threads), a wrong count refused, and a
+ * plain run after it still giving `single`'s logits bit for bit; problems are appended to `problems`. */
+static void check_tokens(const sessions *s, const expected_model *m, const test_case *c, const float *input,
+                         const float *single, size_t class_count, char *problems) {
+    const size_t input_count = 3 * (size_t)m->image_size * (size_t)m->image_size;
+    const int grid = m->image_size / m->patch_size;
+    const size_t token_count = (size_t)(grid * grid + prefix_tokens(m)) * (size_t)m->embed_dim;
+    float *reference = read_floats(c->tokens_path, token_count);
+    float *tokens = calloc(token_count, sizeof(float)), *tokens_two = calloc(token_count, sizeof(float));
+    float *again = calloc(class_count, sizeof(float));
+    deit_status status;
+    if (reference == NULL || tokens == NULL || tokens_two == NULL || again == NULL) {
+        strcat(problems, " [could not read the tokens file]");
+    } else if ((status = deit_session_run_tokens(s->single, input, input_count, tokens, token_count)) != DEIT_OK ||
+               (status = deit_session_run_tokens(s->two_threads, input, input_count, tokens_two, token_count)) != DEIT_OK) {
+        sprintf(problems + strlen(problems), " [deit_session_run_tokens returned %s: %.300s]", deit_status_string(status),
+                deit_last_error());
+    } else {
+        const double tolerance =
+            RELATIVE_TOLERANCE * (max_abs(reference, token_count) > 1 ? max_abs(reference, token_count) : 1);
+        if (!(max_abs_error(tokens, reference, token_count) <= tolerance)) strcat(problems, " [tokens error above tolerance]");
+        if (!(max_abs_error(tokens_two, reference, token_count) <= tolerance))
+            strcat(problems, " [2-thread tokens error above tolerance]");
+        if (deit_session_run_tokens(s->single, input, input_count, tokens, token_count - 1) != DEIT_ERR_INVALID_ARGUMENT)
+            strcat(problems, " [a short tokens buffer was not refused]");
+        if (deit_session_run(s->single, input, input_count, again, class_count) != DEIT_OK ||
+            memcmp(single, again, class_count * sizeof(float)) != 0)
+            strcat(problems, " [a plain run after the tokens run gives different logits]");
+    }
+    free(reference);
+    free(tokens);
+    free(tokens_two);
+    free(again);
+}
+
 /** Runs one case through every session, prints its line and counts a failure if any check fails. */
 static void run_case(const char *label, const sessions *s, const expected_model *m, const test_case *c) {
     const size_t input_count = 3 * (size_t)m->image_size * (size_t)m->image_size;
@@ -397,6 +442,7 @@ static void run_case(const char *label, const sessions *s, const expected_model 
                 strcat(problems, " [a headless run's output is not its features]");
         }
     }
+    if (c->tokens_path[0] != '\0') check_tokens(s, m, c, input, single, class_count, problems);
     if (memcmp(single, in_arena, class_count * sizeof(float)) != 0)
         strcat(problems, " [memory-loaded model in caller arena gives different logits]");
     if (memcmp(single, with_options, class_count * sizeof(float)) != 0)
@@ -530,6 +576,13 @@ static int run_fixtures(const char *dir) {
             m.layer_scale = strstr(features, "layer_scale") != NULL;
             m.no_qkv_bias = strstr(features, "no_qkv_bias") != NULL;
             m.no_embed_class = strstr(features, "no_embed_class") != NULL;
+            m.no_class_token = strstr(features, "no_class_token") != NULL;
+            m.qk_norm = strstr(features, "qk_norm") != NULL;
+            m.pre_norm = strstr(features, "pre_norm") != NULL;
+            {   /* "regN": N register tokens */
+                const char *reg = strstr(features, "reg");
+                m.reg_tokens = reg != NULL && reg[3] >= '0' && reg[3] <= '9' ? atoi(reg + 3) : 0;
+            }
         }
         if (!ok) {
             fail(m.name, "manifest row has an unreadable number");
@@ -548,6 +601,8 @@ static int run_fixtures(const char *dir) {
             sprintf(cases[case_total].logits_path, "%.2000s/%.200s/%.250s.logits.f32", dir, m.name, input);
             sprintf(cases[case_total].features_path, "%.2000s/%.200s/%.250s.features.f32", dir, m.name, input);
             if (!file_exists(cases[case_total].features_path)) cases[case_total].features_path[0] = '\0';
+            sprintf(cases[case_total].tokens_path, "%.2000s/%.200s/%.250s.tokens.f32", dir, m.name, input);
+            if (!file_exists(cases[case_total].tokens_path)) cases[case_total].tokens_path[0] = '\0';
             case_total++;
         }
         if (case_total == 0) fail(m.name, "manifest lists no inputs");
@@ -589,7 +644,7 @@ static size_t reference_limit(size_t available) {
 static int run_shared(const char *shared) {
     static const char suffix[] = ".in.f32";
     const size_t suffix_length = sizeof suffix - 1;
-    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0, 0, 0, 0};
+    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0, 0, 0, 0, 0, 0, 0, 0};
     char model_path[MAX_PATH], reference_dir[MAX_PATH];
     char **names = NULL;
     size_t name_count = 0, case_total, i;

@@ -104,10 +104,10 @@ static void run_case(const char *resolution_dir, const char *conformance_dir, co
     float *input = NULL, *reference = NULL, *logits = NULL;
     size_t input_count = 0, reference_count = 0, size = 0, i;
     unsigned char *bytes = NULL;
-    deit_model *models[2] = {NULL, NULL};
+    deit_model *models[2] = {NULL, NULL}, *as_trained = NULL;
     deit_load_options options;
     deit_model_info info;
-    int m, ok = 1;
+    int m, ok = 1, prefix_tokens = -1;
     int32_t threads;
     double max_error = 0, max_reference = 0;
 
@@ -119,6 +119,17 @@ static void run_case(const char *resolution_dir, const char *conformance_dir, co
     bytes = read_file(path, &size);
     if (input == NULL || reference == NULL || bytes == NULL || reference_count != classes) {
         fail(name, "fixture files missing or of the wrong size");
+        goto done;
+    }
+    /* The prefix tokens (class, distillation, registers) from the model at its trained size: resampling
+     * must keep every one of them. */
+    info.struct_size = sizeof info;
+    if (deit_model_load_memory(bytes, size, &as_trained) == DEIT_OK && deit_model_get_info(as_trained, &info) == DEIT_OK &&
+        info.image_size == trained)
+        prefix_tokens = (int)info.num_tokens - (trained / info.patch_size) * (trained / info.patch_size);
+    deit_model_free(as_trained);
+    if (prefix_tokens < 0) {
+        fail(name, "cannot load the model at its trained size");
         goto done;
     }
     deit_load_options_default(&options);
@@ -137,7 +148,7 @@ static void run_case(const char *resolution_dir, const char *conformance_dir, co
             goto done;
         }
         grid = image_size / info.patch_size;
-        if (info.image_size != image_size || info.num_tokens != 1 + info.distilled + grid * grid ||
+        if (info.image_size != image_size || info.num_tokens != prefix_tokens + grid * grid ||
             (size_t)info.num_classes != classes || input_count != 3 * (size_t)image_size * (size_t)image_size) {
             snprintf(detail, sizeof detail, "info: image_size %d, num_tokens %d, classes %d (trained at %d)",
                      (int)info.image_size, (int)info.num_tokens, (int)info.num_classes, trained);

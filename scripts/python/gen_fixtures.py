@@ -13,6 +13,7 @@ Outputs per model (all raw little-endian float32):
   <model>/<input>.features.f32 [D]                  forward_head(forward_features(x), pre_logits=True)
   <model>/<input>.blocks.f32   [depth + 1, T, D]    slice 0 = tokens entering block 0,
                                                     slice i = output of block i - 1
+  <model>/<input>.tokens.f32   [T, D]               forward_features (models with write_tokens)
 plus manifest.tsv describing all models.
 """
 
@@ -64,9 +65,27 @@ class FixtureSpec:
     # __metadata__ in the safetensors header; num_heads only where dim/64 is wrong,
     # global_pool where the tensors cannot tell (average pooling without fc_norm).
     metadata: dict = field(default_factory=lambda: {"format": "pt"})
-    # timm ViT-family options beyond the plain layout (manifest column `features`):
-    # layer_scale, no_qkv_bias, fc_norm, avg_pool, no_embed_class.
+    # timm ViT-family options beyond the plain layout (manifest column `features`): see FEATURES.
     features: tuple = ()
+    # Also write <input>.tokens.f32, timm's forward_features [T, D] (the fixtures added with
+    # deit_session_run_tokens; the older ones keep their files unchanged).
+    write_tokens: bool = False
+
+
+# The manifest's `features` words. regN (N register tokens) is matched as a pattern.
+FEATURES = {"layer_scale", "no_qkv_bias", "fc_norm", "avg_pool", "no_embed_class", "no_class_token",
+            "max_pool", "avgmax_pool", "qk_norm", "pre_norm", "quick_gelu", "norm_eps_1e-5"}
+
+
+def register_count(spec) -> int:
+    return next((int(f[3:]) for f in spec.features if f.startswith("reg") and f[3:].isdigit()), 0)
+
+
+def pool_of(features) -> str:
+    for word, pool in (("avg_pool", "avg"), ("max_pool", "max"), ("avgmax_pool", "avgmax")):
+        if word in features:
+            return pool
+    return "token"
 
 
 SPECS = [
@@ -139,6 +158,63 @@ SPECS = [
         data_cfg_overlay=dict(input_size=(3, 64, 64)),
         metadata={"format": "pt", "num_heads": "2"},
     ),
+    FixtureSpec(
+        # timm's reg4_gap layout: no class token, 4 registers without pos_embed, avg pooling + fc_norm.
+        name="vit_reg4_gap",
+        arch="vit_base_patch16_reg4_gap_256",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=2, depth=2, num_classes=11),
+        dtype="F32", seed=1009, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 64, 64)),
+        metadata={"format": "pt", "num_heads": "2", "global_pool": "avg"},
+        features=("no_class_token", "reg4", "no_embed_class", "fc_norm", "avg_pool"),
+        write_tokens=True,
+    ),
+    FixtureSpec(
+        # Class token + 2 registers, pos_embed covering all 3 prefix tokens; max pooling after `norm`.
+        name="vit_reg2_max_norm",
+        arch="vit_tiny_patch16_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=2, depth=1, num_classes=9,
+                    reg_tokens=2, global_pool="max", fc_norm=False),
+        dtype="BF16", seed=1010, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 64, 64)),
+        metadata={"format": "pt", "num_heads": "2", "global_pool": "max"},
+        features=("reg2", "max_pool"),
+        write_tokens=True,
+    ),
+    FixtureSpec(
+        # No class token, avgmax pooling then fc_norm (timm's default for avgmax).
+        name="vit_noclass_avgmax",
+        arch="vit_tiny_patch16_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=2, depth=2, num_classes=13,
+                    class_token=False, global_pool="avgmax"),
+        dtype="F32", seed=1011, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 64, 64)),
+        metadata={"format": "pt", "num_heads": "2", "global_pool": "avgmax"},
+        features=("no_class_token", "fc_norm", "avgmax_pool"),
+        write_tokens=True,
+    ),
+    FixtureSpec(
+        name="vit_qknorm",
+        arch="vit_tiny_patch16_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=2, depth=2, num_classes=15, qk_norm=True),
+        dtype="F16", seed=1012, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 64, 64)),
+        metadata={"format": "pt", "num_heads": "2"},
+        features=("qk_norm",),
+        write_tokens=True,
+    ),
+    FixtureSpec(
+        # OpenAI CLIP layout: norm_pre (and no patch-embedding bias), LayerNorm eps 1e-5, QuickGELU.
+        # Only the description can say eps and act_layer: __metadata__ carries them.
+        name="vit_clip_quickgelu",
+        arch="vit_base_patch16_clip_quickgelu_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=2, depth=2, num_classes=10),
+        dtype="F32", seed=1013, distilled=False,
+        data_cfg_overlay=dict(input_size=(3, 64, 64)),
+        metadata={"format": "pt", "num_heads": "2", "norm_eps": "1e-05", "act_layer": "quick_gelu"},
+        features=("pre_norm", "norm_eps_1e-5", "quick_gelu"),
+        write_tokens=True,
+    ),
 ]
 
 
@@ -164,17 +240,20 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
     from timm.models.deit import VisionTransformerDistilled
 
     features = set(spec.features)
-    unknown = features - {"layer_scale", "no_qkv_bias", "fc_norm", "avg_pool", "no_embed_class"}
+    registers = register_count(spec)
+    unknown = {f for f in features - FEATURES if not (f.startswith("reg") and f[3:].isdigit())}
     if unknown:
         raise SystemExit(f"{spec.name}: unknown features {sorted(unknown)}")
     problems = []
     if spec.distilled != isinstance(model, VisionTransformerDistilled):
         problems.append("distillation class mismatch")
-    if model.cls_token is None or model.reg_token is not None:
-        problems.append("expected class token, no register tokens")
+    if (model.cls_token is None) != ("no_class_token" in features):
+        problems.append("class token does not match the features")
+    if model.num_reg_tokens != registers or (model.reg_token is None) != (registers == 0):
+        problems.append("register tokens do not match the features")
     if model.no_embed_class != ("no_embed_class" in features):
         problems.append("no_embed_class does not match the features")
-    if model.global_pool != ("avg" if "avg_pool" in features else "token"):
+    if model.global_pool != pool_of(features):
         problems.append("global_pool does not match the features")
     if isinstance(model.fc_norm, torch.nn.Identity) == ("fc_norm" in features):
         problems.append("fc_norm does not match the features")
@@ -182,10 +261,20 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
         problems.append("norm should be Identity exactly when fc_norm is used")
     if model.attn_pool is not None:
         problems.append("expected no attention pooling")
-    if not isinstance(model.norm_pre, torch.nn.Identity) or model.dynamic_img_size:
-        problems.append("expected no pre-norm and a fixed image size")
+    if isinstance(model.norm_pre, torch.nn.Identity) == ("pre_norm" in features) or model.dynamic_img_size:
+        problems.append("norm_pre does not match the features, or the image size is dynamic")
+    if model.pool_include_prefix:
+        problems.append("expected pooling without the prefix tokens")
+    eps = 1e-5 if "norm_eps_1e-5" in features else 1e-6
     for index, block in enumerate(model.blocks):
-        identities = ("attn.q_norm", "attn.k_norm", "attn.norm", "mlp.norm")
+        identities = ("attn.norm", "mlp.norm")
+        if "qk_norm" not in features:
+            identities += ("attn.q_norm", "attn.k_norm")
+        else:
+            for module_name in ("attn.q_norm", "attn.k_norm"):
+                norm = block.get_submodule(module_name)
+                if not (isinstance(norm, torch.nn.LayerNorm) and norm.eps == eps):
+                    problems.append(f"blocks.{index}.{module_name} is not LayerNorm(eps={eps})")
         if "layer_scale" not in features:
             identities += ("ls1", "ls2")
         for module_name in identities:
@@ -194,11 +283,14 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
         if (block.attn.qkv.bias is None) != ("no_qkv_bias" in features):
             problems.append(f"blocks.{index}.attn.qkv bias does not match the features")
         act = block.mlp.act
-        if not (isinstance(act, torch.nn.GELU) and act.approximate == "none"):
+        if "quick_gelu" in features:
+            if type(act).__name__ != "QuickGELU":
+                problems.append(f"blocks.{index}.mlp.act is not QuickGELU")
+        elif not (isinstance(act, torch.nn.GELU) and act.approximate == "none"):
             problems.append(f"blocks.{index}.mlp.act is not exact GELU")
         for norm in (block.norm1, block.norm2):
-            if not (isinstance(norm, torch.nn.LayerNorm) and norm.eps == 1e-6):
-                problems.append(f"blocks.{index} norm is not LayerNorm(eps=1e-6)")
+            if not (isinstance(norm, torch.nn.LayerNorm) and norm.eps == eps):
+                problems.append(f"blocks.{index} norm is not LayerNorm(eps={eps})")
     if problems:
         raise SystemExit(f"{spec.name}: unexpected model layout: " + "; ".join(problems))
 
@@ -206,7 +298,15 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
 def expected_keys(spec: FixtureSpec, depth: int) -> list:
     """The exact state_dict keys the fixture must contain, nothing more."""
     features = set(spec.features)
-    keys = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"]
+    keys = ["pos_embed", "patch_embed.proj.weight"]
+    if "no_class_token" not in features:
+        keys.append("cls_token")
+    if "pre_norm" in features:  # timm drops the patch-embedding bias with norm_pre
+        keys += ["norm_pre.weight", "norm_pre.bias"]
+    else:
+        keys.append("patch_embed.proj.bias")
+    if register_count(spec):
+        keys.append("reg_token")
     if spec.distilled:
         keys.append("dist_token")
     for index in range(depth):
@@ -216,6 +316,8 @@ def expected_keys(spec: FixtureSpec, depth: int) -> list:
             keys.remove(f"blocks.{index}.attn.qkv.bias")
         if "layer_scale" in features:
             keys += [f"blocks.{index}.ls1.gamma", f"blocks.{index}.ls2.gamma"]
+        if "qk_norm" in features:
+            keys += [f"blocks.{index}.attn.{n}_norm.{p}" for n in ("q", "k") for p in ("weight", "bias")]
     final_norm = "fc_norm" if "fc_norm" in features else "norm"
     keys += [f"{final_norm}.weight", f"{final_norm}.bias"]
     if spec.kwargs.get("num_classes") != 0:
@@ -240,7 +342,7 @@ def random_parameter(name: str, shape, embed_dim: int, generator) -> torch.Tenso
     fan_in = 1
     for extent in shape[1:]:
         fan_in *= extent
-    if name in ("cls_token", "dist_token", "pos_embed"):
+    if name in ("cls_token", "dist_token", "reg_token", "pos_embed"):
         return torch.randn(shape, generator=generator) * 0.5
     if name.endswith(".gamma"):  # LayerScale: far from timm's 1e-6 init, so the branches matter
         return 0.2 + torch.rand(shape, generator=generator)
@@ -367,6 +469,12 @@ def pooled_features(model, chw: torch.Tensor) -> torch.Tensor:
         return model.forward_head(model.forward_features(chw.unsqueeze(0)), pre_logits=True)[0].contiguous()
 
 
+def forward_features(model, chw: torch.Tensor) -> torch.Tensor:
+    """timm's forward_features [T, D]: every token after the final norm."""
+    with torch.no_grad():
+        return model.forward_features(chw.unsqueeze(0))[0].contiguous()
+
+
 def run_with_blocks(model, chw: torch.Tensor):
     """(logits [C], blocks [depth+1, T, D]) from one real timm forward pass."""
     captured = []
@@ -448,7 +556,7 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
     )
     for kind, chw in inputs.items():
         logits, blocks = run_with_blocks(model, chw)
-        tokens = 1 + int(spec.distilled) + (image_size // patch_size) ** 2  # sequence length, any pos_embed
+        tokens = model.num_prefix_tokens + (image_size // patch_size) ** 2  # sequence length, any pos_embed
         assert tuple(blocks.shape) == (depth + 1, tokens, embed_dim), blocks.shape
         assert tuple(logits.shape) == (num_classes or embed_dim,)
         if not (torch.isfinite(logits).all() and torch.isfinite(blocks).all()):
@@ -464,6 +572,10 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
         logits64, blocks64 = run_with_blocks(model64, chw.double())
         fp64_error = max(fp64_error, relative_error(logits, logits64),
                          max(relative_error(blocks[i], blocks64[i]) for i in range(depth + 1)))
+        if spec.write_tokens:
+            all_tokens = forward_features(model, chw)
+            assert tuple(all_tokens.shape) == (tokens, embed_dim), all_tokens.shape
+            fp64_error = max(fp64_error, relative_error(all_tokens, forward_features(model64, chw.double())))
         if fp64_error > FP64_AGREEMENT:
             raise SystemExit(f"{spec.name}/{kind}: fp32 reference is {fp64_error:.2e} from fp64")
 
@@ -471,6 +583,8 @@ def generate(spec: FixtureSpec, out_dir: str) -> dict:
         write_f32(os.path.join(model_dir, f"{kind}.logits.f32"), logits)
         write_f32(os.path.join(model_dir, f"{kind}.blocks.f32"), blocks)
         write_f32(os.path.join(model_dir, f"{kind}.features.f32"), features)
+        if spec.write_tokens:
+            write_f32(os.path.join(model_dir, f"{kind}.tokens.f32"), all_tokens)
 
         summary["max_logit"] = max(summary["max_logit"], logits.abs().max().item())
         summary["min_gap"] = min(summary["min_gap"], gap)
@@ -502,7 +616,10 @@ def verify(spec: FixtureSpec, out_dir: str) -> None:
         image_size = model.patch_embed.img_size[0]
         chw = torch.from_numpy(read_f32(os.path.join(model_dir, f"{kind}.in.f32")).copy()).reshape(3, image_size, image_size)
         logits, blocks = run_with_blocks(model, chw)
-        for suffix, actual in (("logits", logits), ("blocks", blocks), ("features", pooled_features(model, chw))):
+        outputs = [("logits", logits), ("blocks", blocks), ("features", pooled_features(model, chw))]
+        if spec.write_tokens:
+            outputs.append(("tokens", forward_features(model, chw)))
+        for suffix, actual in outputs:
             stored = read_f32(os.path.join(model_dir, f"{kind}.{suffix}.f32"))
             if not np.array_equal(stored, actual.numpy().reshape(-1)):
                 raise SystemExit(f"verify {spec.name}/{kind}: {suffix} not reproduced exactly")

@@ -53,6 +53,7 @@ RESAMPLE_CASES = [
     ("g7_to_5_p1", 1, 8, (7, 7), (5, 5), 15),
     ("g24_to_10_p1", 1, 8, (24, 24), (10, 10), 16),   # downscale 2.4: sums of 9-10 taps
     ("g6x9_to_10x7_p1", 1, 8, (6, 9), (10, 7), 17),   # non-square, up one axis and down the other
+    ("g4_to_6_p3", 3, 8, (4, 4), (6, 6), 18),         # class token + 2 registers kept as they are
 ]
 
 # The conformance models (their timm constructor arguments, as gen_fixtures.py builds them) and the
@@ -67,6 +68,13 @@ MODELS = {
     "vit_avgpool_fcnorm": dict(arch="vit_tiny_patch16_224",
                                kwargs=dict(embed_dim=64, num_heads=2, depth=2, num_classes=17,
                                            global_pool="avg", fc_norm=True, qkv_bias=False), trained=96),
+    # registers: no class token, no_embed_class (pos_embed resampled without prefix tokens).
+    "vit_reg4_gap": dict(arch="vit_base_patch16_reg4_gap_256",
+                         kwargs=dict(embed_dim=64, num_heads=2, depth=2, num_classes=11), trained=64),
+    # class token + 2 registers, all 3 covered by pos_embed (kept as they are when resampling).
+    "vit_reg2_max_norm": dict(arch="vit_tiny_patch16_224",
+                              kwargs=dict(embed_dim=64, num_heads=2, depth=1, num_classes=9, reg_tokens=2,
+                                          global_pool="max", fc_norm=False), trained=64),
 }
 MODEL_CASES = [
     ("deit_tiny_d2_at160", "deit_tiny_d2", 160, 2101),
@@ -75,6 +83,8 @@ MODEL_CASES = [
     ("deit_tiny_384_d1_at224", "deit_tiny_384_d1", 224, 2104),
     ("deit3_layerscale_d2_at160", "deit3_layerscale_d2", 160, 2105),
     ("vit_avgpool_fcnorm_at128", "vit_avgpool_fcnorm", 128, 2106),
+    ("vit_reg4_gap_at96", "vit_reg4_gap", 96, 2107),
+    ("vit_reg2_max_norm_at48", "vit_reg2_max_norm", 48, 2108),
 ]
 
 TOP_GAP_FRACTION = 1e-2

@@ -46,7 +46,7 @@ enum ActivationSlot: Int, CaseIterable {
     case heads               // (T, D)       concatenated head outputs
     case normed2             // (T, D)       LN2 output
     case hidden              // (T, H)       GELU(fc1)
-    case prefix              // (prefix, D)  final LN of the class [and distillation] token; (2, D) pooled + scratch with average pooling
+    case prefix              // (prefix, D)  final LN of the prefix tokens; (2, D) pooled + scratch with avg pooling; (4, D) pooled, max, sum, scratch with max/avgmax
     case headDist            // (C)          head_dist logits, distilled models only (else empty)
     case input               // (3, S, S)    the model input (classify: the preprocessed image)
     case logits              // (C)          classify: the logits
@@ -91,8 +91,14 @@ enum ActivationSlot: Int, CaseIterable {
         case .heads: return try floatBytes(t, d, "attention output")
         case .normed2: return try floatBytes(t, d, "LN2 output")
         case .hidden: return try floatBytes(t, config.mlpHiddenDim, "MLP hidden")
-        case .prefix:  // average pooling: the pooled row and a scratch row
-            return try floatBytes(config.globalPool == .average ? 2 : config.numPrefixTokens, d, "final LN")
+        case .prefix:
+            let rows: Int
+            switch config.globalPool {
+            case .token: rows = config.numPrefixTokens
+            case .average: rows = 2        // the pooled row and a scratch row
+            case .max, .averageMax: rows = 4   // pooled, running max, running sum, a normed row
+            }
+            return try floatBytes(rows, d, "final LN")
         case .headDist: return try floatBytes(config.distilled ? config.numClasses : 0, 1, "head_dist logits")
         case .input: return try floatBytes(config.inputCount, 1, "input")
         case .logits: return try floatBytes(config.numClasses, 1, "logits")

@@ -15,6 +15,9 @@ struct ForwardTaps {
     /// LayerNorm of the class token, the mean of the patch tokens with fc_norm (or of the normed patch
     /// tokens), or for distilled models (class + distillation token) / 2.
     var features: UnsafeMutablePointer<Float>? = nil
+    /// (T, D): timm's `forward_features`, every token after the final `norm` (the raw last block's
+    /// output when the model has fc_norm instead). When set, the last block runs on every row.
+    var tokens: UnsafeMutablePointer<Float>? = nil
     /// The attention probabilities of some blocks (`AttentionTap`).
     var attention: AttentionTap? = nil
 }
@@ -29,9 +32,6 @@ struct AttentionTap {
 }
 
 extension Session {
-    /// LayerNorm epsilon of timm's ViT/DeiT (`partial(nn.LayerNorm, eps=1e-6)`).
-    static let layerNormEpsilon: Float = 1e-6
-
     /// GEMM tasks per thread, at most (a task is a run of whole panels). With two threads, 4 per
     /// thread left up to half a task of imbalance at the end of each step; 16 — one or two panels per
     /// task on DeiT-Ti, still ≥ 10 µs of work each — measured 2–3 % faster at two threads and the same
@@ -60,33 +60,51 @@ extension Session {
         linear(m: config.numPatches, a: b.patches, lda: config.patchValues,
                weights: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
         clock.lap(.patchEmbed)
-        b.tokens.update(from: weights.classToken, count: d)
-        if let distToken = weights.distToken { (b.tokens + d).update(from: distToken, count: d) }
+        // The prefix tokens in timm's order: class, distillation, registers.
+        var prefixRow = 0
+        if let classToken = weights.classToken {
+            b.tokens.update(from: classToken, count: d)
+            prefixRow = 1
+        }
+        if let distToken = weights.distToken {
+            (b.tokens + prefixRow * d).update(from: distToken, count: d)
+            prefixRow += 1
+        }
+        if let registers = weights.registers {
+            (b.tokens + prefixRow * d).update(from: registers, count: config.regTokens * d)
+        }
         if config.noEmbedClass {
-            // DeiT III: pos_embed covers the patches only; the class token gets none.
+            // DeiT III, register models: pos_embed covers the patches only; the prefix tokens get none.
             Elementwise.add(weights.posEmbed, into: b.tokens + prefixCount * d, count: config.numPatches * d)
         } else {
             Elementwise.add(weights.posEmbed, into: b.tokens, count: tokenFloats)
+        }
+        if let gamma = weights.normPreGamma, let beta = weights.normPreBeta {
+            // CLIP's norm_pre, in place (the kernel reads each row whole before writing it).
+            layerNorm(rows: t, width: d, x: b.tokens, gamma: gamma, beta: beta, out: b.tokens)
         }
         capture?.update(from: b.tokens, count: tokenFloats)
         clock.lap(.other)
 
         let scale = 1 / Float(hd).squareRoot()
-        // With class-token pooling the last block's output rows other than the prefix reach nothing.
-        let lastBlock = config.globalPool == .token ? weights.blocks.count - 1 : -1
+        // With class-token pooling the last block's output rows other than the prefix reach nothing,
+        // unless every token is wanted (captured, or the forward_features tap).
+        let everyRowOut = capture != nil || taps.tokens != nil
+        let lastBlock = config.globalPool == .token && !everyRowOut ? weights.blocks.count - 1 : -1
         for (index, block) in weights.blocks.enumerated() {
             // After the last block only the prefix tokens reach a head. Its keys and values need every
             // token, but its queries, proj, LN2 and MLP only the prefix rows — unless every block's
             // output is being captured, or the head reads the mean of all patch tokens. Each of those
             // ops is row by row, so the bits are the same.
             let tap = taps.attention.flatMap { $0.blocks.contains(index) ? $0 : nil }
-            let rows = index == lastBlock && capture == nil && (tap?.rows ?? 0) <= prefixCount ? prefixCount : t
+            let rows = index == lastBlock && (tap?.rows ?? 0) <= prefixCount ? prefixCount : t
             let maps = tap.map { $0.maps + (index - $0.blocks.lowerBound) * config.numHeads * $0.rows * t }
 
             // x = x + proj(attention(LN1(x)))
             layerNorm(rows: t, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
             clock.lap(.layerNorm)
             linear(m: t, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
+            if let qkNorm = block.qkNorm { normalizeQueriesAndKeys(qkNorm) }
             clock.lap(.qkv)
             attention(scale: scale, queryRows: rows, probabilities: maps, probabilityRows: tap?.rows ?? 0)
             clock.lap(.attention)
@@ -96,13 +114,14 @@ extension Session {
             // x = x + fc2(GELU(fc1(LN2(x))))
             layerNorm(rows: rows, width: d, x: b.tokens, gamma: block.norm2Gamma, beta: block.norm2Beta, out: b.normed2)
             clock.lap(.layerNorm)
-            if clock.isProfiling {
+            if clock.isProfiling || config.activation != .gelu {
                 // Profiled: GELU as its own pass to time it (same function on the same values, so the
-                // same results as the fused epilogue).
+                // same results as the fused epilogue). QuickGELU always runs as its own pass.
                 linear(m: rows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
                 clock.lap(.mlp)
                 let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
-                pool.run(.gelu(GELUStep(x: b.hidden, rows: rows, width: h, chunks: chunks)), taskCount: chunks)
+                pool.run(.gelu(GELUStep(x: b.hidden, rows: rows, width: h, chunks: chunks, activation: config.activation)),
+                         taskCount: chunks)
                 clock.lap(.gelu)
             } else {
                 linear(m: rows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
@@ -112,14 +131,25 @@ extension Session {
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
 
+        if let tokensOut = taps.tokens {
+            // forward_features: `norm` on every token, or (fc_norm models, whose `norm` is Identity) the
+            // last block's output as it is.
+            if config.fcNorm {
+                tokensOut.update(from: b.tokens, count: tokenFloats)
+            } else {
+                layerNorm(rows: t, width: d, x: b.tokens, gamma: weights.normGamma, beta: weights.normBeta, out: tokensOut)
+            }
+        }
         switch config.globalPool {
         case .token:
             // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone
             // (`norm` before pooling or `fc_norm` after it: the same on one row).
             LayerNormKernel.normalize(rows: prefixCount, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: Session.layerNormEpsilon, out: b.prefix, ldOut: d)
+                                      beta: weights.normBeta, epsilon: config.layerNormEpsilon, out: b.prefix, ldOut: d)
         case .average:
             averagePool(config: config, weights: weights)
+        case .max, .averageMax:
+            maxPool(config: config, weights: weights)
         }
         clock.lap(.layerNorm)
         if let features = taps.features { pooledFeatures(into: features) }
@@ -159,7 +189,7 @@ extension Session {
         let b = buffers
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, scratch = b.prefix + d
-        let epsilon = Session.layerNormEpsilon
+        let epsilon = config.layerNormEpsilon
         if config.fcNorm {
             scratch.update(from: b.tokens + first * d, count: d)
             for row in 1..<count { Elementwise.add(b.tokens + (first + row) * d, into: scratch, count: d) }
@@ -176,6 +206,57 @@ extension Session {
                 Elementwise.add(scratch, into: pooled, count: d)
             }
             for i in 0..<d { pooled[i] /= Float(count) }
+        }
+    }
+
+    /// timm's max and avgmax pooling (`global_pool_nlc`) into b.prefix row 0: the per-channel maximum
+    /// of the patch rows (prefix tokens excluded), for avgmax `0.5 · (max + mean)`, with `fc_norm` after
+    /// it, or `norm` on every patch row before it. b.prefix rows 1–3: running max, running sum, one
+    /// normed row.
+    private func maxPool(config: ModelConfig, weights: PackedWeights) {
+        let b = buffers
+        let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
+        let pooled = b.prefix, runningMax = b.prefix + d, runningSum = b.prefix + 2 * d, normedRow = b.prefix + 3 * d
+        let withMean = config.globalPool == .averageMax
+        let epsilon = config.layerNormEpsilon
+        for row in 0..<count {
+            var x = UnsafePointer(b.tokens + (first + row) * d)
+            if !config.fcNorm {
+                LayerNormKernel.normalize(rows: 1, width: d, x: x, ldx: d, gamma: weights.normGamma, beta: weights.normBeta,
+                                          epsilon: epsilon, out: normedRow, ldOut: d)
+                x = UnsafePointer(normedRow)
+            }
+            if row == 0 {
+                runningMax.update(from: x, count: d)
+                if withMean { runningSum.update(from: x, count: d) }
+            } else {
+                for i in 0..<d where !(runningMax[i] >= x[i]) { runningMax[i] = x[i] }  // NaN wins, as amax
+                if withMean { Elementwise.add(x, into: runningSum, count: d) }
+            }
+        }
+        // Before fc_norm the pooled row goes to the scratch row, then normalised into row 0.
+        let out = config.fcNorm ? normedRow : pooled
+        for i in 0..<d {
+            out[i] = withMean ? 0.5 * (runningMax[i] + runningSum[i] / Float(count)) : runningMax[i]
+        }
+        if config.fcNorm {
+            LayerNormKernel.normalize(rows: 1, width: d, x: normedRow, ldx: d, gamma: weights.normGamma,
+                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+        }
+    }
+
+    /// timm's qk_norm: a LayerNorm over head_dim on every head's q and k, in place in b.qkv, for all T
+    /// rows (the keys of every token are needed even when only the prefix rows' queries are). Serial:
+    /// 2·T·D values, small beside the qkv GEMM.
+    private func normalizeQueriesAndKeys(_ norm: QKNormWeights) {
+        let config = model.config
+        let d = config.embedDim, hd = config.headDim, heads = config.numHeads
+        for token in 0..<config.numTokens {
+            let q = buffers.qkv + token * 3 * d, k = q + d
+            LayerNormKernel.normalize(rows: heads, width: hd, x: q, ldx: hd, gamma: norm.qGamma, beta: norm.qBeta,
+                                      epsilon: config.layerNormEpsilon, out: q, ldOut: hd)
+            LayerNormKernel.normalize(rows: heads, width: hd, x: k, ldx: hd, gamma: norm.kGamma, beta: norm.kBeta,
+                                      epsilon: config.layerNormEpsilon, out: k, ldOut: hd)
         }
     }
 
@@ -204,7 +285,7 @@ extension Session {
                            beta: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
         pool.run(.layerNorm(LayerNormStep(x: x, gamma: gamma, beta: beta, out: out, rows: rows, width: width,
-                                          chunks: chunks)),
+                                          chunks: chunks, epsilon: model.config.layerNormEpsilon)),
                  taskCount: chunks)
     }
 

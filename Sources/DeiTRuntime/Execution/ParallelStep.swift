@@ -12,7 +12,8 @@ enum ParallelStep {
     case packHeads(AttentionStep)
     /// Attention for (head, block of query rows) number `task`, with worker `worker`'s scores.
     case attentionRows(AttentionStep)
-    /// GELU in place over a chunk of rows (the profiled run's separate GELU pass).
+    /// GELU or QuickGELU in place over a chunk of rows (the profiled run's separate GELU pass; every
+    /// QuickGELU model's activation pass).
     case gelu(GELUStep)
     /// LayerNorm of a chunk of rows.
     case layerNorm(LayerNormStep)
@@ -45,11 +46,14 @@ enum ParallelStep {
                                  probabilityRows: s.probabilityRows)
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
-            Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+            switch s.activation {
+            case .gelu: Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+            case .quickGELU: Elementwise.applyQuickGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+            }
         case .layerNorm(let s):
             let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
             LayerNormKernel.normalize(rows: end - first, width: s.width, x: s.x + first * s.width, ldx: s.width,
-                                      gamma: s.gamma, beta: s.beta, epsilon: Session.layerNormEpsilon,
+                                      gamma: s.gamma, beta: s.beta, epsilon: s.epsilon,
                                       out: s.out + first * s.width, ldOut: s.width)
         case .blasLinear(let s):
             s.run(task: task)
@@ -84,10 +88,11 @@ struct AttentionStep {
     var probabilityRows: Int = 0                     // query rows whose softmax rows are written
 }
 
-/// GELU in place over `rows` rows of `width` floats, in `chunks` tasks.
+/// The activation in place over `rows` rows of `width` floats, in `chunks` tasks.
 struct GELUStep {
     var x: UnsafeMutablePointer<Float>               // [rows, width]
     var rows: Int, width: Int, chunks: Int
+    var activation: Activation
 }
 
 /// LayerNorm of `rows` rows of `width` floats (contiguous), in `chunks` tasks of whole rows.
@@ -96,4 +101,5 @@ struct LayerNormStep {
     var gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>  // [width] each
     var out: UnsafeMutablePointer<Float>             // [rows, width]
     var rows: Int, width: Int, chunks: Int
+    var epsilon: Float
 }

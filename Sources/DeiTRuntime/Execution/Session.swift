@@ -137,6 +137,20 @@ public final class Session {
         return times(times(max(blocks, 0), config.numHeads), times(rowCount, config.numTokens))
     }
 
+    /// Every token of the last block after the final norm (timm's `forward_features`): `tokens`
+    /// receives T·D floats (T = `numTokens`, prefix tokens first in timm's order), the raw last
+    /// block's output for fc_norm models (their `norm` is Identity). The head is not run; the last
+    /// block runs on every row. Performs no heap allocation.
+    public func runTokens(input: UnsafeBufferPointer<Float>, tokens: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
+        let config = model.config
+        let inputBase = try checkedInput(input)
+        let needed = config.numTokens * config.embedDim
+        guard let tokensBase = tokens.baseAddress, tokens.count == needed else {
+            throw DeiTError(.invalidArgument, "tokens has room for \(tokens.count) floats; this model gives \(needed) (\(config.numTokens) tokens × embed dim \(config.embedDim))")
+        }
+        forward(input: inputBase, logits: nil, taps: ForwardTaps(tokens: tokensBase))
+    }
+
     /// As `run`, and adds the time of each op class (and the run's total) to `profile`, which
     /// accumulates over calls. Same logits as `run`; costs a few dozen clock reads per run.
     public func runProfiled(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>,

@@ -21,13 +21,19 @@
 ///     no blocks.i.attn.qkv.bias                        `qkv_bias=False`: a zero bias.
 ///     fc_norm.{weight,bias} [D] instead of norm.*      `fc_norm=True` (MAE/BEiT): the final LayerNorm
 ///         runs after pooling; pooling is then average unless __metadata__ says otherwise.
-///     pos_embed [1, G², D]                             `no_embed_class` (DeiT III): added to the patch
-///         tokens only, before the class token is put in front.
+///     pos_embed [1, G², D]                             `no_embed_class` (DeiT III, register models):
+///         added to the patch tokens only, before the prefix tokens are put in front.
+///     reg_token [1, R, D]                              `reg_tokens=R`: after the class [and dist] token.
+///     no cls_token                                     `class_token=False`: pooled over the patches
+///         (the description must name avg, max or avgmax).
+///     blocks.i.attn.{q,k}_norm.{weight,bias} [D/heads] `qk_norm`: LayerNorm over head_dim on q and k.
+///     norm_pre.{weight,bias} [D], no patch_embed.proj.bias   `pre_norm` (CLIP; timm drops the bias).
 ///
-/// `__metadata__["global_pool"]` ("token" or "avg") selects the pooling; it is the only way to tell
-/// average pooling without fc_norm from class-token pooling. Known timm options that are not
-/// implemented (register tokens, no class token, q/k norm, norm_pre, attention pooling, …) are
-/// refused with `.unsupported` naming the option; unknown names stay `.format`. A checkpoint without
+/// The description (`__metadata__`, config.json, the architecture table) selects the pooling
+/// (`global_pool` token / avg / max / avgmax; the only way to tell patch pooling without fc_norm from
+/// class-token pooling), the LayerNorm eps and the activation (GELU or QuickGELU). Known timm options
+/// that are not implemented (attention pooling, SwiGLU, …) are refused with `.unsupported` naming the
+/// option; unknown names stay `.format`. A checkpoint without
 /// `head.*` is headless (timm num_classes=0): C = 0, and it outputs its pooled features.
 ///
 /// That table is written once, as data: `TopTensor` and `BlockTensor` below (name, shape rule, what
@@ -66,8 +72,11 @@ package struct Checkpoint: Sendable {
         let description = try ModelDescription(metadata: file.metadata, configJSON: configJSON, limits: limits)
         try description.checkSupported()
         let table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
-        let config = try ModelConfig(file: file, table: table, limits: limits, heads: description.numHeads,
-                                     pool: description.globalPool)
+        var config = try ModelConfig(file: file, table: table, limits: limits, heads: description.numHeads,
+                                     pool: description.globalPool, noEmbedClassHint: description.noEmbedClass)
+        // What only a description can say: LayerNorm epsilon and the MLP's activation.
+        config.layerNormEpsilon = description.layerNormEpsilon
+        config.activation = description.mlpActivation
         try description.check(against: config)
         self.config = config
         self.description = description
@@ -91,7 +100,8 @@ extension ModelConfig {
     /// Derives the architecture from a table whose names and presence are checked, then checks every
     /// tensor's exact shape and dtype against it.
     init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits,
-         heads: Described<Int>? = nil, pool: Described<Pooling>? = nil) throws(DeiTError) {
+         heads: Described<Int>? = nil, pool: Described<Pooling>? = nil,
+         noEmbedClassHint: Described<Bool>? = nil) throws(DeiTError) {
         let tensors = file.tensors
         func required(_ slot: TopTensor) throws(DeiTError) -> TensorInfo {
             guard let index = table.top[slot.rawValue] else {
@@ -106,19 +116,32 @@ extension ModelConfig {
             return tensors[index]
         }
         let distilled = table.top[TopTensor.distToken.rawValue] != nil
+        let classToken = table.top[TopTensor.clsToken.rawValue] != nil
+        if distilled && !classToken {
+            throw DeiTError(.format, "unexpected tensor 'dist_token' (a distilled model needs 'cls_token')")
+        }
         // Options a block tensor switches on: on when any block has the tensor (then every block must).
         func anyBlockHas(_ slot: BlockTensor) -> Bool { table.blocks.contains { $0[slot.rawValue] != nil } }
         let layerScale = anyBlockHas(.ls1Gamma) || anyBlockHas(.ls2Gamma)
         let qkvBias = anyBlockHas(.qkvBias)
+        let qkNorm = anyBlockHas(.qNormWeight) || anyBlockHas(.qNormBias) || anyBlockHas(.kNormWeight) || anyBlockHas(.kNormBias)
+        let preNorm = table.top[TopTensor.normPreWeight.rawValue] != nil || table.top[TopTensor.normPreBias.rawValue] != nil
         // The final LayerNorm: `norm` before pooling, or `fc_norm` after it (timm has one or the other).
         let hasNorm = table.top[TopTensor.normWeight.rawValue] != nil || table.top[TopTensor.normBias.rawValue] != nil
         let fcNorm = table.top[TopTensor.fcNormWeight.rawValue] != nil || table.top[TopTensor.fcNormBias.rawValue] != nil
         if hasNorm && fcNorm {
             throw DeiTError(.format, "unexpected tensor 'fc_norm.weight' (a checkpoint has 'norm' or 'fc_norm', not both)")
         }
+        if !classToken && pool == nil {
+            // timm's default pooling is the class token; without one only a description can say which.
+            throw DeiTError(.unsupported, "a model without a class token (no 'cls_token', timm class_token=False) needs its global_pool ('avg', 'max' or 'avgmax') from __metadata__, config.json or the architecture table")
+        }
         let globalPool = try GlobalPool.from(pool, default: fcNorm ? .average : .token)
-        if globalPool == .average && distilled {
-            throw DeiTError(.unsupported, "average pooling (global_pool 'avg') with a distillation token is not supported")
+        if globalPool != .token && distilled {
+            throw DeiTError(.unsupported, "global_pool '\(pool?.value.name ?? "avg")' with a distillation token is not supported")
+        }
+        if globalPool == .token && !classToken {
+            throw DeiTError(.format, "global_pool 'token' (from \(pool?.source.name ?? "default")) needs a class token; the tensors have no 'cls_token'")
         }
 
         // D, channels and P from the patch embedding.
@@ -149,8 +172,22 @@ extension ModelConfig {
                                               limitName: "maxClasses", limit: limits.maxClasses)
         }
 
+        // Register tokens R from reg_token [1, R, D].
+        var regTokens = 0
+        if let regIndex = table.top[TopTensor.regToken.rawValue] {
+            let reg = tensors[regIndex]
+            guard reg.shape.count == 3, reg.shape[0] == 1, reg.shape[2] == embedDim else {
+                throw shapeError(reg, expected: "[1, R, \(embedDim)]")
+            }
+            regTokens = try checkedDimension(reg.shape[1], of: reg, what: "register count R",
+                                             limitName: "maxTokens", limit: limits.maxTokens)
+            if distilled {
+                throw DeiTError(.unsupported, "register tokens (reg_token) with a distillation token are not supported")
+            }
+        }
+
         // Tokens T = prefix + G² from pos_embed (or G² alone: no_embed_class); S = G·P.
-        let prefixTokens = distilled ? 2 : 1
+        let prefixTokens = (classToken ? 1 : 0) + (distilled ? 1 : 0) + regTokens
         let posEmbed = try required(.posEmbed)
         guard posEmbed.shape.count == 3, posEmbed.shape[0] == 1, posEmbed.shape[2] == embedDim else {
             throw shapeError(posEmbed, expected: "[1, T, \(embedDim)]")
@@ -159,20 +196,20 @@ extension ModelConfig {
         if tokenCount > limits.maxTokens {
             throw DeiTError(.outOfMemory, "tensor 'pos_embed' has \(tokenCount) tokens, above the maxTokens limit (\(limits.maxTokens))")
         }
-        var patchCount = tokenCount - prefixTokens
-        var gridSize = integerSquareRoot(patchCount)
-        var noEmbedClass = false
-        if patchCount < 1 || gridSize * gridSize != patchCount {
-            // DeiT III (no_embed_class): pos_embed covers the patches only. G² and prefix + G² cannot
-            // both be squares for G ≥ 1, so the token count decides.
-            let grid = integerSquareRoot(tokenCount)
-            guard tokenCount >= 1, grid * grid == tokenCount else {
-                throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; after \(prefixTokens) prefix token(s) the \(patchCount) patches do not form a square grid")
-            }
-            patchCount = tokenCount
-            gridSize = grid
-            noEmbedClass = true
+        // pos_embed covers prefix + G² tokens (timm's default) or, with no_embed_class (DeiT III, the
+        // register models), the G² patches alone. Both readings fit only for a few tiny grids with
+        // some prefix counts ((H − G)(H + G) = prefix, e.g. 5 prefix tokens: G = 2, H = 3); there the
+        // description's no_embed_class decides, else timm's default.
+        let withPrefix = tokenCount - prefixTokens
+        let fitsWithPrefix = withPrefix >= 1 && integerSquareRoot(withPrefix) * integerSquareRoot(withPrefix) == withPrefix
+        let fitsPatchesOnly = prefixTokens > 0 && tokenCount >= 1
+            && integerSquareRoot(tokenCount) * integerSquareRoot(tokenCount) == tokenCount
+        guard fitsWithPrefix || fitsPatchesOnly else {
+            throw DeiTError(.format, "tensor 'pos_embed' has \(tokenCount) tokens; after \(prefixTokens) prefix token(s) the \(withPrefix) patches do not form a square grid, nor do all \(tokenCount) (no_embed_class)")
         }
+        let noEmbedClass = fitsPatchesOnly && (!fitsWithPrefix || noEmbedClassHint?.value == true)
+        let patchCount = noEmbedClass ? tokenCount : withPrefix
+        let gridSize = integerSquareRoot(patchCount)
 
         var numHeads: Int
         if let heads {
@@ -193,6 +230,10 @@ extension ModelConfig {
         self.fcNorm = fcNorm
         self.globalPool = globalPool
         self.noEmbedClass = noEmbedClass
+        self.classToken = classToken
+        self.regTokens = regTokens
+        self.qkNorm = qkNorm
+        self.preNorm = preNorm
 
         // The option-dependent slots: present exactly when the derived configuration has the option.
         try table.checkConfigured(in: .deit, self)
@@ -235,6 +276,16 @@ enum ModelFeature: Equatable, Sendable {
     case head
     /// The distillation head `head_dist`: distilled models with a head.
     case distilledHead
+    /// The class token `cls_token` (`ModelConfig.classToken`).
+    case classToken
+    /// Register tokens `reg_token` (`ModelConfig.regTokens` > 0).
+    case registers
+    /// The patch embedding's bias (`ModelConfig.patchEmbedBias`; timm drops it with pre_norm).
+    case patchEmbedBias
+    /// `norm_pre` after the position embedding (`ModelConfig.preNorm`).
+    case preNorm
+    /// `attn.q_norm` and `attn.k_norm` in every block (`ModelConfig.qkNorm`).
+    case qkNorm
 
     /// Whether a model of `config` has the feature.
     func isPresent(in config: ModelConfig) -> Bool {
@@ -246,6 +297,11 @@ enum ModelFeature: Equatable, Sendable {
         case .fcNorm: return config.fcNorm
         case .head: return config.hasHead
         case .distilledHead: return config.distilled && config.hasHead
+        case .classToken: return config.classToken
+        case .registers: return config.regTokens > 0
+        case .patchEmbedBias: return config.patchEmbedBias
+        case .preNorm: return config.preNorm
+        case .qkNorm: return config.qkNorm
         }
     }
 }
@@ -271,9 +327,11 @@ enum SlotDimension: Sendable {
     case tripleEmbed    // 3D
     case hidden         // H
     case classes        // C
+    case head           // D / heads
 
     func value(_ config: ModelConfig) -> Int {
         switch self {
+        case .head: return config.headDim
         case .embed: return config.embedDim
         case .tripleEmbed: return 3 * config.embedDim
         case .hidden: return config.mlpHiddenDim
@@ -287,6 +345,7 @@ enum SlotShape: Sendable {
     case vector(SlotDimension)                  // [a]
     case matrix(SlotDimension, SlotDimension)   // [a, b]
     case token                                  // [1, 1, D]
+    case registers                              // [1, R, D]
     case positions                              // [1, T, D], the checkpoint's T (trained grid)
     case patchKernel                            // [D, 3, P, P]
 
@@ -295,6 +354,7 @@ enum SlotShape: Sendable {
         case .vector(let a): return [a.value(config)]
         case .matrix(let a, let b): return [a.value(config), b.value(config)]
         case .token: return [1, 1, config.embedDim]
+        case .registers: return [1, config.regTokens, config.embedDim]
         case .positions: return [1, config.trainedPosEmbedTokens, config.embedDim]
         case .patchKernel: return [config.embedDim, config.inChannels, config.patchSize, config.patchSize]
         }
@@ -358,19 +418,20 @@ package struct CheckpointSchema: Sendable {
 /// follow it). Raw values index `CheckpointSchema.deit.top` and `CheckpointTable.top`.
 enum TopTensor: Int {
     case clsToken, posEmbed, patchWeight, patchBias, normWeight, normBias, headWeight, headBias,
-         distToken, headDistWeight, headDistBias, fcNormWeight, fcNormBias
+         distToken, headDistWeight, headDistBias, fcNormWeight, fcNormBias, regToken, normPreWeight, normPreBias
 
     static let all: [TopTensor] = [.clsToken, .posEmbed, .patchWeight, .patchBias, .normWeight, .normBias,
                                    .headWeight, .headBias, .distToken, .headDistWeight, .headDistBias,
-                                   .fcNormWeight, .fcNormBias]
+                                   .fcNormWeight, .fcNormBias, .regToken, .normPreWeight, .normPreBias]
 
     var spec: CheckpointSlot {
         switch self {
-        case .clsToken: return CheckpointSlot(name: "cls_token", shape: .token, kind: .copy, presence: .required, initialValue: .random)
+        case .clsToken: return CheckpointSlot(name: "cls_token", shape: .token, kind: .copy, presence: .configured(.classToken), initialValue: .random)
         case .posEmbed: return CheckpointSlot(name: "pos_embed", shape: .positions, kind: .copy, presence: .required, initialValue: .random)
         case .patchWeight: return CheckpointSlot(name: "patch_embed.proj.weight", shape: .patchKernel,
                                                  kind: .linearWeight(bias: TopTensor.patchBias.rawValue), presence: .required, initialValue: .random)
-        case .patchBias: return CheckpointSlot(name: "patch_embed.proj.bias", shape: .vector(.embed), kind: .linearBias, presence: .required, initialValue: .random)
+        case .patchBias: return CheckpointSlot(name: "patch_embed.proj.bias", shape: .vector(.embed), kind: .linearBias,
+                                               presence: .configured(.patchEmbedBias), initialValue: .random)
         case .normWeight: return CheckpointSlot(name: "norm.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.norm), initialValue: .ones)
         case .normBias: return CheckpointSlot(name: "norm.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.norm), initialValue: .zeros)
         case .headWeight: return CheckpointSlot(name: "head.weight", shape: .matrix(.classes, .embed),
@@ -384,6 +445,9 @@ enum TopTensor: Int {
                                                   presence: .configured(.distilledHead), initialValue: .random)
         case .fcNormWeight: return CheckpointSlot(name: "fc_norm.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.fcNorm), initialValue: .ones)
         case .fcNormBias: return CheckpointSlot(name: "fc_norm.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.fcNorm), initialValue: .zeros)
+        case .regToken: return CheckpointSlot(name: "reg_token", shape: .registers, kind: .copy, presence: .configured(.registers), initialValue: .random)
+        case .normPreWeight: return CheckpointSlot(name: "norm_pre.weight", shape: .vector(.embed), kind: .copy, presence: .configured(.preNorm), initialValue: .ones)
+        case .normPreBias: return CheckpointSlot(name: "norm_pre.bias", shape: .vector(.embed), kind: .copy, presence: .configured(.preNorm), initialValue: .zeros)
         }
     }
 }
@@ -392,11 +456,12 @@ enum TopTensor: Int {
 /// row of `CheckpointTable.blocks`.
 enum BlockTensor: Int {
     case norm1Weight, norm1Bias, qkvWeight, qkvBias, projWeight, projBias,
-         norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias, ls1Gamma, ls2Gamma
+         norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias, ls1Gamma, ls2Gamma,
+         qNormWeight, qNormBias, kNormWeight, kNormBias
 
     static let all: [BlockTensor] = [.norm1Weight, .norm1Bias, .qkvWeight, .qkvBias, .projWeight, .projBias,
                                      .norm2Weight, .norm2Bias, .fc1Weight, .fc1Bias, .fc2Weight, .fc2Bias,
-                                     .ls1Gamma, .ls2Gamma]
+                                     .ls1Gamma, .ls2Gamma, .qNormWeight, .qNormBias, .kNormWeight, .kNormBias]
 
     var spec: CheckpointSlot {
         func slot(_ name: StaticString, _ shape: SlotShape, _ kind: SlotKind, _ initialValue: SlotInitialValue = .random) -> CheckpointSlot {
@@ -423,6 +488,11 @@ enum BlockTensor: Int {
         case .ls2Gamma:
             return CheckpointSlot(name: "ls2.gamma", shape: .vector(.embed), kind: .layerScale(weight: BlockTensor.fc2Weight.rawValue),
                                   presence: .configured(.layerScale), initialValue: .random, alias: "gamma_2")
+        case .qNormWeight, .qNormBias, .kNormWeight, .kNormBias:
+            let names: [StaticString] = ["attn.q_norm.weight", "attn.q_norm.bias", "attn.k_norm.weight", "attn.k_norm.bias"]
+            let isWeight = self == .qNormWeight || self == .kNormWeight
+            return CheckpointSlot(name: names[rawValue - BlockTensor.qNormWeight.rawValue], shape: .vector(.head), kind: .copy,
+                                  presence: .configured(.qkNorm), initialValue: isWeight ? .ones : .zeros)
         }
     }
 }
@@ -517,10 +587,6 @@ struct CheckpointTable: Sendable {
             blocks.append(row)
         }
         for (slot, spec) in schema.top.enumerated() where spec.presence == .required && top[slot] == nil {
-            // Two absences are timm options, not damage: no class token, and no head at all.
-            if staticStringEquals(spec.name, "cls_token".utf8) {
-                throw DeiTError(.unsupported, "a model without a class token (no 'cls_token', timm class_token=False) is not supported yet")
-            }
             throw DeiTError(.format, "missing tensor '\(spec.name)'")
         }
         // The heads, named as damage before any shape is read: head.bias needs head.weight (and the
@@ -634,8 +700,6 @@ private func unsupportedFeature(named name: String) -> String? {
         let count = prefix.utf8CodeUnitCount
         return bytes.count >= start + count && staticStringEquals(prefix, bytes[start..<(start + count)])
     }
-    if starts("reg_token") { return "register tokens (reg_token, timm reg_tokens > 0) are" }
-    if starts("norm_pre.") { return "a LayerNorm before the blocks (norm_pre, timm pre_norm=True, CLIP-style) is" }
     if starts("attn_pool.") { return "attention pooling (attn_pool, timm global_pool='map') is" }
     if starts("patch_embed.norm.") { return "a LayerNorm in the patch embedding (patch_embed.norm) is" }
     if starts("head.fc.") || starts("head.norm.") { return "a multi-layer head is" }
@@ -645,9 +709,6 @@ private func unsupportedFeature(named name: String) -> String? {
     while position < bytes.count, bytes[position] >= UInt8(ascii: "0"), bytes[position] <= UInt8(ascii: "9") { position += 1 }
     guard position > 7, position < bytes.count, bytes[position] == UInt8(ascii: ".") else { return nil }
     let start = position + 1
-    if starts("attn.q_norm.", at: start) || starts("attn.k_norm.", at: start) {
-        return "q/k normalisation (attn.q_norm / attn.k_norm, timm qk_norm=True) is"
-    }
     if starts("attn.norm.", at: start) { return "a LayerNorm inside attention (attn.norm, timm scale_attn_norm=True) is" }
     if starts("mlp.norm.", at: start) { return "a LayerNorm inside the MLP (mlp.norm, timm scale_mlp_norm=True) is" }
     if starts("mlp.fc1_g.", at: start) || starts("mlp.fc1_x.", at: start) || starts("mlp.w12.", at: start) {
@@ -722,8 +783,10 @@ extension GlobalPool {
         switch pool.value {
         case .token: return .token
         case .avg: return .average
-        case .max, .avgmax, .map, .none:
-            throw DeiTError(.unsupported, "global_pool '\(pool.value.name)' (from \(pool.source.name)) is not supported yet (only \"token\" and \"avg\")")
+        case .max: return .max
+        case .avgmax: return .averageMax
+        case .map, .none:
+            throw DeiTError(.unsupported, "global_pool '\(pool.value.name)' (from \(pool.source.name)) is not supported (deit runs \"token\", \"avg\", \"max\" and \"avgmax\")")
         }
     }
 }

@@ -12,24 +12,23 @@ extension ModelDescription {
         if let part = unusualPart {
             throw DeiTError(.unsupported, "\(name)\(part.key) '\(part.value)' (from the architecture table) is not supported")
         }
-        try refuse(classToken, when: false, "no class token (class_token=0", name)
-        if let tokens = regTokens, tokens.value > 0 {
-            throw DeiTError(.unsupported, "\(name)register tokens (reg_tokens=\(tokens.value) from \(tokens.source.name)) are not supported yet")
+        // Register tokens, no class token, qk_norm, pre_norm and the LayerNorm epsilon are run; the
+        // activation must be one the MLP has (exact GELU fused into fc1, or QuickGELU).
+        if let act = activation, !textIs(act.value, "gelu"), !textIs(act.value, "quick_gelu") {
+            throw DeiTError(.unsupported, "\(name)act_layer '\(act.value)' (from \(act.source.name)) is not supported; deit runs exact GELU and quick_gelu")
         }
-        try refuse(qkNorm, when: true, "qk_norm (", name)
-        try refuse(preNorm, when: true, "pre_norm (", name)
-        if let eps = normEps, Float(eps.value) != Float(1e-6) {
-            throw DeiTError(.unsupported, "\(name)LayerNorm eps \(raw[DescriptionKey.normEps.rawValue]?.text ?? "") (from \(eps.source.name)) is not supported yet; deit uses timm's 1e-6")
-        }
-        if let act = activation, !textIs(act.value, "gelu") {
-            throw DeiTError(.unsupported, "\(name)act_layer '\(act.value)' (from \(act.source.name)) is not supported; deit runs exact GELU")
+        if let tokens = regTokens, tokens.value > 0, distilled?.value == true {
+            throw DeiTError(.unsupported, "\(name)register tokens (reg_tokens=\(tokens.value) from \(tokens.source.name)) with a distillation token are not supported")
         }
     }
 
-    private func refuse(_ fact: Described<Bool>?, when value: Bool, _ what: String, _ name: String) throws(DeiTError) {
-        if let fact, fact.value == value {
-            throw DeiTError(.unsupported, "\(name)\(what) from \(fact.source.name)) is not supported yet")
-        }
+    /// The LayerNorm epsilon the forward pass uses: the described `norm_eps`, else timm's ViT 1e-6.
+    var layerNormEpsilon: Float { normEps.map { Float($0.value) } ?? 1e-6 }
+
+    /// The MLP activation the forward pass uses (checkSupported refused any other).
+    var mlpActivation: Activation {
+        if let act = activation, textIs(act.value, "quick_gelu") { return .quickGELU }
+        return .gelu
     }
 
     /// Every described number the tensors also show must match them.
@@ -45,6 +44,10 @@ extension ModelDescription {
         try agree(layerScale, config.layerScale, "LayerScale (init_values)", tensors: "blocks.*.ls1.gamma")
         try agree(noEmbedClass, config.noEmbedClass, "no_embed_class", tensors: "pos_embed")
         try agree(qkvBias, config.qkvBias, "qkv_bias", tensors: "blocks.*.attn.qkv.bias")
+        try agree(classToken, config.classToken, "class_token", tensors: "cls_token")
+        try agree(regTokens, config.regTokens, "reg_tokens", tensors: "reg_token")
+        try agree(qkNorm, config.qkNorm, "qk_norm", tensors: "blocks.*.attn.q_norm.weight")
+        try agree(preNorm, config.preNorm, "pre_norm", tensors: "norm_pre.weight")
         // fc_norm only when a source sets it: timm's default (None: follow global_pool) is what the
         // tensors show, and a model built with fc_norm=False and avg pooling is legitimate.
         if let fact = fcNorm, let value = fact.value {

@@ -35,6 +35,20 @@ public struct ModelConfig: Equatable, Sendable {
     /// `pos_embed` covers the patches only and the class token gets none (DeiT III, timm
     /// `no_embed_class`).
     public var noEmbedClass: Bool = false
+    /// The model has a class token (`cls_token`; timm `class_token=False` models pool the patches).
+    public var classToken: Bool = true
+    /// Register tokens after the class [and distillation] token (`reg_token` [1, R, D], timm
+    /// `reg_tokens`): they take part in attention and are left out of pooling.
+    public var regTokens: Int = 0
+    /// LayerNorm over head_dim on every head's q and k before the scores (timm `qk_norm`).
+    public var qkNorm: Bool = false
+    /// A LayerNorm on the tokens after the position embedding, before block 0 (`norm_pre`, timm
+    /// `pre_norm`, CLIP).
+    public var preNorm: Bool = false
+    /// Epsilon of every LayerNorm (timm's ViT: 1e-6; CLIP's `nn.LayerNorm`: 1e-5), from the description.
+    public var layerNormEpsilon: Float = 1e-6
+    /// The MLP's activation (timm `act_layer`), from the description.
+    public var activation: Activation = .gelu
 
     public init(imageSize: Int, patchSize: Int, inChannels: Int = 3, embedDim: Int, depth: Int,
                 numHeads: Int, mlpHiddenDim: Int, numClasses: Int, distilled: Bool, trainedGridSize: Int? = nil) {
@@ -61,8 +75,8 @@ public struct ModelConfig: Equatable, Sendable {
     public var gridSize: Int { imageSize / patchSize }
     /// (S/P)².
     public var numPatches: Int { gridSize * gridSize }
-    /// Class token, plus distillation token when distilled.
-    public var numPrefixTokens: Int { distilled ? 2 : 1 }
+    /// The tokens before the patches, in timm's order: class token, distillation token, registers.
+    public var numPrefixTokens: Int { (classToken ? 1 : 0) + (distilled ? 1 : 0) + regTokens }
     /// Sequence length T = prefix tokens + patches (197 for DeiT-Ti at 224, 198 distilled).
     public var numTokens: Int { numPrefixTokens + numPatches }
     /// Width of one head, D / heads.
@@ -78,25 +92,42 @@ public struct ModelConfig: Equatable, Sendable {
     /// Values in one flattened patch, 3·P·P (the patch-embedding GEMM's K).
     public var patchValues: Int { inChannels * patchSize * patchSize }
 
+    /// The patch-embedding convolution has a bias: timm's VisionTransformer builds it with
+    /// `bias=not pre_norm`, so exactly the models without norm_pre.
+    public var patchEmbedBias: Bool { !preNorm }
+
     /// Parameters in a checkpoint of this architecture.
     public var parameterCount: Int {
         let d = embedDim, h = mlpHiddenDim
-        let patchEmbed = d * patchValues + d
         let tokens = numPrefixTokens * d + trainedPosEmbedTokens * d
+        let patchEmbed = d * patchValues + (patchEmbedBias ? d : 0)
         let block = 2 * (2 * d)            // norm1, norm2
+            + (qkNorm ? 4 * headDim : 0)   // q_norm, k_norm
             + (3 * d * d + (qkvBias ? 3 * d : 0))   // qkv
             + (d * d + d)                  // proj
             + (h * d + h) + (d * h + d)    // fc1, fc2
             + (layerScale ? 2 * d : 0)     // ls1, ls2
         let heads = (distilled ? 2 : 1) * (numClasses * d + numClasses)
-        return patchEmbed + tokens + depth * block + 2 * d + heads
+        return patchEmbed + tokens + depth * block + 2 * d + (preNorm ? 2 * d : 0) + heads
     }
 }
 
-/// timm's `global_pool` for a classifier: what the head reads.
+/// timm's `global_pool` for a classifier: what the head reads (`global_pool_nlc`).
 public enum GlobalPool: Equatable, Sendable {
     /// The class token (timm "token"; the distillation token too for distilled models).
     case token
     /// The mean of the patch tokens, prefix tokens excluded (timm "avg").
     case average
+    /// The per-channel maximum of the patch tokens, prefix tokens excluded (timm "max").
+    case max
+    /// (max + mean) / 2 of the patch tokens, prefix tokens excluded (timm "avgmax").
+    case averageMax
+}
+
+/// timm's `act_layer` of the MLP.
+public enum Activation: Equatable, Sendable {
+    /// Exact (erf) GELU, timm's default; fused into the fc1 GEMM.
+    case gelu
+    /// `x · sigmoid(1.702·x)` (OpenAI CLIP, timm `quick_gelu`); a separate pass after fc1.
+    case quickGELU
 }

@@ -66,10 +66,14 @@ public struct ModelDescription: Sendable {
         return result
     }
 
-    /// The effective fc_norm: the described value, or timm's rule (avg pooling) when unset or None.
+    /// The effective fc_norm: the described value, or timm's rule (avg, max or avgmax pooling) when
+    /// unset or None.
     public var usesFCNorm: Bool {
         if let value = fcNorm?.value { return value }
-        return (globalPool?.value ?? .token) == .avg
+        switch globalPool?.value ?? .token {
+        case .avg, .max, .avgmax: return true
+        case .token, .map, .none: return false
+        }
     }
 }
 

@@ -10,6 +10,16 @@ struct BlockWeights {
     var norm2Beta: UnsafePointer<Float>    // (D)
     var fc1: LinearWeights                 // Linear (H ← D)
     var fc2: LinearWeights                 // Linear (D ← H)
+    var qkNorm: QKNormWeights?             // qk_norm models only
+}
+
+/// The LayerNorms over head_dim on q and k of one block (timm `attn.q_norm`, `attn.k_norm`), shared by
+/// every head.
+struct QKNormWeights {
+    var qGamma: UnsafePointer<Float>       // (hd)
+    var qBeta: UnsafePointer<Float>        // (hd)
+    var kGamma: UnsafePointer<Float>       // (hd)
+    var kBeta: UnsafePointer<Float>        // (hd)
 }
 
 /// Every weight of a model, converted to Float32 and packed for the kernels once at load, in one
@@ -17,7 +27,10 @@ struct BlockWeights {
 final class PackedWeights {
     let storage: AlignedBuffer
     let patchEmbed: LinearWeights          // Linear (D ← 3·P·P), the conv as a GEMM over patches
-    let classToken: UnsafePointer<Float>   // (D)
+    let classToken: UnsafePointer<Float>?  // (D); nil without a class token (timm class_token=False)
+    let registers: UnsafePointer<Float>?   // (R, D), register models only
+    let normPreGamma: UnsafePointer<Float>?  // (D), pre_norm models only
+    let normPreBeta: UnsafePointer<Float>?   // (D)
     let distToken: UnsafePointer<Float>?   // (D), distilled models only
     let posEmbed: UnsafePointer<Float>     // (T, D)
     let blocks: [BlockWeights]             // depth entries
@@ -109,10 +122,16 @@ final class PackedWeights {
                 proj: try linear(at(.projWeight), BlockTensor.projWeight.spec),
                 norm2Gamma: try floats(at(.norm2Weight)), norm2Beta: try floats(at(.norm2Bias)),
                 fc1: try linear(at(.fc1Weight), BlockTensor.fc1Weight.spec),
-                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec)))
+                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec),
+                qkNorm: config.qkNorm ? QKNormWeights(qGamma: try floats(at(.qNormWeight)), qBeta: try floats(at(.qNormBias)),
+                                                      kGamma: try floats(at(.kNormWeight)), kBeta: try floats(at(.kNormBias)))
+                                      : nil))
         }
         patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec)
-        classToken = try floats(top(.clsToken))
+        classToken = config.classToken ? try floats(top(.clsToken)) : nil
+        registers = config.regTokens > 0 ? try floats(top(.regToken)) : nil
+        normPreGamma = config.preNorm ? try floats(top(.normPreWeight)) : nil
+        normPreBeta = config.preNorm ? try floats(top(.normPreBias)) : nil
         distToken = config.distilled ? try floats(top(.distToken)) : nil
         posEmbed = try floats(top(.posEmbed))
         self.blocks = blocks
