@@ -61,6 +61,7 @@ public func deit_model_load_memory_with_limits(_ data: UnsafeRawPointer?, _ size
 private struct LoadRequest {
     var limits: LoadLimits
     var imageSize: Int  // 0: as trained
+    var precision: Precision
 
     init(_ options: UnsafePointer<deit_load_options>?, _ function: String) throws(DeiTError) {
         guard let options else {
@@ -69,9 +70,8 @@ private struct LoadRequest {
         let given = try versionedStruct(options, size: deit_api_load_options_size(), "options",
                                         defaultFunction: "deit_load_options_default", function)
         switch UInt32(bitPattern: given.precision) {
-        case DEIT_PRECISION_F32.rawValue: break
-        case DEIT_PRECISION_INT8.rawValue:
-            throw DeiTError(.unsupported, "\(function): options->precision is DEIT_PRECISION_INT8: int8 weights are not supported yet")
+        case DEIT_PRECISION_F32.rawValue: precision = .f32
+        case DEIT_PRECISION_INT8.rawValue: precision = .int8
         default:
             throw DeiTError(.invalidArgument,
                             "\(function): options->precision is \(given.precision); use DEIT_PRECISION_F32 (0) or DEIT_PRECISION_INT8 (1)")
@@ -91,7 +91,8 @@ private func loadFile(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<de
     guard let path else { return fail(.invalidArgument, "\(function): path is NULL") }
     do {
         let request = try LoadRequest(options, function)
-        return publish(try Model.load(path: path, limits: request.limits, imageSize: request.imageSize), to: outModel)
+        return publish(try Model.load(path: path, limits: request.limits, imageSize: request.imageSize,
+                                                 precision: request.precision), to: outModel)
     } catch {
         return fail(error)
     }
@@ -107,7 +108,8 @@ private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ options: Unsaf
     do {
         let request = try LoadRequest(options, function)
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
-        return publish(try Model(bytes: bytes, limits: request.limits, imageSize: request.imageSize), to: outModel)
+        return publish(try Model(bytes: bytes, limits: request.limits, imageSize: request.imageSize,
+                                               precision: request.precision), to: outModel)
     } catch {
         return fail(error)
     }

@@ -5,17 +5,23 @@ import DeiTRuntime
 
 let usage = """
     usage: deit-cli classify --model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S]
-                             [--json] IMAGE|DIR...
+                             [--precision f32|int8] [--json] IMAGE|DIR...
            deit-cli embed    --model M [--threads N] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...
            deit-cli bench    (--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small)
-                             [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]
-           deit-cli info     --model M [--image-size S]
-           deit-cli run      --model M [--image-size S] --input INPUT.f32 --output LOGITS.f32 [--threads N]
+                             [--image-size S] [--precision f32|int8] [--threads N] [--warmup W] [--runs R]
+                             [--json] [--profile]
+           deit-cli info     --model M [--image-size S] [--precision f32|int8]
+           deit-cli run      --model M [--image-size S] [--precision f32|int8] --input INPUT.f32
+                             --output LOGITS.f32 [--threads N]
            deit-cli preprocess (--model M [--image-size S] | --image-size S) [--crop-pct P] --output INPUT.f32 IMAGE
 
     --image-size S runs the model at S×S pixels (a multiple of its patch size): pos_embed is resampled
     once at load as timm does for another img_size (bicubic, antialiased), and preprocessing follows S
     (crop_pct 1.0 from 384 pixels, else 0.9). Without --model, preprocess writes an S×S input.
+
+    --precision int8 quantises the blocks' Linear layers (qkv, proj, fc1, fc2) to int8 at load, per
+    output channel, and quantises their inputs per token and per 32 values at run time (as ggml q8_0);
+    the rest stays f32.
 
     classify    top-K classes (label, probability) of JPEG/PNG images, or of every JPEG/PNG in a
                 directory, after timm's eval transform (crop_pct 0.9, 1.0 for 384-pixel models).
