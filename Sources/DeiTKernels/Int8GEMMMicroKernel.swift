@@ -66,19 +66,16 @@ extension Int8GEMMMicroKernel {
     }
 }
 
-/// The int8 tiles' common end: one row of C's 16 activation-scaled sums `Σ_g Float(sum_g)·sa[g]`,
-/// dequantised as `sums · sw + b` — a multiply then an add, never fused — then stored through the
-/// f32 GEMM's epilogue.
+/// The int8 tiles' common end: one row of C's 16 dequantised sums `Σ_g Float(sum_g)·(sw[g]·sa[g])`
+/// plus the bias, then stored through the f32 GEMM's epilogue.
 @inline(__always)
 func storeInt8TileRow(
     sums: SIMD16<Float>,
-    panel: UnsafeRawPointer,  // bias [16] f32, scales [16] f32, …
+    panel: UnsafeRawPointer,  // bias [16] f32, …
     c: UnsafeMutablePointer<Float>,  // [columns]
     columns: Int,
     epilogue: GEMMEpilogue
 ) {
-    let header = panel.assumingMemoryBound(to: Float.self)
-    let bias = loadSIMD16(header)
-    let product = sums * loadSIMD16(header + 16)
-    storeTileRow16(product + bias, to: c, columns: columns, epilogue: epilogue)
+    let bias = loadSIMD16(panel.assumingMemoryBound(to: Float.self))
+    storeTileRow16(sums + bias, to: c, columns: columns, epilogue: epilogue)
 }

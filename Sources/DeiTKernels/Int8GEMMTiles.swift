@@ -22,9 +22,11 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
         epilogue: GEMMEpilogue
     ) {
         var scaled = InlineArray<rows, SIMD16<Float>>(repeating: .zero)
-        var weights = (panel + Int8GEMM.headerBytes).assumingMemoryBound(to: Int8.self)
+        var groupStart = panel + Int8GEMM.headerBytes
         var firstPair = 0, group = 0
         while firstPair < pairs {
+            let weightScales = loadSIMD16(groupStart.assumingMemoryBound(to: Float.self))
+            var weights = (groupStart + 64).assumingMemoryBound(to: Int8.self)
             var sums = InlineArray<rows, SIMD16<Int32>>(repeating: .zero)
             for pair in firstPair..<min(pairs, firstPair &+ pairsPerGroup) {
                 var even = SIMD16<Int32>.zero, odd = SIMD16<Int32>.zero
@@ -41,9 +43,10 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
             for row in 0..<rows {
                 var floats = SIMD16<Float>.zero
                 for column in 0..<16 { floats[column] = Float(sums[row][column]) }
-                let product = floats * SIMD16<Float>(repeating: aScales[row &* ldScales &+ group])
-                scaled[row] = scaled[row] + product
+                let scale = weightScales * SIMD16<Float>(repeating: aScales[row &* ldScales &+ group])
+                scaled[row] = scaled[row] + floats * scale
             }
+            groupStart = UnsafeRawPointer(weights)
             firstPair &+= pairsPerGroup
             group &+= 1
         }
@@ -62,7 +65,8 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
 /// (`vpbroadcastd`), and `vpmaddwd` multiplies and adds each pair into 32 bits: |a·w + a'·w'| ≤
 /// 2·127·127 = 32258 before the 32-bit sum — no 16-bit sum exists to saturate — then `vpaddd`.
 /// `vpmaddwd` does 16 multiply-adds where `vfmadd231ps` does 8, at the same rate on Zen 3. After 16
-/// pairs: `vcvtdq2ps`, times the group's scale, added to the Float32 sums.
+/// pairs: `vcvtdq2ps`, times the group's scales (weight per column × activation per row), added to
+/// the Float32 sums.
 struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
     static var rowCount: Int { rows }
 
@@ -83,6 +87,9 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
         let rowBytes = lda &* 2
         var remaining = pairs, group = 0
         while remaining > 0 {
+            let weightScales = weights.assumingMemoryBound(to: Float.self)
+            let weightScalesLow = loadSIMD8(weightScales), weightScalesHigh = loadSIMD8(weightScales + 8)
+            weights += 64
             var low = InlineArray<rows, SIMD4<Int64>>(repeating: _mm256_setzero_si256())
             var high = InlineArray<rows, SIMD4<Int64>>(repeating: _mm256_setzero_si256())
             for _ in 0..<min(remaining, pairsPerGroup) {
@@ -98,8 +105,9 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
             }
             for row in 0..<rows {
                 let scale = SIMD8<Float>(repeating: aScales[row &* ldScales &+ group])
-                scaledLow[row] = _mm256_add_ps(scaledLow[row], _mm256_mul_ps(_mm256_cvtepi32_ps(low[row]), scale))
-                scaledHigh[row] = _mm256_add_ps(scaledHigh[row], _mm256_mul_ps(_mm256_cvtepi32_ps(high[row]), scale))
+                let scaleLow = _mm256_mul_ps(weightScalesLow, scale), scaleHigh = _mm256_mul_ps(weightScalesHigh, scale)
+                scaledLow[row] = _mm256_add_ps(scaledLow[row], _mm256_mul_ps(_mm256_cvtepi32_ps(low[row]), scaleLow))
+                scaledHigh[row] = _mm256_add_ps(scaledHigh[row], _mm256_mul_ps(_mm256_cvtepi32_ps(high[row]), scaleHigh))
             }
             remaining &-= pairsPerGroup
             group &+= 1

@@ -89,10 +89,10 @@ struct Int8GEMMTests {
                             sum += Int(a[row * k + i] * 127) * Int(weight[column * k + i] * 127)
                         }
                         total += sum
-                        scaled = scaled + Float(sum) * (Float(1) / 127)
+                        scaled = scaled + Float(sum) * ((Float(1) / 127) * (Float(1) / 127))
                     }
                     #expect(abs(total) == k * 127 * 127 || abs(total) <= 127 * 127)
-                    let expected = scaled * (Float(1) / 127)
+                    let expected = scaled
                     #expect(got[row * n + column] == expected, "\(kernel.name) row \(row) column \(column)")
                     #expect(abs(Double(got[row * n + column]) - Double(total) / (127 * 127)) <= 1e-3 * Double(k))
                 }
@@ -139,7 +139,7 @@ struct Int8GEMMTests {
             if epilogue == .store {
                 for row in 0..<m {
                     // Bounded with the row's largest value (each group's is smaller or equal).
-                    let rowMax = (0..<k).map { abs(Double(a[row * k + $0])) }.max() ?? 0
+                    let rowMax = (0..<k).map { abs(Double(a[row * k + $0])) }.max() ?? 0  // ≥ every group's
                     for column in 0..<n {
                         let weightMax = (0..<k).map { abs(Double(weight[column * k + $0])) }.max() ?? 0
                         var exact = Double(bias[column])
@@ -152,8 +152,8 @@ struct Int8GEMMTests {
         }
     }
 
-    /// C = (Σ_g Float(Σ_{i∈g} qa·qw) · sa[g]) · sw + b with the integer sums exact, the groups added in
-    /// order, quantised as the kernels document (A per row and 32 inputs, W per row).
+    /// C = Σ_g Float(Σ_{i∈g} qa·qw) · (sw[g] · sa[g]) + b with the integer sums exact, the groups added
+    /// in order, quantised as the kernels document (A per row, W per column, both per 32 inputs).
     private func integerReference(m: Int, n: Int, k: Int, a: [Float], weight: [Float], bias: [Float]) -> [Float] {
         func quantize(_ values: ArraySlice<Float>) -> (values: [Int], scale: Float) {
             let largest = values.map { abs($0) }.max() ?? 0
@@ -163,18 +163,17 @@ struct Int8GEMMTests {
         let groups = (k + 31) / 32
         // rows[r][g]: group g of row r.
         let rows = (0..<m).map { r in (0..<groups).map { g in quantize(a[r * k + g * 32..<r * k + min(k, g * 32 + 32)]) } }
-        let columns = (0..<n).map { quantize(weight[$0 * k..<($0 + 1) * k]) }
+        let columns = (0..<n).map { j in (0..<groups).map { g in quantize(weight[j * k + g * 32..<j * k + min(k, g * 32 + 32)]) } }
         var c = [Float](repeating: 0, count: m * n)
         for row in 0..<m {
             for column in 0..<n {
                 var scaled: Float = 0
                 for g in 0..<groups {
                     var sum = 0
-                    for (offset, value) in rows[row][g].values.enumerated() { sum += value * columns[column].values[g * 32 + offset] }
-                    scaled = scaled + Float(sum) * rows[row][g].scale
+                    for (offset, value) in rows[row][g].values.enumerated() { sum += value * columns[column][g].values[offset] }
+                    scaled = scaled + Float(sum) * (columns[column][g].scale * rows[row][g].scale)
                 }
-                let product = scaled * columns[column].scale
-                c[row * n + column] = product + bias[column]
+                c[row * n + column] = scaled + bias[column]
             }
         }
         return c
