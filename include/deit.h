@@ -139,7 +139,10 @@ void deit_limits_default(deit_limits *out_limits);
 /* Weight precision of a loaded model. */
 typedef enum deit_precision {
     DEIT_PRECISION_F32 = 0,  /* float32 weights (F16/BF16 checkpoints are widened); the default */
-    DEIT_PRECISION_INT8 = 1  /* int8 weights with scales: DEIT_ERR_UNSUPPORTED for now */
+    DEIT_PRECISION_INT8 = 1  /* the blocks' Linear layers (qkv, proj, fc1, fc2) quantised to int8 at load
+                                (per output channel) and run on activations quantised per token
+                                and per 32 inputs, as ggml's q8_0;
+                                patch embedding, attention, LayerNorm and the head stay float32 */
 } deit_precision;
 
 /* How to load a model. Fill with deit_load_options_default() and change fields. */
@@ -168,7 +171,7 @@ void deit_load_options_default(deit_load_options *out_options);
  * header is validated; every failure returns a status and sets deit_last_error().
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (NULL pointer or options, bad struct_size, negative
  * image_size or one that is not a multiple of the patch size, unknown precision), DEIT_ERR_IO,
- * DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED (DEIT_PRECISION_INT8, or options from a newer header this
+ * DEIT_ERR_FORMAT, DEIT_ERR_UNSUPPORTED (options from a newer header this
  * library cannot honour) or DEIT_ERR_OUT_OF_MEMORY (also an image_size whose tokens exceed the
  * loader's token limit, 16384). */
 deit_status deit_model_load_file_with_options(const char *path, const deit_load_options *options,

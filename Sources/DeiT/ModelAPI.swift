@@ -61,6 +61,7 @@ public func deit_model_load_memory_with_limits(_ data: UnsafeRawPointer?, _ size
 private struct LoadRequest {
     var limits: LoadLimits
     var imageSize: Int  // 0: as trained
+    var precision: Precision
     /// The caller's config.json text (nil: none given), valid during the call.
     var configJSON: UnsafeRawBufferPointer?
 
@@ -72,9 +73,8 @@ private struct LoadRequest {
                                         defaults: defaultLoadOptions(), "options",
                                         defaultFunction: "deit_load_options_default", function)
         switch UInt32(bitPattern: given.precision) {
-        case DEIT_PRECISION_F32.rawValue: break
-        case DEIT_PRECISION_INT8.rawValue:
-            throw DeiTError(.unsupported, "\(function): options->precision is DEIT_PRECISION_INT8: int8 weights are not supported yet")
+        case DEIT_PRECISION_F32.rawValue: precision = .f32
+        case DEIT_PRECISION_INT8.rawValue: precision = .int8
         default:
             throw DeiTError(.invalidArgument,
                             "\(function): options->precision is \(given.precision); use DEIT_PRECISION_F32 (0) or DEIT_PRECISION_INT8 (1)")
@@ -105,7 +105,7 @@ private func loadFile(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<de
     do {
         let request = try LoadRequest(options, function)
         return publish(try Model.load(path: path, limits: request.limits, imageSize: request.imageSize,
-                                      configJSON: request.configJSON), to: outModel)
+                                      configJSON: request.configJSON, precision: request.precision), to: outModel)
     } catch {
         return fail(error)
     }
@@ -122,7 +122,7 @@ private func loadMemory(_ data: UnsafeRawPointer?, _ size: Int, _ options: Unsaf
         let request = try LoadRequest(options, function)
         let bytes = UnsafeRawBufferPointer(start: data, count: size)
         return publish(try Model(bytes: bytes, limits: request.limits, imageSize: request.imageSize,
-                                 configJSON: request.configJSON), to: outModel)
+                                 configJSON: request.configJSON, precision: request.precision), to: outModel)
     } catch {
         return fail(error)
     }

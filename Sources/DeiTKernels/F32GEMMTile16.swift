@@ -44,7 +44,7 @@ struct F32GEMMTile16<let rows: Int>: F32GEMMTile {
 
 /// Writes one 16-wide accumulator row into C, touching only the first `columns` elements.
 @inline(__always)
-private func storeTileRow16(
+func storeTileRow16(
     _ accumulator: SIMD16<Float>,
     to c: UnsafeMutablePointer<Float>,  // [columns]
     columns: Int,

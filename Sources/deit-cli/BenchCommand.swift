@@ -4,12 +4,13 @@ import DeiTRuntime
 /// `bench`: load time, first run, latency statistics, memory.
 enum BenchCommand {
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs", "image-size"], switches: ["json", "profile"])
+        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs", "image-size", "precision"], switches: ["json", "profile"])
         let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
         let warmup = try args.int("warmup", default: 3, range: 0...100_000)
         let runs = try args.int("runs", default: 20, range: 1...1_000_000)
         let json = args.has("json")
         let imageSize = try imageSizeOption(args)
+        let precision = try precisionOption(args)
 
         // Load (from a file, or from synthetic safetensors bytes built in memory).
         let model: Model
@@ -19,14 +20,14 @@ enum BenchCommand {
         case (let path?, nil):
             source = path
             loadStart = now()
-            model = try loadModel(path, imageSize: imageSize)
+            model = try loadModel(path, imageSize: imageSize, precision: precision)
         case (nil, let name?):
             let architecture = try SyntheticModel.architecture(named: name)
             source = "synthetic:\(name)"
             let bytes = SyntheticModel.safetensors(architecture)
             loadStart = now()
             model = try attempt(source) { () throws(DeiTError) in
-                try withBytes(bytes) { raw throws(DeiTError) in try Model(bytes: raw, imageSize: imageSize) }
+                try withBytes(bytes) { raw throws(DeiTError) in try Model(bytes: raw, imageSize: imageSize, precision: precision) }
             }
         default:
             throw UsageError(message: "bench needs exactly one of --model FILE or --synthetic NAME")
@@ -88,6 +89,7 @@ enum BenchCommand {
                 "\"images_per_second\":\(jsonNumber(1000 / stats.mean))",
                 "\"parameters\":\(model.parameterCount)", "\"weight_bytes\":\(model.weightBytes)",
                 "\"arena_bytes\":\(session.arenaBytes)",
+                "\"precision\":\"\(model.precision.name)\"",
                 "\"peak_rss_bytes\":\(peak.map(String.init) ?? "null")",
             ]
             if args.has("profile") { fields.append("\"profile_ms_per_run\":\(profileJSON(profile))") }
@@ -95,6 +97,7 @@ enum BenchCommand {
         } else {
             print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
             print("threads        \(threads)   warmup \(warmup)   runs \(runs)")
+            print("precision      \(precisionDescription(model))")
             let ours = "\(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")"
             if let core = LinearBackend.openBLASCoreName {   // DEIT_BLAS=openblas build
                 print("kernels        openblas \(core) for linear layers; attention \(ours)")

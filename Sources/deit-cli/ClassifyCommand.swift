@@ -5,10 +5,11 @@ enum ClassifyCommand {
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels", "image-size"],
+        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels", "image-size", "precision"],
                                  switches: ["json"], positionalsAllowed: true)
         let options = try ImageRunOptions(args, command: "classify")
-        let model = try loadModel(options.modelPath, imageSize: try imageSizeOption(args))
+        let model = try loadModel(options.modelPath, imageSize: try imageSizeOption(args),
+                                  precision: try precisionOption(args))
         let classes = model.config.numClasses
         guard model.config.hasHead else {
             throw Failure(message: "\(options.modelPath): \(TopKCount.headlessMessage)")

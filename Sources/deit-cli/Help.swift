@@ -87,6 +87,10 @@ enum Help {
                                antialiased); preprocessing follows S (crop_pct 1.0 from 384, else 0.9)
         """
     static let threads = "  --threads N          worker threads, the calling one included (1 to 256; default 1)"
+    static let precision = """
+          --precision P        f32 (default) or int8: the blocks' Linear layers quantised at load (int8
+                               weights per output channel and per 32 inputs; inputs per token and 32)
+        """
     static let cropPct = "  --crop-pct P         centre-crop fraction instead of the model's (0.1 to 1)"
     static let imageLimits = """
           --max-image-bytes B  refuse image files larger than B bytes (default 67108864, 64 MiB)
@@ -100,7 +104,7 @@ enum Help {
     static let commands: [CommandHelp] = [
         CommandHelp(
             name: "classify",
-            arguments: "--model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S] [--json] IMAGE|DIR...",
+            arguments: "--model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S] [--precision P] [--json] IMAGE|DIR...",
             summary: "top-K classes of JPEG/PNG images or directories of them",
             details: """
                 The top-K classes (label, probability, logit) of each JPEG/PNG image, or of every JPEG/PNG in
@@ -114,6 +118,7 @@ enum Help {
                                        default the model's own (config.json label_names, or ImageNet-1k's)
                 \(cropPct)
                 \(imageSize)
+                \(precision)
                 \(imageLimits)
                   --json               one JSON object per image on standard output:
                                        {"file", "top": [{"index", "label", "logit", "prob"}], "decode_ms", ...}
@@ -159,7 +164,7 @@ enum Help {
                 """),
         CommandHelp(
             name: "bench",
-            arguments: "(--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small) [--image-size S] [--threads N] [--warmup W] [--runs R] [--json] [--profile]",
+            arguments: "(--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small) [--image-size S] [--precision P] [--threads N] [--warmup W] [--runs R] [--json] [--profile]",
             summary: "load time, latency statistics, throughput and memory",
             details: """
                 Load time, first run, per-image latency (min/median/p90/p99/mean/std), throughput, arena and
@@ -169,6 +174,7 @@ enum Help {
                   --synthetic NAME     instead of --model: a seeded random model built in memory
                                        (deit_tiny, deit_tiny_distilled or deit_small)
                 \(imageSize)
+                \(precision)
                 \(threads)
                   --warmup W           untimed runs first (default 3)
                   --runs R             timed runs (default 20)
@@ -177,7 +183,7 @@ enum Help {
                 """),
         CommandHelp(
             name: "info",
-            arguments: "--model M [--image-size S]",
+            arguments: "--model M [--image-size S] [--precision P]",
             summary: "the configuration derived from a checkpoint, its preprocessing and sources",
             details: """
                 The configuration derived from the checkpoint (sizes, heads, classes, tokens), parameters,
@@ -185,10 +191,11 @@ enum Help {
 
                   --model M            the checkpoint (timm safetensors); required
                 \(imageSize)
+                \(precision)
                 """),
         CommandHelp(
             name: "run",
-            arguments: "--model M [--image-size S] --input INPUT.f32 --output LOGITS.f32 [--threads N]",
+            arguments: "--model M [--image-size S] [--precision P] --input INPUT.f32 --output LOGITS.f32 [--threads N]",
             summary: "run one raw input tensor, write the logits",
             details: """
                 Runs one raw tensor (float32 little-endian, 3×S×S, normalised, channel-major: what preprocess
@@ -197,6 +204,7 @@ enum Help {
 
                   --model M            the checkpoint (timm safetensors); required
                 \(imageSize)
+                \(precision)
                   --input F            the input tensor; required
                   --output F           where the logits go; required
                 \(threads)

@@ -1,3 +1,4 @@
+import DeiTKernels
 import DeiTRuntime
 
 /// Runs a typed-throwing runtime call, turning its error into a one-line failure naming `subject`.
@@ -26,10 +27,29 @@ func withBytes<T>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(DeiT
 }
 
 /// Loads `path`, run at `imageSize` pixels (0: as trained; another multiple of the patch size
-/// resamples pos_embed at load).
-func loadModel(_ path: String, imageSize: Int = 0) throws -> Model {
+/// resamples pos_embed at load), at `precision` (`.int8` quantises the blocks at load).
+func loadModel(_ path: String, imageSize: Int = 0, precision: Precision = .f32) throws -> Model {
     try attempt(path) { () throws(DeiTError) in
-        try withCPath(path) { cPath throws(DeiTError) in try Model.load(path: cPath, imageSize: imageSize) }
+        try withCPath(path) { cPath throws(DeiTError) in
+            try Model.load(path: cPath, imageSize: imageSize, precision: precision)
+        }
+    }
+}
+
+/// `--precision f32|int8` (f32 when absent).
+func precisionOption(_ args: Arguments) throws -> Precision {
+    guard let name = args.string("precision") else { return .f32 }
+    guard let precision = Precision(name: name) else {
+        throw UsageError(message: "--precision \(name): use f32 or int8")
+    }
+    return precision
+}
+
+/// What `bench` and `info` print for the precision, e.g. `int8 (blocks' Linear layers: qd8_f32_qc8w_gemm_4x16c2__avx2)`.
+func precisionDescription(_ model: Model) -> String {
+    switch model.precision {
+    case .f32: "f32"
+    case .int8: "int8 (blocks' Linear layers: \(Int8GEMM.kernelName); patch embedding, attention, head f32)"
     }
 }
 

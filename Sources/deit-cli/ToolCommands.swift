@@ -3,8 +3,9 @@ import DeiTRuntime
 /// `info`, `run` and `preprocess`: inspect a checkpoint, run raw tensors, write preprocessed tensors.
 enum ToolCommands {
     static func info(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "image-size"])
-        let model = try loadModel(try args.required("model"), imageSize: try imageSizeOption(args))
+        let args = try Arguments(words, valued: ["model", "image-size", "precision"])
+        let model = try loadModel(try args.required("model"), imageSize: try imageSizeOption(args),
+                                  precision: try precisionOption(args))
         let c = model.config
         let trained = c.trainedGridSize * c.patchSize
         let arena = try attempt("arena") { () throws(DeiTError) in try Session.arenaBytes(for: model, threads: 1) }
@@ -21,6 +22,7 @@ enum ToolCommands {
             parameters     \(model.parameterCount)
             weight bytes   \(model.weightBytes)
             arena bytes    \(arena)
+            precision      \(precisionDescription(model))
             """)
         let p = model.preprocessing
         func triple(_ v: SIMD3<Float>) -> String { "\(v[0]), \(v[1]), \(v[2])" }
@@ -54,8 +56,9 @@ enum ToolCommands {
     }
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "input", "output", "threads", "image-size"])
-        let model = try loadModel(try args.required("model"), imageSize: try imageSizeOption(args))
+        let args = try Arguments(words, valued: ["model", "input", "output", "threads", "image-size", "precision"])
+        let model = try loadModel(try args.required("model"), imageSize: try imageSizeOption(args),
+                                  precision: try precisionOption(args))
         let inputPath = try args.required("input"), outputPath = try args.required("output")
         let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
         let input = try readFloats(inputPath)

@@ -16,16 +16,17 @@ import Testing
 
     @Test func slotsLiveTogetherNeverShareBytes() throws {
         for config in ActivationPlanTests.configs {
-            for threads in [1, 2, 5] {
-                let plan = try ActivationPlan(config: config, threads: threads)
+            for (threads, precision) in [(1, Precision.f32), (2, .f32), (5, .f32), (1, .int8), (2, .int8)] {
+                let plan = try ActivationPlan(config: config, threads: threads, precision: precision)
                 for a in ActivationSlot.allCases {
-                    let aStart = plan.offset(of: a), aEnd = aStart + (try a.bytes(config: config, threads: threads))
+                    let aStart = plan.offset(of: a)
+                    let aEnd = aStart + (try a.bytes(config: config, threads: threads, precision: precision))
                     #expect(aStart % ActivationPlan.alignment == 0)
                     #expect(aEnd <= plan.plannedBytes)
                     for b in ActivationSlot.allCases where b.rawValue > a.rawValue {
                         let (af, al) = a.lifetime, (bf, bl) = b.lifetime
                         guard af <= bl && bf <= al else { continue }
-                        let bStart = plan.offset(of: b), bEnd = bStart + (try b.bytes(config: config, threads: threads))
+                        let bStart = plan.offset(of: b), bEnd = bStart + (try b.bytes(config: config, threads: threads, precision: precision))
                         #expect(aEnd <= bStart || bEnd <= aStart, "\(a) and \(b) overlap")
                     }
                 }
@@ -34,12 +35,13 @@ import Testing
     }
 
     /// The steps and request order of the plan before it became a table (`at[0]…at[14]`, steps
-    /// −1…10): the planner breaks ties by request index, so these fix the layout.
+    /// −1…10): the planner breaks ties by request index, so these fix the layout. The int8 slots
+    /// (quantized rows and their scales, empty at f32) come after them, so the f32 layout is unchanged.
     @Test func tableMatchesThePositionalPlan() {
         let lifetimes = ActivationSlot.allCases.map { [$0.lifetime.first.rawValue, $0.lifetime.last.rawValue] }
         #expect(lifetimes == [[0, 1], [1, 10], [2, 3], [3, 4], [4, 4], [4, 4], [4, 4], [4, 5], [6, 7], [7, 8],
-                              [9, 10], [10, 10], [-1, 0], [10, 10], [-1, -1]])
-        #expect(ActivationSlot.allCases.map(\.rawValue) == Array(0..<15))
+                              [9, 10], [10, 10], [-1, 0], [10, 10], [-1, -1], [3, 8], [3, 8]])
+        #expect(ActivationSlot.allCases.map(\.rawValue) == Array(0..<17))
     }
 
     @Test func topKCountIsCheckedOnce() throws {

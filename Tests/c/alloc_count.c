@@ -4,8 +4,9 @@
  * deit_classify_rgb8 perform no
  * heap allocation (a headless model's deit_classify_rgb8 must be refused as DEIT_ERR_UNSUPPORTED).
  *
- *   alloc_count model.safetensors[@S] [more.safetensors[@S] ...]
+ *   alloc_count model.safetensors[@S][+int8] [more.safetensors[@S][+int8] ...]
  *     @S loads the model run at S×S pixels (deit_load_options.image_size: pos_embed resampled at load)
+ *     +int8 loads it at DEIT_PRECISION_INT8 (the blocks' Linear layers quantised at load)
  *
  * This executable defines malloc, free and the rest of the C allocation family itself, so the
  * dynamic linker binds every allocation in the process (libdeit, the Swift runtime, libc) to these
@@ -315,12 +316,19 @@ int main(int argc, char **argv) {
         int32_t threads;
         deit_load_options options;
         char path[4096];
-        const char *at = strrchr(argv[i], '@');
+        char *at;
+        size_t length;
 
         deit_load_options_default(&options);
         snprintf(path, sizeof path, "%s", argv[i]);
-        if (at != NULL && at[1] != '\0' && strspn(at + 1, "0123456789") == strlen(at + 1) && (size_t)(at - argv[i]) < sizeof path) {
-            path[at - argv[i]] = '\0';
+        length = strlen(path);
+        if (length > 5 && strcmp(path + length - 5, "+int8") == 0) {
+            options.precision = DEIT_PRECISION_INT8;
+            path[length - 5] = '\0';
+        }
+        at = strrchr(path, '@');
+        if (at != NULL && at[1] != '\0' && strspn(at + 1, "0123456789") == strlen(at + 1)) {
+            *at = '\0';
             options.image_size = atoi(at + 1);
         }
         reset_counters();

@@ -93,8 +93,10 @@ real_model="$shared/models/deit-tiny-in1k.safetensors"
 alloc_models=("${fixture_models[@]}")
 # A model run at another size than it was trained at (pos_embed resampled at load).
 alloc_models+=("$fixtures/deit_tiny_d2/model.safetensors@288")
+# Int8 precision (quantised at load): the same small model, and at another size.
+alloc_models+=("${fixture_models[0]}+int8" "$fixtures/deit_tiny_d2/model.safetensors@288+int8")
 if [ -f "$real_model" ]; then
-    alloc_models+=("$real_model")
+    alloc_models+=("$real_model" "$real_model+int8")
 elif wants alloc_count && [ -z "$sanitize" ]; then
     echo "SKIP: ../shared not found (set DEIT_SHARED): alloc_count runs on the fixture models only"
 fi

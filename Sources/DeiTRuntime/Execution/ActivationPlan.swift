@@ -51,6 +51,8 @@ enum ActivationSlot: Int, CaseIterable {
     case input               // (3, S, S)    the model input (classify: the preprocessed image)
     case logits              // (C)          classify: the logits
     case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
+    case quantizedRows       // (T, ⌈max(D, H)/2⌉·2) Int16  int8 precision: a GEMM's input quantised per row (else empty)
+    case rowScales           // (T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
     var lifetime: (first: ForwardStep, last: ForwardStep) {
@@ -67,12 +69,13 @@ enum ActivationSlot: Int, CaseIterable {
         case .headDist, .logits: (.heads, .heads)
         case .input: (.preprocess, .patchExtraction)
         case .preprocessScratch: (.preprocess, .preprocess)
+        case .quantizedRows, .rowScales: (.qkv, .mlpOutput)
         }
     }
 
-    /// Bytes the slot needs for a model with `config` run on `threads` threads. Fails with
-    /// `.outOfMemory` naming the buffer when a size overflows.
-    func bytes(config: ModelConfig, threads: Int) throws(DeiTError) -> Int {
+    /// Bytes the slot needs for a model with `config` run on `threads` threads at `precision`. Fails
+    /// with `.outOfMemory` naming the buffer when a size overflows.
+    func bytes(config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) -> Int {
         let t = config.numTokens, d = config.embedDim
         switch self {
         case .patches: return try floatBytes(config.numPatches, config.patchValues, "patches")
@@ -103,6 +106,12 @@ enum ActivationSlot: Int, CaseIterable {
         case .input: return try floatBytes(config.inputCount, 1, "input")
         case .logits: return try floatBytes(config.numClasses, 1, "logits")
         case .preprocessScratch: return EvalTransform.scratchBytes
+        case .quantizedRows:
+            guard precision == .int8 else { return 0 }
+            let width = Int8GEMM.quantizedRowLength(k: max(d, config.mlpHiddenDim))
+            return try checkedProduct(try checkedProduct(t, width, "quantized rows"), MemoryLayout<Int16>.stride, "quantized rows")
+        case .rowScales:
+            return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: max(d, config.mlpHiddenDim)), "row scales")
         }
     }
 
@@ -132,14 +141,14 @@ struct ActivationPlan {
     /// GEMM tiles run full (40 = 8·5).
     static let attentionRowBlock = 40
 
-    init(config: ModelConfig, threads: Int) throws(DeiTError) {
+    init(config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) {
         packedKeysCount = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
         packedValuesCount = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
         var requests: [BufferRequest] = []
         requests.reserveCapacity(ActivationSlot.allCases.count)
         for slot in ActivationSlot.allCases {
             let lifetime = slot.lifetime
-            requests.append(BufferRequest(bytes: try slot.bytes(config: config, threads: threads),
+            requests.append(BufferRequest(bytes: try slot.bytes(config: config, threads: threads, precision: precision),
                                           firstUse: lifetime.first.rawValue, lastUse: lifetime.last.rawValue))
         }
         let plan = try MemoryPlan(requests, alignment: ActivationPlan.alignment)

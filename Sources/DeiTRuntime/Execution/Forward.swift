@@ -263,7 +263,8 @@ extension Session {
     /// C [m, n] = epilogue(A [m, k] · Wᵀ + b) for a Linear layer's `weights` (W [n, k], b [n]): the one
     /// entry for every Linear layer, switching on the weights' format once per call. Packed Float32:
     /// the panels of W shared out over the threads; plain Float32 (the OpenBLAS build): OpenBLAS runs
-    /// it (BLASLinear.swift).
+    /// it (BLASLinear.swift); packed int8 (the blocks at `Precision.int8`): A quantised per row, then
+    /// the int8 GEMM's panels shared out.
     private func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
         switch weights.format {
@@ -276,6 +277,23 @@ extension Session {
                      taskCount: chunks)
         case .plainF32:
             blasLinear(m: m, a: a, lda: lda, weights: weights, c: c, ldc: ldc, epilogue: epilogue)
+        case .packedInt8:
+            // Quantise A per row into b.quantizedRows (row chunks over the threads), then the int8
+            // GEMM over W's panels. Each row's quantisation and each output's sum are the same
+            // instructions whatever the split, so the bits do not depend on the thread count.
+            let n = weights.n, k = weights.k
+            let ldq = Int8GEMM.quantizedRowLength(k: k), groups = Int8GEMM.groupCount(k: k)
+            let rowChunks = pool.chunkCount(of: m, tasksPerThread: 2)
+            pool.run(.quantizeRows(QuantizeRowsStep(x: a, ldx: lda, out: buffers.quantizedRows, ldOut: ldq,
+                                                    scales: buffers.rowScales, ldScales: groups, rows: m, k: k,
+                                                    chunks: rowChunks)),
+                     taskCount: rowChunks)
+            let panelCount = Int8GEMM.panelCount(n: n)
+            let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
+            pool.run(.int8Linear(Int8LinearStep(m: m, n: n, k: k, a: buffers.quantizedRows, lda: ldq,
+                                                aScales: buffers.rowScales, ldScales: groups, packed: weights.data, c: c, ldc: ldc,
+                                                epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
+                     taskCount: chunks)
         }
     }
 

@@ -20,6 +20,10 @@ enum ParallelStep {
     /// OpenBLAS sgemm on block `task` of C's columns (`.plainF32` weights: BLASLinear.swift; only the
     /// DEIT_BLAS=openblas build stores weights in that format).
     case blasLinear(BLASLinearStep)
+    /// Quantise a chunk of a GEMM's input rows to int8 values with a scale per row.
+    case quantizeRows(QuantizeRowsStep)
+    /// C = epilogue(dequant(Aq·Wqᵀ) + b) over the int8 weights' panels, in `chunks` panel ranges.
+    case int8Linear(Int8LinearStep)
 
     func run(task: Int, worker: Int) {
         switch self {
@@ -57,6 +61,15 @@ enum ParallelStep {
                                       out: s.out + first * s.width, ldOut: s.width)
         case .blasLinear(let s):
             s.run(task: task)
+        case .quantizeRows(let s):
+            let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
+            Int8GEMM.quantizeRows(rows: end - first, k: s.k, x: s.x + first * s.ldx, ldx: s.ldx,
+                                  out: s.out + first * s.ldOut, ldOut: s.ldOut,
+                                  scales: s.scales + first * s.ldScales, ldScales: s.ldScales)
+        case .int8Linear(let s):
+            let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
+            Int8GEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, aScales: s.aScales, ldScales: s.ldScales, packed: s.packed,
+                              c: s.c, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
         }
     }
 }
@@ -69,6 +82,26 @@ struct LinearStep {
     var c: UnsafeMutablePointer<Float>, ldc: Int     // [m, n]
     var epilogue: GEMMEpilogue
     var panelCount: Int                              // ⌈n / NR⌉
+    var chunks: Int                                  // tasks: contiguous panel ranges
+}
+
+/// A GEMM's input rows quantised per row, in `chunks` tasks of whole rows.
+struct QuantizeRowsStep {
+    var x: UnsafePointer<Float>, ldx: Int            // [rows, k]
+    var out: UnsafeMutablePointer<Int16>, ldOut: Int // [rows, Int8GEMM.quantizedRowLength(k)]
+    var scales: UnsafeMutablePointer<Float>, ldScales: Int  // [rows, Int8GEMM.groupCount(k)]
+    var rows: Int, k: Int, chunks: Int
+}
+
+/// An int8 GEMM split over panel ranges.
+struct Int8LinearStep {
+    var m: Int, n: Int, k: Int
+    var a: UnsafePointer<Int16>, lda: Int            // [m, quantizedRowLength(k)]
+    var aScales: UnsafePointer<Float>, ldScales: Int // [m, Int8GEMM.groupCount(k)]
+    var packed: UnsafeRawPointer                     // Int8GEMM.pack of W [n, k] with bias
+    var c: UnsafeMutablePointer<Float>, ldc: Int     // [m, n]
+    var epilogue: GEMMEpilogue
+    var panelCount: Int                              // ⌈n / 16⌉
     var chunks: Int                                  // tasks: contiguous panel ranges
 }
 

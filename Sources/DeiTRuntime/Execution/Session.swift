@@ -17,20 +17,20 @@ public final class Session {
 
     /// Arena bytes a session of `model` with `threads` workers needs.
     public static func arenaBytes(for model: Model, threads: Int) throws(DeiTError) -> Int {
-        try arenaBytes(for: model.config, threads: threads)
+        try arenaBytes(for: model.config, threads: threads, precision: model.precision)
     }
 
-    /// Arena bytes a session of a model with `config` and `threads` workers needs.
-    public static func arenaBytes(for config: ModelConfig, threads: Int) throws(DeiTError) -> Int {
+    /// Arena bytes a session of a model with `config`, loaded at `precision`, with `threads` workers needs.
+    public static func arenaBytes(for config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) -> Int {
         try validate(threads: threads)
-        return try ActivationPlan(config: config, threads: threads).arenaBytes
+        return try ActivationPlan(config: config, threads: threads, precision: precision).arenaBytes
     }
 
     /// A session over `arena` (caller memory of `arenaBytes` bytes, any alignment, outliving the
     /// session) or, when `arena` is nil, over an arena allocated here once.
     public init(model: Model, threads: Int = 1, arena: UnsafeMutableRawPointer? = nil, arenaBytes: Int = 0) throws(DeiTError) {
         try Session.validate(threads: threads)
-        let plan = try ActivationPlan(config: model.config, threads: threads)
+        let plan = try ActivationPlan(config: model.config, threads: threads, precision: model.precision)
         let base: UnsafeMutableRawPointer
         if let arena {
             guard arenaBytes >= plan.arenaBytes else {
@@ -200,9 +200,11 @@ struct ActivationBuffers {
     let input: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
     let preprocessScratch: UnsafeMutableRawBufferPointer
+    let quantizedRows: UnsafeMutablePointer<Int16>
+    let rowScales: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
-        // Every buffer holds Float32; offsets are multiples of 64 bytes.
+        // Every buffer holds Float32 but the quantized rows (Int16); offsets are multiples of 64 bytes.
         let floats = arena.bindMemory(to: Float.self, capacity: plan.plannedBytes / MemoryLayout<Float>.stride)
         func at(_ slot: ActivationSlot) -> UnsafeMutablePointer<Float> {
             floats + plan.offset(of: slot) / MemoryLayout<Float>.stride
@@ -210,7 +212,9 @@ struct ActivationBuffers {
         patches = at(.patches); tokens = at(.tokens); normed1 = at(.normed1); qkv = at(.qkv)
         packedKeys = at(.packedKeys); packedValues = at(.packedValues); scores = at(.scores); heads = at(.heads)
         normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
-        input = at(.input); logits = at(.logits)
+        input = at(.input); logits = at(.logits); rowScales = at(.rowScales)
+        // Int16 in bytes no Float slot shares at the same time (disjoint lifetimes or offsets).
+        quantizedRows = (arena + plan.offset(of: .quantizedRows)).assumingMemoryBound(to: Int16.self)
         preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + plan.offset(of: .preprocessScratch),
                                                           count: EvalTransform.scratchBytes)
     }

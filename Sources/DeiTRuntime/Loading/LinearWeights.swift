@@ -9,13 +9,18 @@ enum LinearFormat: Equatable {
     /// The checkpoint's row-major weight [n, k] followed by the bias [n], Float32: the OpenBLAS build
     /// (`DEIT_BLAS=openblas`), which hands the weight to `cblas_sgemm` as it is.
     case plainF32
-    // Next: int8 weights with per-output-channel Float32 scales (`LinearWeights.scales`).
+    /// Int8 weights quantised per output channel, with their Float32 scales and the bias inside each
+    /// 16-column panel (`Int8GEMM.pack`): the blocks' Linear layers at `Precision.int8`.
+    case packedInt8
 
     /// Floats of one Linear layer's region (weight [n, k] and bias [n]) in this format.
     func floatCount(n: Int, k: Int) throws(DeiTError) -> Int {
         switch self {
         case .packedF32: return PackedGEMM.packedCount(n: n, k: k)
         case .plainF32: return try BLASLinear.floatCount(n: n, k: k)
+        case .packedInt8:
+            // The regions are counted in floats; a packed int8 weight is a multiple of 32 bytes.
+            return Int8GEMM.packedByteCount(n: n, k: k) / MemoryLayout<Float>.stride
         }
     }
 
@@ -26,6 +31,7 @@ enum LinearFormat: Equatable {
         switch self {
         case .packedF32: PackedGEMM.pack(weight: weight, bias: bias, n: n, k: k, into: destination)
         case .plainF32: BLASLinear.store(weight: weight, bias: bias, n: n, k: k, into: destination)
+        case .packedInt8: Int8GEMM.pack(weight: weight, bias: bias, n: n, k: k, into: UnsafeMutableRawPointer(destination))
         }
     }
 
@@ -35,6 +41,7 @@ enum LinearFormat: Equatable {
         switch self {
         case .packedF32: return
         case .plainF32: try BLASLinear.checkSizes(config)
+        case .packedInt8: return   // int32 sums are per group of 32 inputs: any k
         }
     }
 }
@@ -48,8 +55,6 @@ struct LinearWeights {
     var data: UnsafeRawPointer
     /// Outputs (rows of W) and inputs (columns of W).
     var n: Int, k: Int
-    /// Per-output-channel scales [n] of a quantized format; nil for the Float32 formats.
-    var scales: UnsafePointer<Float>?
 
     /// `data` as Float32 (the `.packedF32` and `.plainF32` formats).
     var floats: UnsafePointer<Float> { data.assumingMemoryBound(to: Float.self) }

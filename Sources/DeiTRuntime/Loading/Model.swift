@@ -16,25 +16,26 @@ public final class Model: @unchecked Sendable {
     /// antialiased, prefix tokens kept); see `ModelConfig.running(atImageSize:limits:)` for the errors.
     /// `configJSON`: the bytes of the model's timm config.json, if the caller has it (files loaded
     /// with `load(path:)` read the config.json beside them).
+    /// `precision`: `.int8` quantises the blocks' Linear layers here, from the checkpoint's floats.
     public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default, imageSize: Int = 0,
-                configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
+                configJSON: UnsafeRawBufferPointer? = nil, precision: Precision = .f32) throws(DeiTError) {
         let checkpoint = try Checkpoint(bytes: bytes, limits: limits, configJSON: configJSON)
             .running(atImageSize: imageSize, limits: limits)
         config = checkpoint.config
         modelDescription = checkpoint.description
         preprocessing = Preprocessing(description: checkpoint.description, imageSize: checkpoint.config.imageSize)
-        weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes))
+        weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes), precision: precision)
     }
 
     /// Loads a checkpoint from a file: the header is read and validated first, then each tensor is
     /// read and packed in turn, so the whole file is never held in memory. `imageSize` as for
-    /// `init(bytes:limits:imageSize:)`. `configJSON`, when given, is used instead of the config.json
-    /// beside the file.
+    /// `init(bytes:limits:imageSize:)`; `precision` as there. `configJSON`, when given, is used
+    /// instead of the config.json beside the file.
     public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default, imageSize: Int = 0,
-                            configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) -> Model {
+                            configJSON: UnsafeRawBufferPointer? = nil, precision: Precision = .f32) throws(DeiTError) -> Model {
         let file = try ModelFile(path: path, limits: limits, configJSON: configJSON)
         let checkpoint = try file.checkpoint.running(atImageSize: imageSize, limits: limits)
-        let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file))
+        let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file), precision: precision)
         file.releaseStaging()
         return Model(config: checkpoint.config, description: checkpoint.description, weights: weights)
     }
@@ -45,6 +46,9 @@ public final class Model: @unchecked Sendable {
         self.preprocessing = Preprocessing(description: description, imageSize: config.imageSize)
         self.weights = weights
     }
+
+    /// The precision the model runs at (chosen at load).
+    public var precision: Precision { weights.precision }
 
     /// Bytes of the packed weight allocation.
     public var weightBytes: Int { weights.byteCount }

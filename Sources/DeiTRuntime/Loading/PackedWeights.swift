@@ -38,22 +38,29 @@ final class PackedWeights {
     let normBeta: UnsafePointer<Float>     // (D)
     let head: LinearWeights?               // Linear (C ← D); nil when headless
     let headDist: LinearWeights?           // Linear (C ← D), distilled models only
+    /// The precision the blocks' Linear layers were stored at.
+    let precision: Precision
 
     var byteCount: Int { storage.byteCount }
 
     /// Converts and stores every tensor, walking the checkpoint's slot table twice in its fixed order:
     /// once to lay out the regions, once (after the single allocation) to fill them.
-    init(checkpoint: Checkpoint, source: TensorSource) throws(DeiTError) {
+    /// `precision` chooses the blocks' Linear format (`Precision.blockLinearFormat`); the patch
+    /// embedding and heads are always stored in `LinearFormat.native`.
+    init(checkpoint: Checkpoint, source: TensorSource, precision: Precision = .f32) throws(DeiTError) {
         let config = checkpoint.config
         let schema = CheckpointSchema.deit
         let table = checkpoint.table
         let tensors = checkpoint.file.tensors
-        let format = LinearFormat.native
-        try format.checkSizes(config)
+        let topFormat = LinearFormat.native, blockFormat = precision.blockLinearFormat
+        try topFormat.checkSizes(config)
+        try blockFormat.checkSizes(config)
+        func format(_ position: SlotPosition) -> LinearFormat { position.block == nil ? topFormat : blockFormat }
+        self.precision = precision
 
         // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary): a copied tensor
-        // on its own, a Linear layer's weight and bias together in `format`.
-        var layout = RegionLayout(format: format)
+        // on its own, a Linear layer's weight and bias together in its format.
+        var layout = RegionLayout()
         var regions = SlotRegions(table: table)
         var largestLinear = 0   // floats of the largest Linear weight + its bias: the load scratch
         try table.forEachPresent(in: schema) { position, slot, _ throws(DeiTError) in
@@ -65,7 +72,7 @@ final class PackedWeights {
                 regions[position] = try layout.reserve(try checkedElementCount(slot.shape.dimensions(config)))
             case .linearWeight:
                 let (n, k) = try linearSize(slot.shape.dimensions(config))
-                regions[position] = try layout.reserveLinear(n: n, k: k)
+                regions[position] = try layout.reserve(try format(position).floatCount(n: n, k: k))
                 // weight, bias (and a LayerScale γ)
                 largestLinear = max(largestLinear, try checkedSum(try checkedProduct(n, k, "load scratch"),
                                                                   try checkedProduct(n, config.layerScale ? 2 : 1, "load scratch"),
@@ -79,7 +86,7 @@ final class PackedWeights {
         storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "packed weights"),
                                     purpose: "packed weights")
         let base = storage.floats
-        var filler = try WeightFiller(source: source, format: format, scratchFloats: largestLinear)
+        var filler = try WeightFiller(source: source, scratchFloats: largestLinear)
         try table.forEachPresent(in: schema) { position, slot, index throws(DeiTError) in
             guard let region = regions[position] else { return }
             switch slot.kind {
@@ -95,7 +102,8 @@ final class PackedWeights {
                 let scaleSlot = list.firstIndex { $0.kind == .layerScale(weight: position.slot) }
                 let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
                 try filler.packLinear(weight: tensors[index], bias: bias.map { tensors[$0] },
-                                      scale: scale.map { tensors[$0] }, n: n, k: k, to: base + region)
+                                      scale: scale.map { tensors[$0] }, n: n, k: k, format: format(position),
+                                      to: base + region)
             case .linearBias, .layerScale:
                 break
             }
@@ -108,9 +116,9 @@ final class PackedWeights {
             return UnsafePointer(base + region)
         }
         func top(_ slot: TopTensor) -> Int? { regions[SlotPosition(block: nil, slot: slot.rawValue)] }
-        func linear(_ region: Int?, _ spec: CheckpointSlot) throws(DeiTError) -> LinearWeights {
+        func linear(_ region: Int?, _ spec: CheckpointSlot, _ format: LinearFormat) throws(DeiTError) -> LinearWeights {
             let (n, k) = try linearSize(spec.shape.dimensions(config))
-            return LinearWeights(format: format, data: UnsafeRawPointer(try floats(region)), n: n, k: k, scales: nil)
+            return LinearWeights(format: format, data: UnsafeRawPointer(try floats(region)), n: n, k: k)
         }
         var blocks: [BlockWeights] = []
         blocks.reserveCapacity(config.depth)
@@ -118,16 +126,16 @@ final class PackedWeights {
             func at(_ slot: BlockTensor) -> Int? { regions[SlotPosition(block: block, slot: slot.rawValue)] }
             blocks.append(BlockWeights(
                 norm1Gamma: try floats(at(.norm1Weight)), norm1Beta: try floats(at(.norm1Bias)),
-                qkv: try linear(at(.qkvWeight), BlockTensor.qkvWeight.spec),
-                proj: try linear(at(.projWeight), BlockTensor.projWeight.spec),
+                qkv: try linear(at(.qkvWeight), BlockTensor.qkvWeight.spec, blockFormat),
+                proj: try linear(at(.projWeight), BlockTensor.projWeight.spec, blockFormat),
                 norm2Gamma: try floats(at(.norm2Weight)), norm2Beta: try floats(at(.norm2Bias)),
-                fc1: try linear(at(.fc1Weight), BlockTensor.fc1Weight.spec),
-                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec),
+                fc1: try linear(at(.fc1Weight), BlockTensor.fc1Weight.spec, blockFormat),
+                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec, blockFormat),
                 qkNorm: config.qkNorm ? QKNormWeights(qGamma: try floats(at(.qNormWeight)), qBeta: try floats(at(.qNormBias)),
                                                       kGamma: try floats(at(.kNormWeight)), kBeta: try floats(at(.kNormBias)))
                                       : nil))
         }
-        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec)
+        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec, topFormat)
         classToken = config.classToken ? try floats(top(.clsToken)) : nil
         registers = config.regTokens > 0 ? try floats(top(.regToken)) : nil
         normPreGamma = config.preNorm ? try floats(top(.normPreWeight)) : nil
@@ -137,8 +145,8 @@ final class PackedWeights {
         self.blocks = blocks
         normGamma = try floats(config.fcNorm ? top(.fcNormWeight) : top(.normWeight))
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
-        head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec) : nil
-        headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
+        head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec, topFormat) : nil
+        headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec, topFormat) : nil
     }
 }
 
@@ -180,10 +188,7 @@ private struct SlotRegions {
 
 /// Hands out float offsets, each region starting on a 64-byte boundary.
 private struct RegionLayout {
-    let format: LinearFormat
     private(set) var floatCount = 0
-
-    init(format: LinearFormat) { self.format = format }
 
     mutating func reserve(_ floats: Int) throws(DeiTError) -> Int {
         let start = floatCount
@@ -191,23 +196,16 @@ private struct RegionLayout {
         floatCount = try checkedSum(floatCount, padded, "packed weights")
         return start
     }
-
-    /// A Linear layer's region in `format` (packed panels, or in the OpenBLAS build plain weight and bias).
-    mutating func reserveLinear(n: Int, k: Int) throws(DeiTError) -> Int {
-        try reserve(try format.floatCount(n: n, k: k))
-    }
 }
 
 /// Converts a Linear layer's weight and bias to Float32 in one scratch buffer (sized for the largest
-/// Linear weight + its bias), then stores them in `format` at their region.
+/// Linear weight + its bias), then stores them in the layer's format at their region.
 private struct WeightFiller {
     let source: TensorSource
-    let format: LinearFormat
     private var scratch: AlignedBuffer?   // (largest Linear weight + its bias) floats, load time only
 
-    init(source: TensorSource, format: LinearFormat, scratchFloats: Int) throws(DeiTError) {
+    init(source: TensorSource, scratchFloats: Int) throws(DeiTError) {
         self.source = source
-        self.format = format
         scratch = try AlignedBuffer(byteCount: try checkedProduct(max(scratchFloats, 1), 4, "load scratch"),
                                     purpose: "load scratch")
     }
@@ -215,7 +213,7 @@ private struct WeightFiller {
     /// Stores `weight` (n, k) and `bias` (n; zeros when nil), shapes already validated by the schema,
     /// at `destination`. With `scale` (LayerScale γ, n), row r of the weight and bias r are multiplied
     /// by γ[r] first: γ⊙(W·y + b) = (diag(γ)W)·y + γ⊙b.
-    func packLinear(weight: TensorInfo, bias: TensorInfo?, scale: TensorInfo?, n: Int, k: Int,
+    func packLinear(weight: TensorInfo, bias: TensorInfo?, scale: TensorInfo?, n: Int, k: Int, format: LinearFormat,
                     to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         guard let scratch, weight.elementCount == n * k, bias.map({ $0.elementCount == n }) ?? true,
               scale.map({ $0.elementCount == n }) ?? true,

@@ -1,0 +1,39 @@
+/// The int8 GEMM micro-kernel per instruction set (the f32 table is `GEMMKernelTable.swift`), fixed
+/// at build time by the same conditions.
+///
+/// | kernel set | condition | kernel | why |
+/// |---|---|---|---|
+/// | AVX2 (and AVX-512 builds) | `DEIT_AVX2`, `DEIT_AVX512` | 4×16c2 | 8 ymm int32 + 8 ymm f32 sums (the f32 ones touched once per 16 pairs) |
+/// | otherwise | — | 2×16c2 portable | plain Swift, int32 lanes |
+///
+/// No VNNI (`vpdpbusd`/`vpdpwssd`) or NEON `SDOT` kernel yet: those builds run the AVX2 or portable one.
+#if DEIT_AVX2 || DEIT_AVX512
+typealias ActiveInt8GEMMKernel = QD8GEMM4x16c2AVX2
+#else
+typealias ActiveInt8GEMMKernel = QD8GEMM2x16c2Portable
+#endif
+
+#if DEIT_AVX2 || DEIT_AVX512
+/// `qd8_f32_qc8w_gemm_4x16c2__avx2`: 4 rows × 16 columns, `vpmaddwd` on pairs along k.
+enum QD8GEMM4x16c2AVX2: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTileAVX2<4>
+    typealias TwoRowTile = Int8GEMMTileAVX2<2>
+    typealias OneRowTile = Int8GEMMTileAVX2<1>
+    static var name: String { "qd8_f32_qc8w_gemm_4x16c2__avx2" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Int16>,
+                            scales: UnsafeMutablePointer<Float>) {
+        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif
+
+/// `qd8_f32_qc8w_gemm_2x16c2__portable`: 2 rows × 16 columns in plain Swift.
+enum QD8GEMM2x16c2Portable: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTilePortable<2>
+    typealias OneRowTile = Int8GEMMTilePortable<1>
+    static var name: String { "qd8_f32_qc8w_gemm_2x16c2__portable" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Int16>,
+                            scales: UnsafeMutablePointer<Float>) {
+        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
+    }
+}

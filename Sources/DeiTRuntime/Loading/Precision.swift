@@ -1,0 +1,38 @@
+import DeiTKernels
+
+/// How a model's transformer blocks compute, chosen at load (`deit_load_options.precision`).
+public enum Precision: Sendable, Equatable {
+    /// Float32 weights and arithmetic everywhere (F16/BF16 checkpoints are widened): the default.
+    case f32
+    /// The blocks' Linear layers (qkv, proj, fc1, fc2) quantised at load from the checkpoint's
+    /// floats to int8, symmetric per output channel, and run as int8 GEMMs on activations quantised
+    /// per token and per 32 inputs just before each one (`Int8GEMM`). Patch embedding, attention's two products, the
+    /// heads, LayerNorm, softmax, GELU and the residual stream stay Float32.
+    case int8
+
+    /// `f32` or `int8`, as tools print it and `--precision` takes it.
+    public var name: String {
+        switch self {
+        case .f32: "f32"
+        case .int8: "int8"
+        }
+    }
+
+    /// The precision named `name` (`f32` or `int8`), nil for anything else.
+    public init?(name: String) {
+        switch name {
+        case "f32": self = .f32
+        case "int8": self = .int8
+        default: return nil
+        }
+    }
+
+    /// The format the blocks' Linear layers are stored in at this precision; the patch embedding and
+    /// heads always use `LinearFormat.native`.
+    var blockLinearFormat: LinearFormat {
+        switch self {
+        case .f32: .native
+        case .int8: .packedInt8
+        }
+    }
+}
