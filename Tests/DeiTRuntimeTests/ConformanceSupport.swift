@@ -52,6 +52,11 @@ struct FixtureModel: CustomTestStringConvertible {
             config.fcNorm = features.contains("fc_norm")
             config.globalPool = features.contains("avg_pool") ? .average : .token
             config.noEmbedClass = features.contains("no_embed_class")
+            // CaiT: "class_attention=J" (its class-attention blocks, MLP as wide as the patch blocks').
+            if let classBlocks = features.first(where: { $0.hasPrefix("class_attention=") }) {
+                config.cait = CaiTConfig(classAttentionDepth: Int(classBlocks.dropFirst("class_attention=".count))!,
+                                         classAttentionHiddenDim: config.mlpHiddenDim)
+            }
             return FixtureModel(name: f[0], config: config, dtype: f[9], inputs: f[10].split(separator: ",").map(String.init))
         }
     }

@@ -51,6 +51,7 @@ enum ActivationSlot: Int, CaseIterable {
     case input               // (3, S, S)    the model input (classify: the preprocessed image)
     case logits              // (C)          classify: the logits
     case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
+    case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
     var lifetime: (first: ForwardStep, last: ForwardStep) {
@@ -59,7 +60,7 @@ enum ActivationSlot: Int, CaseIterable {
         case .tokens: (.patchEmbedding, .heads)
         case .normed1: (.layerNorm1, .qkv)
         case .qkv: (.qkv, .attention)
-        case .packedKeys, .packedValues, .scores: (.attention, .attention)
+        case .packedKeys, .packedValues, .scores, .talkingHeadsScores: (.attention, .attention)
         case .heads: (.attention, .projection)
         case .normed2: (.layerNorm2, .mlpHidden)
         case .hidden: (.mlpHidden, .mlpOutput)
@@ -90,13 +91,21 @@ enum ActivationSlot: Int, CaseIterable {
             return try floatBytes(rows, t, "attention scores")
         case .heads: return try floatBytes(t, d, "attention output")
         case .normed2: return try floatBytes(t, d, "LN2 output")
-        case .hidden: return try floatBytes(t, config.mlpHiddenDim, "MLP hidden")
+        case .hidden:  // CaiT's class-attention blocks run their MLP on the class token alone
+            return try floatBytes(max(try checkedProduct(t, config.mlpHiddenDim, "MLP hidden"),
+                                      config.cait?.classAttentionHiddenDim ?? 0), 1, "MLP hidden")
         case .prefix:  // average pooling: the pooled row and a scratch row
             return try floatBytes(config.globalPool == .average ? 2 : config.numPrefixTokens, d, "final LN")
         case .headDist: return try floatBytes(config.distilled ? config.numClasses : 0, 1, "head_dist logits")
         case .input: return try floatBytes(config.inputCount, 1, "input")
         case .logits: return try floatBytes(config.numClasses, 1, "logits")
         case .preprocessScratch: return EvalTransform.scratchBytes
+        case .talkingHeadsScores:
+            guard config.cait != nil else { return 0 }
+            let rows = min(ActivationPlan.talkingHeadsRowBlock, config.numPatches)
+            let perWorker = TalkingHeadsKernel.scratchCount(rows: rows, heads: config.numHeads, tokens: config.numPatches)
+            if perWorker == Int.max { throw DeiTError(.outOfMemory, "talking-heads scores: size overflows") }
+            return try floatBytes(max(threads, 1), perWorker, "talking-heads scores")
         }
     }
 
@@ -125,6 +134,10 @@ struct ActivationPlan {
     /// each head gives several tasks to share out (5 per head at T = 197); large enough that the
     /// GEMM tiles run full (40 = 8·5).
     static let attentionRowBlock = 40
+
+    /// Query rows per talking-heads task (R'): its scratch holds every head's scores for them, twice
+    /// (2·heads·R'·N floats: 100 KB at CaiT-XXS's 4 heads and N = 196).
+    static let talkingHeadsRowBlock = 16
 
     init(config: ModelConfig, threads: Int) throws(DeiTError) {
         packedKeysCount = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)

@@ -34,6 +34,7 @@ extension Session {
     /// depend on the thread count. `logits` receives `outputDim` floats: the head's C, or the features
     /// (D) of a headless model; nil skips the head (a features-only run).
     func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
+        if model.config.cait != nil { return caitForward(input: input, logits: logits, taps: taps) }
         let capture = taps.capture
         let config = model.config
         let weights = model.weights
@@ -130,7 +131,7 @@ extension Session {
 
     /// The pooled features (D floats) from b.prefix: row 0, or for distilled models the mean of the
     /// class and distillation rows, `(x + x_dist) / 2` as timm's `forward_head(pre_logits=True)`.
-    private func pooledFeatures(into out: UnsafeMutablePointer<Float>) {
+    func pooledFeatures(into out: UnsafeMutablePointer<Float>) {
         let prefix = buffers.prefix, d = model.config.embedDim
         if model.config.distilled {
             for i in 0..<d { out[i] = (prefix[i] + prefix[d + i]) * 0.5 }
@@ -142,7 +143,7 @@ extension Session {
     /// timm's average pooling into b.prefix row 0: the mean of the patch rows (prefix tokens
     /// excluded), with `fc_norm` after it, or `norm` on every patch row before it. b.prefix row 1 is
     /// scratch.
-    private func averagePool(config: ModelConfig, weights: PackedWeights) {
+    func averagePool(config: ModelConfig, weights: PackedWeights) {
         let b = buffers
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, scratch = b.prefix + d
@@ -170,7 +171,7 @@ extension Session {
     /// entry for every Linear layer, switching on the weights' format once per call. Packed Float32:
     /// the panels of W shared out over the threads; plain Float32 (the OpenBLAS build): OpenBLAS runs
     /// it (BLASLinear.swift).
-    private func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
+    func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
         switch weights.format {
         case .packedF32:
@@ -187,7 +188,7 @@ extension Session {
 
     /// LayerNorm of `rows` rows of `width` (row stride `width` in and out), split into row ranges over
     /// the threads: each row is normalised on its own, so the split does not change the bits.
-    private func layerNorm(rows: Int, width: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+    func layerNorm(rows: Int, width: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                            beta: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
         pool.run(.layerNorm(LayerNormStep(x: x, gamma: gamma, beta: beta, out: out, rows: rows, width: width,
@@ -198,7 +199,7 @@ extension Session {
     /// Multi-head attention from b.qkv into b.heads for the first `queryRows` query rows: every head's
     /// K and V (all tokens) packed once (one task per head), then one task per (head, block of R query
     /// rows), each worker with its own scores.
-    private func attention(scale: Float, queryRows: Int) {
+    func attention(scale: Float, queryRows: Int) {
         let config = model.config
         let t = config.numTokens
         let rowBlock = min(ActivationPlan.attentionRowBlock, t)

@@ -12,6 +12,9 @@ enum ParallelStep {
     case packHeads(AttentionStep)
     /// Attention for (head, block of query rows) number `task`, with worker `worker`'s scores.
     case attentionRows(AttentionStep)
+    /// CaiT's talking-heads attention for block of query rows number `task`, all heads, with worker
+    /// `worker`'s scratch.
+    case talkingHeadsRows(TalkingHeadsStep)
     /// GELU in place over a chunk of rows (the profiled run's separate GELU pass).
     case gelu(GELUStep)
     /// LayerNorm of a chunk of rows.
@@ -41,6 +44,16 @@ enum ParallelStep {
                                  packedValues: s.packedValues + head * s.packedValuesCount,
                                  scores: s.scores + worker * s.rowBlock * s.tokens,
                                  out: s.out + head * s.headDim, ldOut: s.width)
+        case .talkingHeadsRows(let s):
+            let a = s.attention
+            let first = task * a.rowBlock
+            TalkingHeadsKernel.rows(first..<min(a.queryRows, first + a.rowBlock), tokens: a.tokens, heads: s.heads,
+                                    headDim: a.headDim, q: a.qkv, ldQKV: 3 * a.width,
+                                    packedKeys: a.packedKeys, packedKeysStride: a.packedKeysCount,
+                                    packedValues: a.packedValues, packedValuesStride: a.packedValuesCount,
+                                    logitsMix: s.mix.logitsWeight, logitsBias: s.mix.logitsBias,
+                                    weightsMix: s.mix.weightsWeight, weightsBias: s.mix.weightsBias,
+                                    scratch: a.scores + worker * s.scratchPerWorker, out: a.out, ldOut: a.width)
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
             Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
@@ -78,6 +91,15 @@ struct AttentionStep {
     var out: UnsafeMutablePointer<Float>             // [T, D]
     var queryRows: Int                               // rows 0 ..< queryRows of out are computed (≤ T)
     var rowBlock: Int, blocksPerHead: Int
+}
+
+/// Talking-heads attention (CaiT's patch blocks): `attention` with `scores` the talking-heads
+/// scratch, `rowBlock` R' and `queryRows` N; tasks are blocks of query rows.
+struct TalkingHeadsStep {
+    var attention: AttentionStep
+    var heads: Int
+    var mix: CaiTWeights.Mix
+    var scratchPerWorker: Int                        // 2·heads·R'·N floats
 }
 
 /// GELU in place over `rows` rows of `width` floats, in `chunks` tasks.

@@ -144,6 +144,7 @@ struct ActivationBuffers {
     let input: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
     let preprocessScratch: UnsafeMutableRawBufferPointer
+    let talkingHeadsScores: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
         // Every buffer holds Float32; offsets are multiples of 64 bytes.
@@ -154,7 +155,7 @@ struct ActivationBuffers {
         patches = at(.patches); tokens = at(.tokens); normed1 = at(.normed1); qkv = at(.qkv)
         packedKeys = at(.packedKeys); packedValues = at(.packedValues); scores = at(.scores); heads = at(.heads)
         normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
-        input = at(.input); logits = at(.logits)
+        input = at(.input); logits = at(.logits); talkingHeadsScores = at(.talkingHeadsScores)
         preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + plan.offset(of: .preprocessScratch),
                                                           count: EvalTransform.scratchBytes)
     }

@@ -25,8 +25,9 @@ final class PackedWeights {
     let normBeta: UnsafePointer<Float>     // (D)
     let head: LinearWeights?               // Linear (C ← D); nil when headless
     let headDist: LinearWeights?           // Linear (C ← D), distilled models only
+    let cait: CaiTWeights?                 // a CaiT's mixes and class-attention blocks; nil for a ViT
 
-    var byteCount: Int { storage.byteCount }
+    var byteCount: Int { storage.byteCount + (cait?.byteCount ?? 0) }
 
     /// Converts and stores every tensor, walking the checkpoint's slot table twice in its fixed order:
     /// once to lay out the regions, once (after the single allocation) to fill them.
@@ -120,11 +121,14 @@ final class PackedWeights {
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
         head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec) : nil
         headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
+        cait = try checkpoint.caitTable.map { caitTable throws(DeiTError) in
+            try CaiTWeights(checkpoint: checkpoint, table: caitTable, format: format, source: source)
+        }
     }
 }
 
 /// A Linear weight's (n, k): its first dimension and the product of the rest.
-private func linearSize(_ shape: [Int]) throws(DeiTError) -> (n: Int, k: Int) {
+func linearSize(_ shape: [Int]) throws(DeiTError) -> (n: Int, k: Int) {
     guard let n = shape.first else { throw DeiTError(.format, "a Linear weight has no dimensions") }
     return (n, try checkedElementCount(shape.dropFirst()))
 }
@@ -160,7 +164,7 @@ private struct SlotRegions {
 }
 
 /// Hands out float offsets, each region starting on a 64-byte boundary.
-private struct RegionLayout {
+struct RegionLayout {
     let format: LinearFormat
     private(set) var floatCount = 0
 
@@ -181,7 +185,7 @@ private struct RegionLayout {
 
 /// Converts a Linear layer's weight and bias to Float32 in one scratch buffer (sized for the largest
 /// Linear weight + its bias), then stores them in `format` at their region.
-private struct WeightFiller {
+struct WeightFiller {
     let source: TensorSource
     let format: LinearFormat
     private var scratch: AlignedBuffer?   // (largest Linear weight + its bias) floats, load time only
