@@ -67,6 +67,10 @@ MODELS = {
     "vit_avgpool_fcnorm": dict(arch="vit_tiny_patch16_224",
                                kwargs=dict(embed_dim=64, num_heads=2, depth=2, num_classes=17,
                                            global_pool="avg", fc_norm=True, qkv_bias=False), trained=96),
+    # CaiT: pos_embed covers the patches only. timm's cait checkpoint_filter_fn does not resample it,
+    # so the reference resamples it as ViT's filter does a no-prefix pos_embed (see model_at).
+    "cait_xxs24_d2": dict(arch="cait_xxs24_224", kwargs=dict(depth=2, depth_token_only=2, num_classes=100),
+                          trained=224),
 }
 MODEL_CASES = [
     ("deit_tiny_d2_at160", "deit_tiny_d2", 160, 2101),
@@ -75,6 +79,7 @@ MODEL_CASES = [
     ("deit_tiny_384_d1_at224", "deit_tiny_384_d1", 224, 2104),
     ("deit3_layerscale_d2_at160", "deit3_layerscale_d2", 160, 2105),
     ("vit_avgpool_fcnorm_at128", "vit_avgpool_fcnorm", 128, 2106),
+    ("cait_xxs24_d2_at160", "cait_xxs24_d2", 160, 2107),
 ]
 
 TOP_GAP_FRACTION = 1e-2
@@ -108,7 +113,12 @@ def model_at(name: str, image_size: int, dtype=torch.float32) -> torch.nn.Module
     model = timm.create_model(spec["arch"], pretrained=False, img_size=image_size, **spec["kwargs"]).eval()
     state = safetensors.torch.load_file(os.path.join(CONFORMANCE, name, "model.safetensors"))
     state = {key: value.to(torch.float32) for key, value in state.items()}
-    state = checkpoint_filter_fn(state, model)
+    if spec["arch"].startswith("cait_"):
+        grid = model.patch_embed.grid_size
+        state["pos_embed"] = resample_abs_pos_embed(state["pos_embed"], new_size=list(grid), num_prefix_tokens=0,
+                                                    interpolation="bicubic", antialias=True)
+    else:
+        state = checkpoint_filter_fn(state, model)
     if dtype != torch.float32:
         model = model.to(dtype)
         state = {key: value.to(dtype) for key, value in state.items()}
