@@ -123,6 +123,10 @@ import Testing
         #expect(configs.contains { $0.globalPool == .average && !$0.fcNorm })
         #expect(configs.contains { $0.noEmbedClass })
         #expect(configs.contains { !$0.hasHead })
+        // CaiT: talking heads + class attention, with and without qkv bias, with average pooling.
+        #expect(configs.contains { $0.cait != nil && $0.qkvBias && ($0.cait?.classAttentionDepth ?? 0) >= 2 })
+        #expect(configs.contains { $0.cait != nil && !$0.qkvBias })
+        #expect(configs.contains { $0.cait != nil && $0.globalPool == .average })
     }
 
     @Test(.enabled(if: TestData.shared != nil, Comment(rawValue: TestData.sharedMissing)))

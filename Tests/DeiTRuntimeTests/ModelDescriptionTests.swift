@@ -103,7 +103,8 @@ private func vit(_ dim: Int, patch: Int = 16, grid: Int = 2, depth: Int = 1, cla
         let cases: [([(String, String)], String?, String)] = [
             ([], #"{"global_pool": "max"}"#, "global_pool 'max' (from config.json) is not supported yet"),
             ([("global_pool", "avgmax")], #"{"global_pool": "token"}"#, "global_pool 'avgmax' (from __metadata__)"),
-            ([("architecture", "cait_s24_224")], nil, "Cait"),
+            // (A Cait architecture over ViT tensors is a .format disagreement: CaiTLoadingTests.)
+            ([("architecture", "vit_base_patch16_dinov3")], nil, "Eva"),
             ([("architecture", "vit_base_patch16_clip_224")], nil, "pre_norm"),
             ([], #"{"model_args": {"reg_tokens": 4}}"#, "register tokens (reg_tokens=4 from config.json)"),
             ([("act_layer", "quick_gelu")], nil, "act_layer 'quick_gelu'"),

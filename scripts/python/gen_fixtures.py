@@ -162,6 +162,18 @@ SPECS = [
         inputs=("image",),
         features=("layer_scale", "no_embed_class", "no_qkv_bias", "class_attention=1"),
     ),
+    FixtureSpec(
+        # A headless CaiT with average pooling (timm global_pool='avg': the mean of the normed patch
+        # tokens, so the class-attention blocks do not reach the output), told by __metadata__.
+        name="cait_avgpool_headless",
+        arch="cait_xxs24_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=4, depth=2, depth_token_only=1, num_classes=0,
+                    global_pool="avg"),
+        dtype="BF16", seed=1011, distilled=False,
+        inputs=("random",),
+        metadata={"format": "pt", "global_pool": "avg"},
+        features=("layer_scale", "no_embed_class", "avg_pool", "class_attention=1"),
+    ),
 ]
 
 
@@ -292,8 +304,9 @@ def cait_expected_keys(spec: FixtureSpec, depth: int) -> list:
     """A CaiT's state_dict keys (timm names, LayerScale as gamma_1 / gamma_2)."""
     no_bias = "no_qkv_bias" in spec.features
     class_blocks = int(next(f for f in spec.features if f.startswith("class_attention=")).split("=")[1])
-    keys = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias",
-            "norm.weight", "norm.bias", "head.weight", "head.bias"]
+    keys = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias", "norm.weight", "norm.bias"]
+    if spec.kwargs.get("num_classes") != 0:
+        keys += ["head.weight", "head.bias"]
     for index in range(depth):
         prefix = f"blocks.{index}."
         for layer in ("norm1", "attn.qkv", "attn.proj", "attn.proj_l", "attn.proj_w", "norm2", "mlp.fc1", "mlp.fc2"):

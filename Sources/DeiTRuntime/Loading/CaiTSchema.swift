@@ -143,14 +143,16 @@ enum CaiTSchema {
         }
     }
 
-    /// The head count a CaiT's tensors give (`blocks.0.attn.proj_l.weight` [h, h]), nil when absent
-    /// or malformed (then `classify` names the problem).
-    static func headCount(_ tensors: [TensorInfo], indices: [Int]) -> Int? {
+    /// The head count a CaiT's tensors give: `blocks.0.attn.proj_l.weight` [h, h].
+    static func headCount(_ tensors: [TensorInfo], indices: [Int]) throws(DeiTError) -> Int {
         for index in indices where tensors[index].name == "blocks.0.attn.proj_l.weight" {
             let shape = tensors[index].shape
-            return shape.count == 2 && shape[0] == shape[1] && shape[0] >= 1 ? shape[0] : nil
+            guard shape.count == 2, shape[0] == shape[1], shape[0] >= 1 else {
+                throw DeiTError(.format, "tensor 'blocks.0.attn.proj_l.weight' has shape \(describeShape(shape)); expected [h, h]")
+            }
+            return shape[0]
         }
-        return nil
+        throw DeiTError(.format, "missing tensor 'blocks.0.attn.proj_l.weight' (a CaiT's talking-heads mix)")
     }
 
     private static func hasPrefix<Bytes: Collection>(_ bytes: Bytes, _ prefix: StaticString) -> Bool

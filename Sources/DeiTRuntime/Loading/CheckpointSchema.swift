@@ -78,8 +78,8 @@ package struct Checkpoint: Sendable {
             table = try CheckpointTable(classifying: vitIndices.map { file.tensors[$0] }, schema: .deit, limits: limits)
             table.top = table.top.map { $0.map { vitIndices[$0] } }
             table.blocks = table.blocks.map { $0.map { $0.map { vitIndices[$0] } } }
-            if heads == nil, let count = CaiTSchema.headCount(file.tensors, indices: caitIndices) {
-                heads = Described(count, .shapes)
+            if heads == nil {
+                heads = Described(try CaiTSchema.headCount(file.tensors, indices: caitIndices), .shapes)
             }
         }
         var config = try ModelConfig(file: file, table: table, limits: limits, heads: heads,
