@@ -24,6 +24,12 @@ enum ToolCommands {
             arena bytes    \(arena)
             precision      \(precisionDescription(model))
             """)
+        if let cait = c.cait {
+            // CaiT: `depth` counts the talking-heads patch blocks; the class token joins after them.
+            print("""
+                model          CaiT: \(c.depth) talking-heads blocks on the \(c.numPatches) patches, then \(cait.classAttentionDepth) class-attention blocks (mlp hidden \(cait.classAttentionHiddenDim)) on the class token; pooling \(c.globalPool == .token ? "class token" : "mean of the patch tokens")
+                """)
+        }
         let p = model.preprocessing
         func triple(_ v: SIMD3<Float>) -> String { "\(v[0]), \(v[1]), \(v[2])" }
         print("preprocessing (classify, preprocess):")
@@ -32,7 +38,7 @@ enum ToolCommands {
         print("  crop mode      \(p.cropMode.value.name)  (\(p.cropMode.source.name))")
         print("  mean           \(triple(p.mean.value))  (\(p.mean.source.name))")
         print("  std            \(triple(p.std.value))  (\(p.std.source.name))")
-        print("  heads          \(c.numHeads)  (\(model.modelDescription.numHeads?.source.name ?? "tensor shapes: embed dim / 64"))")
+        print("  heads          \(c.numHeads)  (\(model.modelDescription.numHeads?.source.name ?? (c.cait != nil ? "tensor shapes: attn.proj_l" : "tensor shapes: embed dim / 64")))")
         let facts = model.modelDescription.facts
         if facts.isEmpty {
             print("description: none (no known __metadata__ keys, config.json or architecture): shapes and defaults")

@@ -36,10 +36,14 @@ import Testing
         for fixture in try FixtureModel.all() {
             let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
             let config = model.config
-            // LayerScale's γ are folded into proj and fc2 at load, so they take no bytes of their own.
-            let foldedBytes = config.layerScale ? 4 * 2 * config.embedDim * config.depth : 0
+            // LayerScale's γ are folded into proj and fc2 at load, so they take no bytes of their own
+            // (a CaiT's class-attention blocks have two each too).
+            let classBlocks = config.cait?.classAttentionDepth ?? 0
+            let foldedBytes = config.layerScale ? 4 * 2 * config.embedDim * (config.depth + classBlocks) : 0
             let plainBytes = 4 * model.parameterCount - foldedBytes
-            let padding = 64 * (8 * fixture.config.depth + 10)   // < 64 bytes per region
+            // < 64 bytes per region; a CaiT adds 4 mixes per block and 10 regions per class block.
+            let caitRegions = config.cait == nil ? 0 : 4 * config.depth + 10 * classBlocks + 1
+            let padding = 64 * (8 * fixture.config.depth + 10 + caitRegions)
             #if DEIT_OPENBLAS
             let limit = plainBytes + padding                     // the checkpoint's values, as they are
             #else

@@ -59,6 +59,11 @@ struct FixtureModel: CustomTestStringConvertible {
             config.preNorm = features.contains("pre_norm")
             config.layerNormEpsilon = features.contains("norm_eps_1e-5") ? 1e-5 : 1e-6
             config.activation = features.contains("quick_gelu") ? .quickGELU : .gelu
+            // CaiT: "class_attention=J" (its class-attention blocks, MLP as wide as the patch blocks').
+            if let classBlocks = features.first(where: { $0.hasPrefix("class_attention=") }) {
+                config.cait = CaiTConfig(classAttentionDepth: Int(classBlocks.dropFirst("class_attention=".count))!,
+                                         classAttentionHiddenDim: config.mlpHiddenDim)
+            }
             return FixtureModel(name: f[0], config: config, dtype: f[9], inputs: f[10].split(separator: ",").map(String.init))
         }
     }

@@ -164,6 +164,10 @@ import Testing
         #expect(configs.contains { $0.globalPool == .averageMax && $0.fcNorm && !$0.classToken })
         #expect(configs.contains { $0.qkNorm })
         #expect(configs.contains { $0.preNorm && $0.activation == .quickGELU && $0.layerNormEpsilon == 1e-5 })
+        // CaiT: talking heads + class attention, with and without qkv bias, with average pooling.
+        #expect(configs.contains { $0.cait != nil && $0.qkvBias && ($0.cait?.classAttentionDepth ?? 0) >= 2 })
+        #expect(configs.contains { $0.cait != nil && !$0.qkvBias })
+        #expect(configs.contains { $0.cait != nil && $0.globalPool == .average })
     }
 
     @Test(.enabled(if: TestData.shared != nil, Comment(rawValue: TestData.sharedMissing)))

@@ -107,7 +107,8 @@ private func vit(_ dim: Int, patch: Int = 16, grid: Int = 2, depth: Int = 1, cla
         let cases: [([(String, String)], String?, String)] = [
             ([], #"{"global_pool": "map"}"#, "global_pool 'map' (from config.json) is not supported"),
             ([("global_pool", "map")], #"{"global_pool": "token"}"#, "global_pool 'map' (from __metadata__)"),
-            ([("architecture", "cait_s24_224")], nil, "Cait"),
+            // (A Cait architecture over ViT tensors is a .format disagreement: CaiTLoadingTests.)
+            ([("architecture", "vit_base_patch16_dinov3")], nil, "Eva"),
             ([("act_layer", "gelu_tanh")], nil, "act_layer 'gelu_tanh'"),
             ([("distilled", "1"), ("reg_tokens", "2")], nil, "register tokens (reg_tokens=2 from __metadata__) with a distillation token"),
         ]

@@ -109,6 +109,8 @@ typedef struct expected_model {
     /* timm options from the manifest's optional `features` column (comma-separated; "-" for none) */
     int layer_scale, no_qkv_bias, no_embed_class;
     int no_class_token, reg_tokens, qk_norm, pre_norm; /* pre_norm: norm_pre and no patch-embedding bias */
+    /* CaiT: class-attention blocks ("class_attention=J"; -1 for a ViT), with talking heads in the patch blocks */
+    int class_attention;
 } expected_model;
 
 /** Prefix tokens in timm's order: class (unless no_class_token), distillation, registers. */
@@ -127,9 +129,16 @@ static uint64_t expected_num_params(const expected_model *m) {
                            (e * h + e) + (m->layer_scale ? 2 * e : 0) + (m->qk_norm ? 4 * head_dim : 0);
     const uint64_t heads = (c * e + c) * (1 + (uint64_t)(m->distilled != 0)); /* head (+ head_dist) */
     const uint64_t pos_embed = m->no_embed_class ? g * g : tokens;
+    uint64_t cait = 0;
+    if (m->class_attention >= 0) { /* proj_l, proj_w per patch block; the class-attention blocks (MLP width h) */
+        const uint64_t n = (uint64_t)m->num_heads;
+        const uint64_t class_block = 4 * e + 3 * (e * e + (m->no_qkv_bias ? 0 : e)) + (e * e + e) + (h * e + h) +
+                                     (e * h + e) + 2 * e;
+        cait = (uint64_t)m->depth * 2 * (n * n + n) + (uint64_t)m->class_attention * class_block;
+    }
     const uint64_t patch_embed = e * 3 * p * p + (m->pre_norm ? 0 : e);
     return patch_embed + prefix * e + pos_embed * e + (uint64_t)m->depth * block + 2 * e + (m->pre_norm ? 2 * e : 0) +
-           heads;
+           heads + cait;
 }
 
 /** Compares deit_model_get_info with the expected configuration; returns 1 when all fields agree. */
@@ -562,6 +571,7 @@ static int run_fixtures(const char *dir) {
                 return 0;
             }
         memset(&m, 0, sizeof m);
+        m.class_attention = -1;
         sprintf(m.name, "%.200s", fields[column_of[COL_MODEL]]);
         ok = parse_int(fields[column_of[COL_IMAGE]], &m.image_size) &&
              parse_int(fields[column_of[COL_PATCH]], &m.patch_size) &&
@@ -583,6 +593,8 @@ static int run_fixtures(const char *dir) {
                 const char *reg = strstr(features, "reg");
                 m.reg_tokens = reg != NULL && reg[3] >= '0' && reg[3] <= '9' ? atoi(reg + 3) : 0;
             }
+            if (strstr(features, "class_attention=") != NULL)
+                m.class_attention = atoi(strstr(features, "class_attention=") + strlen("class_attention="));
         }
         if (!ok) {
             fail(m.name, "manifest row has an unreadable number");
@@ -644,7 +656,7 @@ static size_t reference_limit(size_t available) {
 static int run_shared(const char *shared) {
     static const char suffix[] = ".in.f32";
     const size_t suffix_length = sizeof suffix - 1;
-    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0, 0, 0, 0, 0, 0, 0, 0};
+    expected_model tiny = {"deit-tiny-in1k", 224, 16, 192, 12, 3, 768, 1000, 0, 0, 0, 0, 0, 0, 0, 0, -1};
     char model_path[MAX_PATH], reference_dir[MAX_PATH];
     char **names = NULL;
     size_t name_count = 0, case_total, i;

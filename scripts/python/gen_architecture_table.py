@@ -69,6 +69,9 @@ def describe(name: str) -> dict:
     with torch.device("meta"):
         model = timm.create_model(name, pretrained=False)
     facts = {"class": type(model).__name__}
+    # CaiT: pos_embed covers the patch tokens only (the class token joins at the class-attention
+    # blocks), which deit describes as no_embed_class; its LayerScaleBlock is CaiT's own block.
+    is_cait = type(model).__name__ == "Cait"
     blocks = getattr(model, "blocks", None)
     block = blocks[0] if blocks is not None and len(blocks) else None
     facts["embed_dim"] = str(model.embed_dim)
@@ -84,7 +87,7 @@ def describe(name: str) -> dict:
     facts["global_pool"] = getattr(model, "global_pool", "token") or "none"
     facts["class_token"] = flag(getattr(model, "cls_token", None) is not None)
     facts["reg_tokens"] = str(getattr(model, "num_reg_tokens", 0))
-    facts["no_embed_class"] = flag(getattr(model, "no_embed_class", False))
+    facts["no_embed_class"] = flag(getattr(model, "no_embed_class", False) or is_cait)
     fc_norm = getattr(model, "fc_norm", None)
     facts["fc_norm"] = flag(fc_norm is not None and not isinstance(fc_norm, torch.nn.Identity))
     if attn is not None:
@@ -109,7 +112,7 @@ def describe(name: str) -> dict:
             facts["mlp"] = type(mlp).__name__.lower()
         if hasattr(mlp, "act"):
             facts["act_layer"] = activation(mlp.act)
-    if block is not None and type(block).__name__ != "Block":
+    if block is not None and type(block).__name__ != "Block" and not (is_cait and type(block).__name__ == "LayerScaleBlock"):
         facts["block"] = type(block).__name__.lower()
     if getattr(model, "dist_token", None) is not None:
         facts["distilled"] = "1"
@@ -143,7 +146,7 @@ def main() -> int:
         out.write("// One line per timm ViT-family architecture (`vit_*`, `deit*`, `cait*`): its facts in deit's\n")
         out.write("// description keys (ModelDescriptionKeys.swift) and its default pretrained tag's preprocessing;\n")
         out.write("// then \"name.tag\" lines for the tags whose preprocessing or class count differs.\n")
-        out.write("// `class` is timm's model class: deit runs VisionTransformer and VisionTransformerDistilled.\n")
+        out.write("// `class` is timm's model class: deit runs VisionTransformer, VisionTransformerDistilled and Cait.\n")
         for failure in failed:
             out.write(f"// not built offline: {failure}\n")
         out.write("\nenum ArchitectureTable {\n    static let text: StaticString = \"\"\"\n")

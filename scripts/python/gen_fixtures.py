@@ -66,10 +66,15 @@ class FixtureSpec:
     # global_pool where the tensors cannot tell (average pooling without fc_norm).
     metadata: dict = field(default_factory=lambda: {"format": "pt"})
     # timm ViT-family options beyond the plain layout (manifest column `features`): see FEATURES.
+    # For a CaiT (timm `Cait`): class_attention=J, its class-attention block count.
     features: tuple = ()
     # Also write <input>.tokens.f32, timm's forward_features [T, D] (the fixtures added with
     # deit_session_run_tokens; the older ones keep their files unchanged).
     write_tokens: bool = False
+
+    @property
+    def is_cait(self) -> bool:
+        return self.arch.startswith("cait_")
 
 
 # The manifest's `features` words. regN (N register tokens) is matched as a pattern.
@@ -215,6 +220,36 @@ SPECS = [
         features=("pre_norm", "norm_eps_1e-5", "quick_gelu"),
         write_tokens=True,
     ),
+    FixtureSpec(
+        # CaiT: talking-heads patch blocks, then class-attention blocks. 4 heads of 48: the head
+        # count comes from attn.proj_l's shape (no num_heads in the metadata).
+        name="cait_xxs24_d2",
+        arch="cait_xxs24_224",
+        kwargs=dict(depth=2, depth_token_only=2, num_classes=100),
+        dtype="F16", seed=1009, distilled=False,
+        features=("layer_scale", "no_embed_class", "class_attention=2"),
+    ),
+    FixtureSpec(
+        # A small CaiT at 384 (576 patches in the talking-heads attention), without qkv bias.
+        name="cait_384_small",
+        arch="cait_xxs24_384",
+        kwargs=dict(embed_dim=64, num_heads=2, depth=1, depth_token_only=1, num_classes=10, qkv_bias=False),
+        dtype="F32", seed=1010, distilled=False,
+        inputs=("image",),
+        features=("layer_scale", "no_embed_class", "no_qkv_bias", "class_attention=1"),
+    ),
+    FixtureSpec(
+        # A headless CaiT with average pooling (timm global_pool='avg': the mean of the normed patch
+        # tokens, so the class-attention blocks do not reach the output), told by __metadata__.
+        name="cait_avgpool_headless",
+        arch="cait_xxs24_224",
+        kwargs=dict(img_size=64, embed_dim=64, num_heads=4, depth=2, depth_token_only=1, num_classes=0,
+                    global_pool="avg"),
+        dtype="BF16", seed=1011, distilled=False,
+        inputs=("random",),
+        metadata={"format": "pt", "global_pool": "avg"},
+        features=("layer_scale", "no_embed_class", "avg_pool", "class_attention=1"),
+    ),
 ]
 
 
@@ -231,8 +266,46 @@ def create_model(spec: FixtureSpec) -> torch.nn.Module:
     model = timm.create_model(
         spec.arch, pretrained=False, pretrained_cfg_overlay=overlay or None, **spec.kwargs
     ).eval()
-    check_plain_vit(model, spec)
+    if spec.is_cait:
+        check_cait(model, spec)
+    else:
+        check_plain_vit(model, spec)
     return model
+
+
+def check_cait(model: torch.nn.Module, spec: FixtureSpec) -> None:
+    """Fail unless the model is timm's CaiT layout the Swift runtime implements."""
+    from timm.models.cait import Cait, ClassAttn, TalkingHeadAttn
+
+    problems = []
+    features = set(spec.features)
+    if not isinstance(model, Cait):
+        problems.append("not a Cait")
+    class_blocks = [f for f in features if f.startswith("class_attention=")]
+    if class_blocks != [f"class_attention={len(model.blocks_token_only)}"]:
+        problems.append("class_attention does not match blocks_token_only")
+    if model.global_pool != ("avg" if "avg_pool" in features else "token"):
+        problems.append("global_pool does not match the features")
+    if not {"layer_scale", "no_embed_class"} <= features:
+        problems.append("a CaiT has LayerScale and a patch-only pos_embed: list both features")
+    norms = [model.norm]
+    for index, block in enumerate(list(model.blocks) + list(model.blocks_token_only)):
+        attention = TalkingHeadAttn if index < len(model.blocks) else ClassAttn
+        if not isinstance(block.attn, attention):
+            problems.append(f"block {index} attention is not {attention.__name__}")
+        bias = block.attn.qkv.bias if attention is TalkingHeadAttn else block.attn.q.bias
+        if (bias is None) != ("no_qkv_bias" in features):
+            problems.append(f"block {index} qkv bias does not match the features")
+        act = block.mlp.act
+        if not (isinstance(act, torch.nn.GELU) and act.approximate == "none"):
+            problems.append(f"block {index} mlp.act is not exact GELU")
+        if block.mlp.fc1.out_features != model.blocks[0].mlp.fc1.out_features:
+            problems.append(f"block {index} MLP width differs from the patch blocks' (the manifest has one)")
+        norms += [block.norm1, block.norm2]
+    if not all(isinstance(norm, torch.nn.LayerNorm) and norm.eps == 1e-6 for norm in norms):
+        problems.append("a norm is not LayerNorm(eps=1e-6)")
+    if problems:
+        raise SystemExit(f"{spec.name}: unexpected model layout: " + "; ".join(problems))
 
 
 def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
@@ -298,6 +371,8 @@ def check_plain_vit(model: torch.nn.Module, spec: FixtureSpec) -> None:
 def expected_keys(spec: FixtureSpec, depth: int) -> list:
     """The exact state_dict keys the fixture must contain, nothing more."""
     features = set(spec.features)
+    if spec.is_cait:
+        return cait_expected_keys(spec, depth)
     keys = ["pos_embed", "patch_embed.proj.weight"]
     if "no_class_token" not in features:
         keys.append("cls_token")
@@ -327,6 +402,30 @@ def expected_keys(spec: FixtureSpec, depth: int) -> list:
     return sorted(keys)
 
 
+def cait_expected_keys(spec: FixtureSpec, depth: int) -> list:
+    """A CaiT's state_dict keys (timm names, LayerScale as gamma_1 / gamma_2)."""
+    no_bias = "no_qkv_bias" in spec.features
+    class_blocks = int(next(f for f in spec.features if f.startswith("class_attention=")).split("=")[1])
+    keys = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias", "norm.weight", "norm.bias"]
+    if spec.kwargs.get("num_classes") != 0:
+        keys += ["head.weight", "head.bias"]
+    for index in range(depth):
+        prefix = f"blocks.{index}."
+        for layer in ("norm1", "attn.qkv", "attn.proj", "attn.proj_l", "attn.proj_w", "norm2", "mlp.fc1", "mlp.fc2"):
+            keys += [prefix + layer + ".weight", prefix + layer + ".bias"]
+        if no_bias:
+            keys.remove(prefix + "attn.qkv.bias")
+        keys += [prefix + "gamma_1", prefix + "gamma_2"]
+    for index in range(class_blocks):
+        prefix = f"blocks_token_only.{index}."
+        for layer in ("norm1", "attn.q", "attn.k", "attn.v", "attn.proj", "norm2", "mlp.fc1", "mlp.fc2"):
+            keys += [prefix + layer + ".weight"]
+            if not (no_bias and layer in ("attn.q", "attn.k", "attn.v")):
+                keys += [prefix + layer + ".bias"]
+        keys += [prefix + "gamma_1", prefix + "gamma_2"]
+    return sorted(keys)
+
+
 # ----------------------------------------------------------------------------- weights
 
 
@@ -344,7 +443,14 @@ def random_parameter(name: str, shape, embed_dim: int, generator) -> torch.Tenso
         fan_in *= extent
     if name in ("cls_token", "dist_token", "reg_token", "pos_embed"):
         return torch.randn(shape, generator=generator) * 0.5
-    if name.endswith(".gamma"):  # LayerScale: far from timm's 1e-6 init, so the branches matter
+    if name.endswith((".attn.proj_l.weight", ".attn.proj_w.weight")):  # CaiT's talking-heads mixes
+        # Near the identity, so each head keeps its own pattern, with clear cross-head mixing.
+        return torch.eye(shape[0]) + torch.randn(shape, generator=generator) * (0.4 / fan_in ** 0.5)
+    if name.endswith(".attn.proj_w.bias"):
+        # Added to every one of the N attention weights of a row, so it scales Σ_j v_j: kept small
+        # (still nonzero) so the residual stream stays O(10).
+        return nonzero_normal(shape, 0.002, generator, 0.0005)
+    if name.endswith((".gamma", ".gamma_1", ".gamma_2")):  # LayerScale: far from timm's 1e-6 init, so the branches matter
         return 0.2 + torch.rand(shape, generator=generator)
     if "norm" in name and name.endswith(".weight"):  # LayerNorm gamma: 1 +- noticeable noise
         return 1.0 + (torch.rand(shape, generator=generator) * 2 - 1) * 0.35
@@ -353,6 +459,9 @@ def random_parameter(name: str, shape, embed_dim: int, generator) -> torch.Tenso
     gains = {
         "patch_embed.proj.weight": 1.0,
         "attn.qkv.weight": 1.5,  # attention noticeably peaked, not uniform
+        "attn.q.weight": 1.5,  # CaiT's class attention, likewise
+        "attn.k.weight": 1.5,
+        "attn.v.weight": 1.0,
         "attn.proj.weight": 0.7,
         "mlp.fc1.weight": 1.0,
         "mlp.fc2.weight": 0.7,
@@ -476,7 +585,11 @@ def forward_features(model, chw: torch.Tensor) -> torch.Tensor:
 
 
 def run_with_blocks(model, chw: torch.Tensor):
-    """(logits [C], blocks [depth+1, T, D]) from one real timm forward pass."""
+    """(logits [C], blocks [depth+1, T, D]) from one real timm forward pass.
+
+    A CaiT's patch blocks see the patch tokens alone ([N, D]); its class token is `cls_token`,
+    unchanged until the class-attention blocks, so each slice is [cls_token, block output] as in
+    the runtime's residual stream."""
     captured = []
     handles = [model.blocks[0].register_forward_pre_hook(lambda _m, args: captured.append(args[0].detach().clone()))]
     for block in model.blocks:
@@ -487,6 +600,8 @@ def run_with_blocks(model, chw: torch.Tensor):
     finally:
         for handle in handles:
             handle.remove()
+    if getattr(model, "blocks_token_only", None) is not None:
+        captured = [torch.cat([model.cls_token.detach().to(t.dtype), t], dim=1) for t in captured]
     return logits[0].contiguous(), torch.stack([t[0] for t in captured]).contiguous()
 
 
@@ -637,6 +752,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     parser.add_argument("--verify-only", action="store_true", help="only check existing fixtures")
+    parser.add_argument("--only", action="append", default=[],
+                        help="(re)generate only this model (repeatable); the other manifest rows are kept")
     args = parser.parse_args()
 
     torch.set_num_threads(1)
@@ -644,13 +761,23 @@ def main() -> None:
     os.makedirs(args.out, exist_ok=True)
 
     if not args.verify_only:
-        summaries = [generate(spec, args.out) for spec in SPECS]
+        unknown = set(args.only) - {spec.name for spec in SPECS}
+        if unknown:
+            raise SystemExit(f"--only: unknown models {sorted(unknown)}")
+        chosen = [spec for spec in SPECS if not args.only or spec.name in args.only]
+        summaries = [generate(spec, args.out) for spec in chosen]
+        rows = {s["name"]: "\t".join(str(column) for column in s["manifest"]) for s in summaries}
+        if args.only:  # keep the committed rows of the models not regenerated
+            with open(os.path.join(args.out, "manifest.tsv")) as handle:
+                for line in handle.read().splitlines()[1:]:
+                    rows.setdefault(line.split("\t")[0], line)
         header = ["model", "image_size", "patch_size", "embed_dim", "depth", "num_heads", "mlp_hidden",
                   "num_classes", "distilled", "dtype", "inputs", "features"]
         with open(os.path.join(args.out, "manifest.tsv"), "w", newline="\n") as handle:
             handle.write("\t".join(header) + "\n")
-            for summary in summaries:
-                handle.write("\t".join(str(column) for column in summary["manifest"]) + "\n")
+            for spec in SPECS:
+                if spec.name in rows:
+                    handle.write(rows[spec.name] + "\n")
         log(f"{'model':<24}{'params':>10}{'file bytes':>12}{'max|logit|':>12}{'min top5 gap':>14}"
             f"{'gap/scale':>11}{'fp64 err':>10}{'heads tried':>12}  block max|x|")
         for s in summaries:

@@ -75,6 +75,10 @@ MODELS = {
     "vit_reg2_max_norm": dict(arch="vit_tiny_patch16_224",
                               kwargs=dict(embed_dim=64, num_heads=2, depth=1, num_classes=9, reg_tokens=2,
                                           global_pool="max", fc_norm=False), trained=64),
+    # CaiT: pos_embed covers the patches only. timm's cait checkpoint_filter_fn does not resample it,
+    # so the reference resamples it as ViT's filter does a no-prefix pos_embed (see model_at).
+    "cait_xxs24_d2": dict(arch="cait_xxs24_224", kwargs=dict(depth=2, depth_token_only=2, num_classes=100),
+                          trained=224),
 }
 MODEL_CASES = [
     ("deit_tiny_d2_at160", "deit_tiny_d2", 160, 2101),
@@ -85,6 +89,7 @@ MODEL_CASES = [
     ("vit_avgpool_fcnorm_at128", "vit_avgpool_fcnorm", 128, 2106),
     ("vit_reg4_gap_at96", "vit_reg4_gap", 96, 2107),
     ("vit_reg2_max_norm_at48", "vit_reg2_max_norm", 48, 2108),
+    ("cait_xxs24_d2_at160", "cait_xxs24_d2", 160, 2109),
 ]
 
 TOP_GAP_FRACTION = 1e-2
@@ -118,7 +123,12 @@ def model_at(name: str, image_size: int, dtype=torch.float32) -> torch.nn.Module
     model = timm.create_model(spec["arch"], pretrained=False, img_size=image_size, **spec["kwargs"]).eval()
     state = safetensors.torch.load_file(os.path.join(CONFORMANCE, name, "model.safetensors"))
     state = {key: value.to(torch.float32) for key, value in state.items()}
-    state = checkpoint_filter_fn(state, model)
+    if spec["arch"].startswith("cait_"):
+        grid = model.patch_embed.grid_size
+        state["pos_embed"] = resample_abs_pos_embed(state["pos_embed"], new_size=list(grid), num_prefix_tokens=0,
+                                                    interpolation="bicubic", antialias=True)
+    else:
+        state = checkpoint_filter_fn(state, model)
     if dtype != torch.float32:
         model = model.to(dtype)
         state = {key: value.to(dtype) for key, value in state.items()}

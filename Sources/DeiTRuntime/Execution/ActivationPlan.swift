@@ -53,6 +53,7 @@ enum ActivationSlot: Int, CaseIterable {
     case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
     case quantizedRows       // (T, ⌈max(D, H)/2⌉·2) Int16  int8 precision: a GEMM's input quantised per row (else empty)
     case rowScales           // (T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
+    case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
     var lifetime: (first: ForwardStep, last: ForwardStep) {
@@ -61,7 +62,7 @@ enum ActivationSlot: Int, CaseIterable {
         case .tokens: (.patchEmbedding, .heads)
         case .normed1: (.layerNorm1, .qkv)
         case .qkv: (.qkv, .attention)
-        case .packedKeys, .packedValues, .scores: (.attention, .attention)
+        case .packedKeys, .packedValues, .scores, .talkingHeadsScores: (.attention, .attention)
         case .heads: (.attention, .projection)
         case .normed2: (.layerNorm2, .mlpHidden)
         case .hidden: (.mlpHidden, .mlpOutput)
@@ -93,7 +94,9 @@ enum ActivationSlot: Int, CaseIterable {
             return try floatBytes(rows, t, "attention scores")
         case .heads: return try floatBytes(t, d, "attention output")
         case .normed2: return try floatBytes(t, d, "LN2 output")
-        case .hidden: return try floatBytes(t, config.mlpHiddenDim, "MLP hidden")
+        case .hidden:  // CaiT's class-attention blocks run their MLP on the class token alone
+            return try floatBytes(max(try checkedProduct(t, config.mlpHiddenDim, "MLP hidden"),
+                                      config.cait?.classAttentionHiddenDim ?? 0), 1, "MLP hidden")
         case .prefix:
             let rows: Int
             switch config.globalPool {
@@ -112,6 +115,12 @@ enum ActivationSlot: Int, CaseIterable {
             return try checkedProduct(try checkedProduct(t, width, "quantized rows"), MemoryLayout<Int16>.stride, "quantized rows")
         case .rowScales:
             return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: max(d, config.mlpHiddenDim)), "row scales")
+        case .talkingHeadsScores:
+            guard config.cait != nil else { return 0 }
+            let rows = min(ActivationPlan.talkingHeadsRowBlock, config.numPatches)
+            let perWorker = TalkingHeadsKernel.scratchCount(rows: rows, heads: config.numHeads, tokens: config.numPatches)
+            if perWorker == Int.max { throw DeiTError(.outOfMemory, "talking-heads scores: size overflows") }
+            return try floatBytes(max(threads, 1), perWorker, "talking-heads scores")
         }
     }
 
@@ -140,6 +149,10 @@ struct ActivationPlan {
     /// each head gives several tasks to share out (5 per head at T = 197); large enough that the
     /// GEMM tiles run full (40 = 8·5).
     static let attentionRowBlock = 40
+
+    /// Query rows per talking-heads task (R'): its scratch holds every head's scores for them, twice
+    /// (2·heads·R'·N floats: 100 KB at CaiT-XXS's 4 heads and N = 196).
+    static let talkingHeadsRowBlock = 16
 
     init(config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) {
         packedKeysCount = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)

@@ -45,6 +45,7 @@ extension Session {
     /// depend on the thread count. `logits` receives `outputDim` floats: the head's C, or the features
     /// (D) of a headless model; nil skips the head (a features-only run).
     func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
+        if model.config.cait != nil { return caitForward(input: input, logits: logits, taps: taps) }
         let capture = taps.capture
         let config = model.config
         let weights = model.weights
@@ -173,7 +174,7 @@ extension Session {
 
     /// The pooled features (D floats) from b.prefix: row 0, or for distilled models the mean of the
     /// class and distillation rows, `(x + x_dist) / 2` as timm's `forward_head(pre_logits=True)`.
-    private func pooledFeatures(into out: UnsafeMutablePointer<Float>) {
+    func pooledFeatures(into out: UnsafeMutablePointer<Float>) {
         let prefix = buffers.prefix, d = model.config.embedDim
         if model.config.distilled {
             for i in 0..<d { out[i] = (prefix[i] + prefix[d + i]) * 0.5 }
@@ -185,7 +186,7 @@ extension Session {
     /// timm's average pooling into b.prefix row 0: the mean of the patch rows (prefix tokens
     /// excluded), with `fc_norm` after it, or `norm` on every patch row before it. b.prefix row 1 is
     /// scratch.
-    private func averagePool(config: ModelConfig, weights: PackedWeights) {
+    func averagePool(config: ModelConfig, weights: PackedWeights) {
         let b = buffers
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, scratch = b.prefix + d
@@ -213,7 +214,7 @@ extension Session {
     /// of the patch rows (prefix tokens excluded), for avgmax `0.5 · (max + mean)`, with `fc_norm` after
     /// it, or `norm` on every patch row before it. b.prefix rows 1–3: running max, running sum, one
     /// normed row.
-    private func maxPool(config: ModelConfig, weights: PackedWeights) {
+    func maxPool(config: ModelConfig, weights: PackedWeights) {
         let b = buffers
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, runningMax = b.prefix + d, runningSum = b.prefix + 2 * d, normedRow = b.prefix + 3 * d
@@ -265,7 +266,7 @@ extension Session {
     /// the panels of W shared out over the threads; plain Float32 (the OpenBLAS build): OpenBLAS runs
     /// it (BLASLinear.swift); packed int8 (the blocks at `Precision.int8`): A quantised per row, then
     /// the int8 GEMM's panels shared out.
-    private func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
+    func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
         switch weights.format {
         case .packedF32:
@@ -299,7 +300,7 @@ extension Session {
 
     /// LayerNorm of `rows` rows of `width` (row stride `width` in and out), split into row ranges over
     /// the threads: each row is normalised on its own, so the split does not change the bits.
-    private func layerNorm(rows: Int, width: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+    func layerNorm(rows: Int, width: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
                            beta: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
         pool.run(.layerNorm(LayerNormStep(x: x, gamma: gamma, beta: beta, out: out, rows: rows, width: width,
@@ -312,8 +313,8 @@ extension Session {
     /// rows), each worker with its own scores.
     /// With `probabilities` ([heads, probabilityRows, T]) the softmax rows of the first
     /// `probabilityRows` query rows of each head are written there too.
-    private func attention(scale: Float, queryRows: Int, probabilities: UnsafeMutablePointer<Float>?,
-                           probabilityRows: Int) {
+    func attention(scale: Float, queryRows: Int, probabilities: UnsafeMutablePointer<Float>? = nil,
+                           probabilityRows: Int = 0) {
         let config = model.config
         let t = config.numTokens
         let rowBlock = min(ActivationPlan.attentionRowBlock, t)

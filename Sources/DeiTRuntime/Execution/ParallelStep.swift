@@ -12,6 +12,9 @@ enum ParallelStep {
     case packHeads(AttentionStep)
     /// Attention for (head, block of query rows) number `task`, with worker `worker`'s scores.
     case attentionRows(AttentionStep)
+    /// CaiT's talking-heads attention for block of query rows number `task`, all heads, with worker
+    /// `worker`'s scratch.
+    case talkingHeadsRows(TalkingHeadsStep)
     /// GELU or QuickGELU in place over a chunk of rows (the profiled run's separate GELU pass; every
     /// QuickGELU model's activation pass).
     case gelu(GELUStep)
@@ -48,6 +51,16 @@ enum ParallelStep {
                                  out: s.out + head * s.headDim, ldOut: s.width,
                                  probabilities: s.probabilities.map { $0 + head * s.probabilityRows * s.tokens },
                                  probabilityRows: s.probabilityRows)
+        case .talkingHeadsRows(let s):
+            let a = s.attention
+            let first = task * a.rowBlock
+            TalkingHeadsKernel.rows(first..<min(a.queryRows, first + a.rowBlock), tokens: a.tokens, heads: s.heads,
+                                    headDim: a.headDim, q: a.qkv, ldQKV: 3 * a.width,
+                                    packedKeys: a.packedKeys, packedKeysStride: a.packedKeysCount,
+                                    packedValues: a.packedValues, packedValuesStride: a.packedValuesCount,
+                                    logitsMix: s.mix.logitsWeight, logitsBias: s.mix.logitsBias,
+                                    weightsMix: s.mix.weightsWeight, weightsBias: s.mix.weightsBias,
+                                    scratch: a.scores + worker * s.scratchPerWorker, out: a.out, ldOut: a.width)
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
             switch s.activation {
@@ -119,6 +132,15 @@ struct AttentionStep {
     var rowBlock: Int, blocksPerHead: Int
     var probabilities: UnsafeMutablePointer<Float>? = nil  // [heads, probabilityRows, T], or nil
     var probabilityRows: Int = 0                     // query rows whose softmax rows are written
+}
+
+/// Talking-heads attention (CaiT's patch blocks): `attention` with `scores` the talking-heads
+/// scratch, `rowBlock` R' and `queryRows` N; tasks are blocks of query rows.
+struct TalkingHeadsStep {
+    var attention: AttentionStep
+    var heads: Int
+    var mix: CaiTWeights.Mix
+    var scratchPerWorker: Int                        // 2·heads·R'·N floats
 }
 
 /// The activation in place over `rows` rows of `width` floats, in `chunks` tasks.

@@ -110,6 +110,9 @@ public final class Session {
                              blocks: Range<Int>, rows: AttentionRows,
                              maps: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
         let config = model.config
+        guard config.cait == nil else {
+            throw DeiTError(.unsupported, "attention maps of CaiT models (talking-heads and class-attention blocks) are not supported yet")
+        }
         let inputBase = try checkedInput(input)
         var logitsBase: UnsafeMutablePointer<Float>?
         if let logits { logitsBase = try checkedLogits(logits) }
@@ -143,6 +146,9 @@ public final class Session {
     /// block runs on every row. Performs no heap allocation.
     public func runTokens(input: UnsafeBufferPointer<Float>, tokens: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
         let config = model.config
+        guard config.cait == nil else {
+            throw DeiTError(.unsupported, "the tokens of CaiT models (forward_features) are not supported yet")
+        }
         let inputBase = try checkedInput(input)
         let needed = config.numTokens * config.embedDim
         guard let tokensBase = tokens.baseAddress, tokens.count == needed else {
@@ -202,6 +208,7 @@ struct ActivationBuffers {
     let preprocessScratch: UnsafeMutableRawBufferPointer
     let quantizedRows: UnsafeMutablePointer<Int16>
     let rowScales: UnsafeMutablePointer<Float>
+    let talkingHeadsScores: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
         // Every buffer holds Float32 but the quantized rows (Int16); offsets are multiples of 64 bytes.
@@ -213,6 +220,7 @@ struct ActivationBuffers {
         packedKeys = at(.packedKeys); packedValues = at(.packedValues); scores = at(.scores); heads = at(.heads)
         normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
         input = at(.input); logits = at(.logits); rowScales = at(.rowScales)
+        talkingHeadsScores = at(.talkingHeadsScores)
         // Int16 in bytes no Float slot shares at the same time (disjoint lifetimes or offsets).
         quantizedRows = (arena + plan.offset(of: .quantizedRows)).assumingMemoryBound(to: Int16.self)
         preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + plan.offset(of: .preprocessScratch),

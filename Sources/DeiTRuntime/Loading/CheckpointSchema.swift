@@ -57,6 +57,8 @@ package struct Checkpoint: Sendable {
     /// Where each slot of `CheckpointSchema.deit` is in `file.tensors` (validated: names, presence,
     /// exact shapes and dtypes).
     let table: CheckpointTable
+    /// Where a CaiT's own tensors are (CaiTSchema.swift); nil for a ViT.
+    let caitTable: CaiTTable?
 
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
@@ -71,12 +73,37 @@ package struct Checkpoint: Sendable {
                  configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
         let description = try ModelDescription(metadata: file.metadata, configJSON: configJSON, limits: limits)
         try description.checkSupported()
-        let table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
-        var config = try ModelConfig(file: file, table: table, limits: limits, heads: description.numHeads,
+        // A CaiT's own tensors (CaiTSchema.swift) are set aside; the rest is ViT-shaped.
+        let caitIndices = file.tensors.indices.filter { CaiTSchema.isCaiTTensor(file.tensors[$0].name) }
+        var table: CheckpointTable
+        var heads = description.numHeads
+        if caitIndices.isEmpty {
+            table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
+        } else {
+            let vitIndices = file.tensors.indices.filter { !CaiTSchema.isCaiTTensor(file.tensors[$0].name) }
+            table = try CheckpointTable(classifying: vitIndices.map { file.tensors[$0] }, schema: .deit, limits: limits)
+            table.top = table.top.map { $0.map { vitIndices[$0] } }
+            table.blocks = table.blocks.map { $0.map { $0.map { vitIndices[$0] } } }
+            if heads == nil {
+                heads = Described(try CaiTSchema.headCount(file.tensors, indices: caitIndices), .shapes)
+            }
+        }
+        var config = try ModelConfig(file: file, table: table, limits: limits, heads: heads,
                                      pool: description.globalPool, noEmbedClassHint: description.noEmbedClass)
         // What only a description can say: LayerNorm epsilon and the MLP's activation.
         config.layerNormEpsilon = description.layerNormEpsilon
         config.activation = description.mlpActivation
+        if !caitIndices.isEmpty {
+            // timm's Cait has none of these ViT options; the CaiT forward pass does not run them.
+            if !config.classToken || config.regTokens > 0 || config.qkNorm || config.preNorm || config.activation != .gelu {
+                throw DeiTError(.unsupported, "a CaiT with ViT options (no class token, register tokens, qk_norm, norm_pre or an activation other than GELU) is not supported")
+            }
+            let (caitTable, cait) = try CaiTSchema.classify(file.tensors, indices: caitIndices, config: config, limits: limits)
+            config.cait = cait
+            self.caitTable = caitTable
+        } else {
+            self.caitTable = nil
+        }
         try description.check(against: config)
         self.config = config
         self.description = description

@@ -6,7 +6,7 @@ extension ModelDescription {
     /// One check per feature, so each can be dropped when the forward pass learns it.
     func checkSupported() throws(DeiTError) {
         let name = architecture.map { "architecture \(quotedName($0.value)): " } ?? ""
-        if let timmClass, !textIs(timmClass, "VisionTransformer", "VisionTransformerDistilled") {
+        if let timmClass, !textIs(timmClass, "VisionTransformer", "VisionTransformerDistilled", "Cait") {
             throw DeiTError(.unsupported, "\(name)timm's \(timmClass) (from the architecture table) is not supported; deit runs VisionTransformer models")
         }
         if let part = unusualPart {
@@ -33,6 +33,9 @@ extension ModelDescription {
 
     /// Every described number the tensors also show must match them.
     func check(against config: ModelConfig) throws(DeiTError) {
+        if let timmClass, textIs(timmClass, "Cait") != (config.cait != nil) {
+            throw DeiTError(.format, "architecture table says timm's \(timmClass), the tensors \(config.cait != nil ? "are a CaiT (blocks_token_only, attn.proj_l)" : "have no CaiT class-attention or talking-heads tensors")")
+        }
         try agree(embedDim, config.embedDim, "embed_dim", tensors: "patch_embed.proj.weight")
         try agree(depth, config.depth, "depth", tensors: "blocks.*")
         try agree(patchSize, config.patchSize, "patch_size", tensors: "patch_embed.proj.weight")

@@ -49,6 +49,9 @@ public struct ModelConfig: Equatable, Sendable {
     public var layerNormEpsilon: Float = 1e-6
     /// The MLP's activation (timm `act_layer`), from the description.
     public var activation: Activation = .gelu
+    /// CaiT (timm `Cait`): talking-heads attention in the patch blocks, which run on the patch tokens
+    /// alone, then class-attention blocks that update the class token only; nil for a ViT.
+    public var cait: CaiTConfig? = nil
 
     public init(imageSize: Int, patchSize: Int, inChannels: Int = 3, embedDim: Int, depth: Int,
                 numHeads: Int, mlpHiddenDim: Int, numClasses: Int, distilled: Bool, trainedGridSize: Int? = nil) {
@@ -108,7 +111,7 @@ public struct ModelConfig: Equatable, Sendable {
             + (h * d + h) + (d * h + d)    // fc1, fc2
             + (layerScale ? 2 * d : 0)     // ls1, ls2
         let heads = (distilled ? 2 : 1) * (numClasses * d + numClasses)
-        return patchEmbed + tokens + depth * block + 2 * d + (preNorm ? 2 * d : 0) + heads
+        return patchEmbed + tokens + depth * block + 2 * d + (preNorm ? 2 * d : 0) + heads + (cait?.parameterCount(self) ?? 0)
     }
 }
 
@@ -130,4 +133,32 @@ public enum Activation: Equatable, Sendable {
     case gelu
     /// `x · sigmoid(1.702·x)` (OpenAI CLIP, timm `quick_gelu`); a separate pass after fc1.
     case quickGELU
+}
+
+/// What a CaiT adds to the ViT-shaped part of `ModelConfig` (whose `depth` counts the patch blocks,
+/// `noEmbedClass` is true and `layerScale` true): per patch block the talking-heads mixes
+/// (`attn.proj_l`, `attn.proj_w`, each Linear(heads ← heads)), and the class-attention blocks
+/// (`blocks_token_only.j`: LN, separate q/k/v Linear layers, proj, LN, MLP, LayerScale γ).
+public struct CaiTConfig: Equatable, Sendable {
+    /// Class-attention blocks (timm `depth_token_only`, 2 in every pretrained CaiT).
+    public var classAttentionDepth: Int
+    /// Hidden width of a class-attention block's MLP (timm `mlp_ratio_token_only`·D).
+    public var classAttentionHiddenDim: Int
+
+    public init(classAttentionDepth: Int, classAttentionHiddenDim: Int) {
+        self.classAttentionDepth = classAttentionDepth
+        self.classAttentionHiddenDim = classAttentionHiddenDim
+    }
+
+    /// Parameters beyond the ViT-shaped part: the mixes of every patch block and the class blocks.
+    func parameterCount(_ config: ModelConfig) -> Int {
+        let d = config.embedDim, heads = config.numHeads, h = classAttentionHiddenDim
+        let mixes = 2 * (heads * heads + heads)
+        let classBlock = 2 * (2 * d)                         // norm1, norm2
+            + 3 * (d * d + (config.qkvBias ? d : 0))         // q, k, v
+            + (d * d + d)                                    // proj
+            + (h * d + h) + (d * h + d)                      // fc1, fc2
+            + 2 * d                                          // gamma_1, gamma_2
+        return config.depth * mixes + classAttentionDepth * classBlock
+    }
 }

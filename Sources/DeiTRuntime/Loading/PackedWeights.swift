@@ -40,8 +40,9 @@ final class PackedWeights {
     let headDist: LinearWeights?           // Linear (C ← D), distilled models only
     /// The precision the blocks' Linear layers were stored at.
     let precision: Precision
+    let cait: CaiTWeights?                 // a CaiT's mixes and class-attention blocks; nil for a ViT
 
-    var byteCount: Int { storage.byteCount }
+    var byteCount: Int { storage.byteCount + (cait?.byteCount ?? 0) }
 
     /// Converts and stores every tensor, walking the checkpoint's slot table twice in its fixed order:
     /// once to lay out the regions, once (after the single allocation) to fill them.
@@ -147,11 +148,16 @@ final class PackedWeights {
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
         head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec, topFormat) : nil
         headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec, topFormat) : nil
+        // CaiT's mixes and class-attention blocks stay f32 at every precision (the patch blocks above
+        // follow `precision`).
+        cait = try checkpoint.caitTable.map { caitTable throws(DeiTError) in
+            try CaiTWeights(checkpoint: checkpoint, table: caitTable, format: topFormat, source: source)
+        }
     }
 }
 
 /// A Linear weight's (n, k): its first dimension and the product of the rest.
-private func linearSize(_ shape: [Int]) throws(DeiTError) -> (n: Int, k: Int) {
+func linearSize(_ shape: [Int]) throws(DeiTError) -> (n: Int, k: Int) {
     guard let n = shape.first else { throw DeiTError(.format, "a Linear weight has no dimensions") }
     return (n, try checkedElementCount(shape.dropFirst()))
 }
@@ -187,8 +193,13 @@ private struct SlotRegions {
 }
 
 /// Hands out float offsets, each region starting on a 64-byte boundary.
-private struct RegionLayout {
+struct RegionLayout {
     private(set) var floatCount = 0
+
+    /// A Linear layer's region in `format` (packed panels, plain weight and bias, or int8 panels).
+    mutating func reserveLinear(n: Int, k: Int, format: LinearFormat) throws(DeiTError) -> Int {
+        try reserve(try format.floatCount(n: n, k: k))
+    }
 
     mutating func reserve(_ floats: Int) throws(DeiTError) -> Int {
         let start = floatCount
@@ -200,7 +211,7 @@ private struct RegionLayout {
 
 /// Converts a Linear layer's weight and bias to Float32 in one scratch buffer (sized for the largest
 /// Linear weight + its bias), then stores them in the layer's format at their region.
-private struct WeightFiller {
+struct WeightFiller {
     let source: TensorSource
     private var scratch: AlignedBuffer?   // (largest Linear weight + its bias) floats, load time only
 
