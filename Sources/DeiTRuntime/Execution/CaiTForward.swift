@@ -74,25 +74,8 @@ extension Session {
             clock.lap(.mlp)
         }
 
-        // The final norm over [cls, patches], then the class token (or the mean of the patches).
-        switch config.globalPool {
-        case .token:
-            LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: config.layerNormEpsilon, out: b.prefix, ldOut: d)
-        case .average:
-            averagePool(config: config, weights: weights)
-        case .max, .averageMax:
-            maxPool(config: config, weights: weights)
-        }
-        clock.lap(.layerNorm)
-        if let features = taps.features { pooledFeatures(into: features) }
-        if let logits {
-            if let head = weights.head {
-                linear(m: 1, a: b.prefix, lda: d, weights: head, c: logits, ldc: config.numClasses, epilogue: .store)
-            } else {
-                pooledFeatures(into: logits)  // headless: timm's forward returns the features
-            }
-        }
+        // The final norm over [cls, patches], then the class token (or the mean of the patches), and the head.
+        poolAndHead(logits: logits, taps: taps, clock: &clock)
         clock.lap(.other)
         clock.finish()
     }

@@ -141,6 +141,16 @@ extension Session {
                 layerNorm(rows: t, width: d, x: b.tokens, gamma: weights.normGamma, beta: weights.normBeta, out: tokensOut)
             }
         }
+        poolAndHead(logits: logits, taps: taps, clock: &clock)
+        clock.lap(.other)
+        clock.finish()
+    }
+
+    /// The end of every forward pass (ViT and CaiT): the final LayerNorm and pooling into b.prefix
+    /// (timm's `forward_head` up to `pre_logits`), the features tap, then the head(s) into `logits`.
+    func poolAndHead(logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps, clock: inout ProfileClock) {
+        let config = model.config, weights = model.weights, b = buffers
+        let d = config.embedDim, prefixCount = config.numPrefixTokens
         switch config.globalPool {
         case .token:
             // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone
@@ -168,8 +178,6 @@ extension Session {
                 for i in 0..<classes { logits[i] = (logits[i] + b.headDist[i]) * 0.5 }
             }
         }
-        clock.lap(.other)
-        clock.finish()
     }
 
     /// The pooled features (D floats) from b.prefix: row 0, or for distilled models the mean of the
