@@ -145,7 +145,7 @@ enum CaiTSchema {
 
     /// The head count a CaiT's tensors give: `blocks.0.attn.proj_l.weight` [h, h].
     static func headCount(_ tensors: [TensorInfo], indices: [Int]) throws(DeiTError) -> Int {
-        for index in indices where tensors[index].name == "blocks.0.attn.proj_l.weight" {
+        for index in indices where staticStringEquals("blocks.0.attn.proj_l.weight", tensors[index].name.utf8) {
             let shape = tensors[index].shape
             guard shape.count == 2, shape[0] == shape[1], shape[0] >= 1 else {
                 throw DeiTError(.format, "tensor 'blocks.0.attn.proj_l.weight' has shape \(describeShape(shape)); expected [h, h]")

@@ -20,10 +20,13 @@ public enum Precision: Sendable, Equatable {
 
     /// The precision named `name` (`f32` or `int8`), nil for anything else.
     public init?(name: String) {
-        switch name {
-        case "f32": self = .f32
-        case "int8": self = .int8
-        default: return nil
+        // Byte comparison: String == pulls Unicode normalisation tables into Embedded Swift builds.
+        if staticStringEquals("f32", name.utf8) {
+            self = .f32
+        } else if staticStringEquals("int8", name.utf8) {
+            self = .int8
+        } else {
+            return nil
         }
     }
 
