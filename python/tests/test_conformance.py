@@ -37,7 +37,12 @@ def test_info_matches_the_manifest(row):
         assert info.distilled == bool(row["distilled"])
         assert info.feature_dim == row["embed_dim"]
         assert info.output_dim == (row["num_classes"] or row["embed_dim"])
-        assert info.num_tokens == (row["image_size"] // row["patch_size"]) ** 2 + 1 + row["distilled"]
+        # Prefix tokens in timm's order: class (unless no_class_token), distillation, regN registers.
+        features = row.get("features", "-").split(",")
+        registers = sum(int(f[3:]) for f in features if f.startswith("reg") and f[3:].isdigit())
+        prefix = (0 if "no_class_token" in features else 1) + row["distilled"] + registers
+        assert info.num_prefix_tokens == prefix
+        assert info.num_tokens == (row["image_size"] // row["patch_size"]) ** 2 + prefix
 
 
 @pytest.mark.parametrize("threads", [1, 2])

@@ -89,7 +89,7 @@ MODEL_CASES = [
     ("vit_avgpool_fcnorm_at128", "vit_avgpool_fcnorm", 128, 2106),
     ("vit_reg4_gap_at96", "vit_reg4_gap", 96, 2107),
     ("vit_reg2_max_norm_at48", "vit_reg2_max_norm", 48, 2108),
-    ("cait_xxs24_d2_at160", "cait_xxs24_d2", 160, 2109),
+    ("cait_xxs24_d2_at160", "cait_xxs24_d2", 160, 2107),
 ]
 
 TOP_GAP_FRACTION = 1e-2
