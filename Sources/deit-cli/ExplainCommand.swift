@@ -1,5 +1,4 @@
 import CDeiTImageWrite
-import Glibc
 import DeiTRuntime
 
 /// `explain`: where the model looks. Attention rollout (`AttentionAnalysis.rollout` over every
@@ -81,7 +80,12 @@ enum ExplainCommand {
 
         if config.hasHead {
             let labels = ClassifyCommand.modelLabels(model)
-            let top = topFive(logits)
+            var top: [Prediction] = []
+            try attempt(file) { () throws(DeiTError) in
+                try logits.withUnsafeBufferPointer { logits throws(DeiTError) in
+                    try TopK.select(logits: logits, count: min(5, logits.count)) { _, prediction in top.append(prediction) }
+                }
+            }
             ClassifyCommand.report(file: file, top: top, labels: labels, json: false, times: (0, 0, 0))
         }
         print("\(perHead ? "per-head attention of the last block's class token" : "attention rollout") (\(tiles.count) tile\(tiles.count == 1 ? "" : "s"), \(columns * s)×\(rows * s)) → \(output)")
@@ -133,14 +137,5 @@ enum ExplainCommand {
     static func jet(_ v: Float) -> [Float] {
         func ramp(_ x: Float) -> Float { max(0, min(1, x)) * 255 }
         return [ramp(1.5 - abs(4 * v - 3)), ramp(1.5 - abs(4 * v - 2)), ramp(1.5 - abs(4 * v - 1))]
-    }
-
-    /// The five best classes with softmax probabilities, best first.
-    static func topFive(_ logits: [Float]) -> [Prediction] {
-        let peak = logits.max() ?? 0
-        var total: Float = 0
-        for value in logits { total += expf(value - peak) }
-        let order = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5)
-        return order.map { Prediction(classIndex: $0, logit: logits[$0], probability: expf(logits[$0] - peak) / total) }
     }
 }
