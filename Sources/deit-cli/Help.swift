@@ -182,6 +182,21 @@ enum Help {
                   --profile            also the time per op class (over R more runs)
                 """),
         CommandHelp(
+            name: "bench-gemm",
+            arguments: "[--m M --n N --k K] [--warmup W] [--runs R]",
+            summary: "the Linear-layer kernels alone: f32 against int8, one thread",
+            details: """
+                Times this build's f32 and int8 GEMM kernels on one thread on random data: DeiT-Ti's four
+                Linear layers at 224 px (197 tokens; qkv, proj, fc1, fc2), or one M×K→N shape. Prints the
+                minimum and median microseconds per call, multiply-adds per nanosecond at the minimum and
+                the int8/f32 ratio. The int8 time includes quantising A (as in the forward pass); the GEMM
+                alone is in brackets.
+
+                  --m M --n N --k K    one shape instead of DeiT-Ti's (all three or none)
+                  --warmup W           untimed calls first (default 20)
+                  --runs R             timed calls (default 200)
+                """),
+        CommandHelp(
             name: "info",
             arguments: "--model M [--image-size S] [--precision P]",
             summary: "the configuration derived from a checkpoint, its preprocessing and sources",

@@ -38,6 +38,7 @@ do {
     case "embed": try EmbedCommand.run(rest)
     case "explain": try ExplainCommand.run(rest)
     case "bench": try BenchCommand.run(rest)
+    case "bench-gemm": try GEMMBenchCommand.run(rest)
     case "info": try ToolCommands.info(rest)
     case "run": try ToolCommands.run(rest)
     case "preprocess": try ToolCommands.preprocess(rest)
