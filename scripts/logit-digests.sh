@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints one line per (model, input, thread count): the SHA-256 of the logits `deit-cli run` writes,
 # for every committed conformance fixture and, with ../shared, the real DeiT-Ti on the 16 reference
-# inputs. Run it before and after a change that must not move a bit, and diff the two outputs.
+# inputs at f32 and int8 (the blocks quantised at load). Run it before and after a change that must not move a bit, and diff the two outputs.
 #
 #   scripts/logit-digests.sh [path/to/deit-cli] > digests.txt
 set -euo pipefail
@@ -11,9 +11,9 @@ shared="${DEIT_SHARED:-../shared}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-digest() {  # model input threads label
-    "$cli" run --model "$1" --input "$2" --output "$work/logits.f32" --threads "$3" > /dev/null
-    echo "$4 threads=$3 $(sha256sum < "$work/logits.f32" | cut -c1-64)"
+digest() {  # model input threads label [precision]
+    "$cli" run --model "$1" --input "$2" --output "$work/logits.f32" --threads "$3" --precision "${5:-f32}" > /dev/null
+    echo "$4 threads=$3${5:+ $5} $(sha256sum < "$work/logits.f32" | cut -c1-64)"
 }
 
 for dir in Tests/Fixtures/conformance/*/; do
@@ -27,6 +27,7 @@ if [ -d "$shared/data/reference" ]; then
     for input in "$shared"/data/reference/*.in.f32; do
         for threads in 1 2; do
             digest "$shared/models/deit-tiny-in1k.safetensors" "$input" "$threads" "deit-tiny/$(basename "$input")"
+            digest "$shared/models/deit-tiny-in1k.safetensors" "$input" "$threads" "deit-tiny/$(basename "$input")" int8
         done
     done
 else

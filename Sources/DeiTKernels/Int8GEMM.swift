@@ -15,7 +15,7 @@
 /// and the epilogue is `c = acc + b[j]` — multiplies then adds, never fused, so the portable and AVX2
 /// kernels give the same bits — then `.store`, `.accumulate` or `.gelu` as the f32 GEMM.
 public enum Int8GEMM {
-    /// The micro-kernel this build uses, e.g. `qd8_f32_qc8w_gemm_4x16c2__avx2`.
+    /// The micro-kernel this build uses, e.g. `qd8_f32_qc8w_gemm_6x16c2__avx2`.
     public static var kernelName: String { ActiveInt8GEMMKernel.name }
 
     /// NR: output columns per packed panel (every int8 kernel of the table uses 16).

@@ -134,8 +134,13 @@ func quantizeRowAVX2(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<
         let v0 = loadSIMD8(source), v1 = loadSIMD8(source + 8), v2 = loadSIMD8(source + 16), v3 = loadSIMD8(source + 24)
         let maxima = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v0, magnitudeMask), _mm256_and_ps(v1, magnitudeMask)),
                                    _mm256_max_ps(_mm256_and_ps(v2, magnitudeMask), _mm256_and_ps(v3, magnitudeMask)))
-        var largest: Float = 0
-        for lane in 0..<8 { largest = max(largest, maxima[lane]) }
+        // The eight lanes' maximum in three shuffles; NaN lanes count as 0, as the scalar loop
+        // `max(largest, lane)` this replaced skipped them (the values are magnitudes, so 0 is neutral).
+        let ordered = maxima.replacing(with: 0, where: maxima .!= maxima)
+        var four = _mm_max_ps(ordered.lowHalf, ordered.highHalf)
+        four = _mm_max_ps(four, _mm_movehl_ps(four, four))
+        four = _mm_max_ss(four, _mm_movehdup_ps(four))
+        let largest = _mm_cvtss_f32(four)
         let inverse: Float = largest > 0 ? 127 / largest : 0
         let factor = SIMD8<Float>(repeating: inverse)
         func quantized(_ v: SIMD8<Float>) -> SIMD4<Int64> {

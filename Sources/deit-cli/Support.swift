@@ -45,7 +45,7 @@ func precisionOption(_ args: Arguments) throws -> Precision {
     return precision
 }
 
-/// What `bench` and `info` print for the precision, e.g. `int8 (blocks' Linear layers: qd8_f32_qc8w_gemm_4x16c2__avx2)`.
+/// What `bench` and `info` print for the precision, e.g. `int8 (blocks' Linear layers: qd8_f32_qc8w_gemm_6x16c2__avx2)`.
 func precisionDescription(_ model: Model) -> String {
     switch model.precision {
     case .f32: "f32"

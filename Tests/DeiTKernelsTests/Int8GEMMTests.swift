@@ -18,8 +18,8 @@ struct Int8GEMMTests {
     func portable(shape: GEMMShape) { check(QD8GEMM2x16c2Portable.self, shape) }
 
     #if DEIT_AVX2 || DEIT_AVX512
-    @Test("qd8_f32_qc8w_gemm_4x16c2__avx2 matches the integer reference", arguments: shapes)
-    func avx2(shape: GEMMShape) { check(QD8GEMM4x16c2AVX2.self, shape) }
+    @Test("qd8_f32_qc8w_gemm_6x16c2__avx2 matches the integer reference", arguments: shapes)
+    func avx2(shape: GEMMShape) { check(QD8GEMM6x16c2AVX2.self, shape) }
 
     @Test("the AVX2 quantiser gives the scalar quantiser's bits", arguments: [1, 2, 7, 15, 16, 17, 31, 32, 33, 64, 192, 197, 768])
     func avx2Quantizer(k: Int) {
@@ -43,7 +43,7 @@ struct Int8GEMMTests {
     @Test("the build's int8 kernel is one of the table's")
     func activeKernel() {
         #if DEIT_AVX2 || DEIT_AVX512
-        #expect(Int8GEMM.kernelName == QD8GEMM4x16c2AVX2.name)
+        #expect(Int8GEMM.kernelName == QD8GEMM6x16c2AVX2.name)
         #else
         #expect(Int8GEMM.kernelName == QD8GEMM2x16c2Portable.name)
         #endif
@@ -104,7 +104,7 @@ struct Int8GEMMTests {
     static var kernels: [AnyInt8Kernel] {
         var list = [AnyInt8Kernel(QD8GEMM2x16c2Portable.self)]
         #if DEIT_AVX2 || DEIT_AVX512
-        list.append(AnyInt8Kernel(QD8GEMM4x16c2AVX2.self))
+        list.append(AnyInt8Kernel(QD8GEMM6x16c2AVX2.self))
         #endif
         return list
     }
