@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# deit against ONNX Runtime on DeiT-Ti, batch 1, fp32, 1 and 2 threads, interleaved in one process.
+# deit against ONNX Runtime on DeiT-Ti, batch 1, 1 and 2 threads, interleaved in one process.
 #
-#   scripts/bench-vs-ort.sh [--openblas] [--runs N] [--warmup N] [--threads 1,2] [--settle-ms MS]
+#   scripts/bench-vs-ort.sh [--openblas] [--precision f32,int8] [--runs N] [--warmup N] [--threads 1,2]
+#                           [--settle-ms MS]
 #
+# --precision (default f32): deit's precisions; with int8, deit quantises the blocks at load and ORT's
+# dynamic int8 (quantize_dynamic, int8 weights per channel: scripts/python/quantize_onnx.py) of the same
+# export runs in the same rounds, and the ratios int8/ORT-int8 and int8/f32 are printed.
 # --openblas also builds libdeit with DEIT_BLAS=openblas (linear layers through Debian's OpenBLAS,
 # in .build-openblas) and benchmarks it in the same rounds as `deit-openblas`.
 # Two models: DeiT-Ti and the distilled DeiT-Ti⚗ (two tokens, two heads averaged at inference).
@@ -57,14 +61,19 @@ if [ -f "$shared/models/deit-tiny-in1k.safetensors" ]; then
     [ -f "$onnx" ] && [ "$onnx" -nt "$weights" ] || \
         PYTHONPATH=scripts/python "$venv_python" scripts/python/export_onnx.py --arch "$arch" \
             --weights "$weights" --out "$onnx" 2>/dev/null
+    onnx_int8="$work/deit-tiny-in1k.int8.onnx"
+    [ -f "$onnx_int8" ] && [ "$onnx_int8" -nt "$onnx" ] || "$venv_python" scripts/python/quantize_onnx.py "$onnx" "$onnx_int8"
     echo "== model: DeiT-Ti, $weights (real weights)"
 else
     export_random "$arch"
     weights="$work/$arch-random.safetensors"
     onnx="$work/$arch-random.onnx"
+    onnx_int8="$work/$arch-random.int8.onnx"
+    [ -f "$onnx_int8" ] || "$venv_python" scripts/python/quantize_onnx.py "$onnx" "$onnx_int8"
     echo "== model: DeiT-Ti, random-init $arch (no checkpoint at $shared/models)"
 fi
-"$venv_python" scripts/python/bench_vs_ort.py "${libs[@]}" --model "$weights" --onnx "$onnx" ${options[@]+"${options[@]}"}
+"$venv_python" scripts/python/bench_vs_ort.py "${libs[@]}" --model "$weights" --onnx "$onnx" --onnx-int8 "$onnx_int8" \
+    ${options[@]+"${options[@]}"}
 
 arch=deit_tiny_distilled_patch16_224
 export_random "$arch"

@@ -28,15 +28,28 @@ import numpy as np
 import onnxruntime as ort
 
 
-class Deit:
-    """The few C API calls the benchmark needs, on one libdeit.so."""
+class LoadOptions(ctypes.Structure):
+    """deit_load_options (include/deit.h), the fields this script sets."""
+    _fields_ = [("struct_size", ctypes.c_size_t), ("limits", ctypes.c_void_p), ("image_size", ctypes.c_int32),
+                ("precision", ctypes.c_int32), ("config_json", ctypes.c_char_p), ("config_json_size", ctypes.c_size_t)]
 
-    def __init__(self, library: str, model_path: str):
+
+PRECISIONS = {"f32": 0, "int8": 1}  # deit_precision
+
+
+class Deit:
+    """The few C API calls the benchmark needs, on one libdeit.so, one model at one precision."""
+
+    def __init__(self, library: str, model_path: str, precision: str = "f32"):
         self.lib = ctypes.CDLL(library)  # RTLD_LOCAL: two builds of libdeit can be loaded side by side
         self.lib.deit_status_string.restype = ctypes.c_char_p
         self.lib.deit_last_error.restype = ctypes.c_char_p
         self.model = ctypes.c_void_p()
-        self._check(self.lib.deit_model_load_file(model_path.encode(), ctypes.byref(self.model)), "load")
+        options = LoadOptions()
+        self.lib.deit_load_options_default(ctypes.byref(options))
+        options.precision = PRECISIONS[precision]
+        self._check(self.lib.deit_model_load_file_with_options(model_path.encode(), ctypes.byref(options),
+                                                                ctypes.byref(self.model)), "load")
 
     def _check(self, status: int, what: str) -> None:
         if status != 0:
@@ -101,6 +114,9 @@ def main() -> None:
                         help="libdeit.so to benchmark, as PATH or NAME=PATH; repeat to compare builds")
     parser.add_argument("--model", required=True, help="safetensors checkpoint for deit")
     parser.add_argument("--onnx", required=True, help="ONNX export of the same checkpoint")
+    parser.add_argument("--onnx-int8", help="ORT's dynamic int8 quantisation of that export (quantize_dynamic, "
+                        "per channel), run beside deit's int8 when --precision includes int8")
+    parser.add_argument("--precision", default="f32", help="comma-separated deit precisions: f32, int8")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
@@ -109,9 +125,12 @@ def main() -> None:
     args = parser.parse_args()
 
     builds = []
+    precisions = args.precision.split(",")
     for spec in args.lib:
         name, _, path = spec.rpartition("=")
-        builds.append((f"deit-{name}" if name else "deit", Deit(path, args.model)))
+        for precision in precisions:
+            label = "-".join(part for part in ("deit", name, "" if precision == "f32" else precision) if part)
+            builds.append((label, Deit(path, args.model, precision)))
     rng = np.random.default_rng(0)
     ort_input = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"]).get_inputs()[0]
     shape = [d if isinstance(d, int) else 1 for d in ort_input.shape]
@@ -135,6 +154,11 @@ def main() -> None:
             runtimes.append((name, lambda deit=deit, session=session: deit.run(session, x, logits)))
         runtimes.append(("ort-nospin", lambda: ort_quiet.run(None, feed)))
         runtimes.append(("ort-default", lambda: ort_default.run(None, feed)))
+        if args.onnx_int8 and "int8" in precisions:
+            ort_int8_quiet = ort_session(args.onnx_int8, threads, spinning=False)
+            ort_int8_default = ort_session(args.onnx_int8, threads, spinning=True)
+            runtimes.insert(len(runtimes) - 1, ("ort-int8-nospin", lambda: ort_int8_quiet.run(None, feed)))
+            runtimes.append(("ort-int8-default", lambda: ort_int8_default.run(None, feed)))
 
         for _ in range(args.warmup):
             for _, run in runtimes:
@@ -159,16 +183,23 @@ def main() -> None:
             low, median, p90 = stats(times[name])
             medians[name] = median
             print(f"  {name:<16} {low:8.2f} {median:10.2f} {p90:8.2f}")
-        faster_ort = min(("ort-nospin", "ort-default"), key=lambda name: medians[name])
+        def paired(name, other):  # per round both ran within ~0.1 s of each other: the host's drift cancels out
+            return statistics.median(d / o for d, o in zip(times[name], times[other]))
+
         for (name, deit), (_, session) in zip(builds, sessions):
+            int8 = name.endswith("-int8")
+            prefix = "ort-int8-" if int8 and "ort-int8-default" in medians else "ort-"
+            faster_ort = min((prefix + "nospin", prefix + "default"), key=lambda other: medians[other])
             deit.run(session, x, logits)
             agreement = float(np.max(np.abs(reference - logits)))
-            # Per round: both ran within ~0.1 s of each other, so the host's drift cancels out.
-            paired = statistics.median(d / o for d, o in zip(times[name], times[faster_ort]))
-            print(f"  {name}/ORT: ratio of medians {medians[name] / medians[faster_ort]:.3f}, median of "
-                  f"per-round ratios {paired:.3f} (against {faster_ort}, the faster ORT; "
-                  f"{medians[name] / medians['ort-default']:.3f} against ORT's defaults); "
-                  f"max |logit - ORT's| {agreement:.2e}")
+            print(f"  {name}/{faster_ort[:-7] if faster_ort.endswith('-nospin') else faster_ort[:-8]}: ratio of medians "
+                  f"{medians[name] / medians[faster_ort]:.3f}, median of per-round ratios {paired(name, faster_ort):.3f} "
+                  f"(against {faster_ort}, the faster; {medians[name] / medians[prefix + 'default']:.3f} against its "
+                  f"defaults); max |logit - ORT f32's| {agreement:.2e}")
+            f32_name = name[:-len("-int8")]
+            if int8 and f32_name in medians:
+                print(f"  {name}/{f32_name}: ratio of medians {medians[name] / medians[f32_name]:.3f}, median of "
+                      f"per-round ratios {paired(name, f32_name):.3f}")
             deit.free(session)
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
