@@ -118,9 +118,9 @@ import Testing
         #expect(qkv.dtype == .i8 && qkv.shape == [3 * d, d])
         #expect(scale.dtype == .f32 && scale.shape == [3 * d, (d + 31) / 32])
         // Everything else as in the float file (this fixture's head is F16).
-        let float = try model.withUnsafeBytes { raw throws(DeiTError) in try Checkpoint(bytes: raw) }
+        let floatFile = try model.withUnsafeBytes { raw throws(DeiTError) in try Checkpoint(bytes: raw) }
         for name in ["head.weight", "pos_embed", "blocks.0.norm1.weight", "blocks.1.mlp.fc2.bias"] {
-            #expect(checkpoint.tensor(name)?.dtype == float.tensor(name)?.dtype && checkpoint.tensor(name)?.shape == float.tensor(name)?.shape, "\(name)")
+            #expect(checkpoint.tensor(name)?.dtype == floatFile.tensor(name)?.dtype && checkpoint.tensor(name)?.shape == floatFile.tensor(name)?.shape, "\(name)")
         }
     }
 }
