@@ -138,11 +138,15 @@ void deit_limits_default(deit_limits *out_limits);
 
 /* Weight precision of a loaded model. */
 typedef enum deit_precision {
-    DEIT_PRECISION_F32 = 0,  /* float32 weights (F16/BF16 checkpoints are widened); the default */
-    DEIT_PRECISION_INT8 = 1  /* the blocks' Linear layers (qkv, proj, fc1, fc2) quantised to int8 at load
-                                (per output channel) and run on activations quantised per token
-                                and per 32 inputs, as ggml's q8_0;
+    DEIT_PRECISION_F32 = 0,  /* float32 weights (F16/BF16 checkpoints are widened). An int8 file
+                                (written by deit-cli quantize) is refused with DEIT_ERR_UNSUPPORTED:
+                                its float weights are not in it */
+    DEIT_PRECISION_INT8 = 1, /* the blocks' Linear layers (qkv, proj, fc1, fc2) quantised to int8 at load
+                                (per output channel and per 32 inputs), or read as stored from an
+                                int8 file, and run on activations quantised per token and per 32
+                                inputs, as ggml's q8_0;
                                 patch embedding, attention, LayerNorm and the head stay float32 */
+    DEIT_PRECISION_FILE = 2  /* the file's precision: INT8 for an int8 file, else F32; the default */
 } deit_precision;
 
 /* How to load a model. Fill with deit_load_options_default() and change fields. */
@@ -155,7 +159,8 @@ typedef struct deit_load_options {
                                    resampled once at load as timm's resample_abs_pos_embed does
                                    (bicubic, antialiased, class/distillation tokens kept), and
                                    preprocessing, deit_model_info.image_size and num_tokens follow */
-    int32_t precision;          /* a deit_precision; default DEIT_PRECISION_F32 */
+    int32_t precision;          /* a deit_precision; default DEIT_PRECISION_FILE (F32 for a float
+                                   checkpoint) */
     const char *config_json;    /* NULL (default): a file load reads the config.json beside the
                                    file, if any; a memory load has none. Else the text of the
                                    model's timm config.json (config_json_size bytes, not
@@ -163,8 +168,8 @@ typedef struct deit_load_options {
     size_t config_json_size;    /* bytes at config_json; at most limits->max_config_bytes */
 } deit_load_options;
 
-/* Fills *out_options with the defaults (struct_size set, limits NULL, as trained, F32). NULL is a
- * no-op. */
+/* Fills *out_options with the defaults (struct_size set, limits NULL, as trained, the file's
+ * precision). NULL is a no-op. */
 void deit_load_options_default(deit_load_options *out_options);
 
 /* Loads a timm DeiT/ViT checkpoint (safetensors; F32, F16 or BF16 tensors) from a file. The whole

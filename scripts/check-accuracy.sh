@@ -7,10 +7,25 @@
 # then again with --precision int8 (the blocks' Linear layers quantised at load), which must agree
 # with timm's f32 top-1 on ≥ 889/900 photos (the 99 % target, 891, is reported) and be right on ≥ 713/900. Nothing is calibrated
 # on these photos (int8 needs no calibration: weights per channel, activations per token and per 32).
+# The int8 pass runs the float checkpoint with --precision int8, or with --int8-model an int8 model
+# file (deit-cli quantize; bit-identical to --precision int8, so the same gate): a path, or
+# `quantize` to write one from the checkpoint into a temporary file first. --only f32|int8 runs one
+# pass (each pass classifies all 900 photos: slow).
 # Skips with a message when ../shared (or $DEIT_SHARED) is absent.
-# Usage: scripts/check-accuracy.sh [path/to/deit-cli]   (default: builds the release CLI)
+# Usage: scripts/check-accuracy.sh [--int8-model FILE|quantize] [--only f32|int8] [path/to/deit-cli]
+#        (default: builds the release CLI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+int8_model="" passes="f32 int8" cli=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --int8-model) int8_model=${2:?--int8-model needs a file or 'quantize'}; shift 2 ;;
+        --only) passes=${2:?--only needs f32 or int8}; shift 2
+                [ "$passes" = f32 ] || [ "$passes" = int8 ] || { echo "check-accuracy: --only f32 or int8" >&2; exit 2; } ;;
+        -*) echo "check-accuracy: unknown option $1" >&2; exit 2 ;;
+        *) cli=$1; shift ;;
+    esac
+done
 shared=${DEIT_SHARED:-$PWD/../shared}
 sample=$shared/data/imagenet-sample
 model=$shared/models/deit-tiny-in1k.safetensors
@@ -19,19 +34,31 @@ if [ ! -f "$sample/timm-reference-top5.tsv" ] || [ ! -f "$model" ]; then
     exit 0
 fi
 
-cli=${1:-}
 if [ -z "$cli" ]; then
     swift build -c release --product deit-cli >/dev/null
     cli=$(swift build -c release --show-bin-path)/deit-cli
 fi
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT
+quantized=$(mktemp --suffix=.safetensors)
+trap 'rm -f "$results" "$quantized"' EXIT
+if [ "$int8_model" = quantize ]; then
+    "$cli" quantize "$model" "$quantized"
+    int8_model=$quantized
+fi
 
 threads=$(nproc 2>/dev/null || echo 1)
 status=0
-for precision in f32 int8; do
-echo "check-accuracy: classifying $(ls "$sample" | grep -ci '\.jpe\?g$') photos with $cli --precision $precision"
-"$cli" classify --model "$model" --precision "$precision" --top 5 --threads "$threads" --json "$sample" > "$results"
+for precision in $passes; do
+if [ "$precision" = int8 ] && [ -n "$int8_model" ]; then
+    # The int8 file runs at int8 by itself (its precision comes from the file).
+    run=(--model "$int8_model")
+    "$cli" info --model "$int8_model" | grep -q '^precision      int8 (from the file' ||
+        { echo "check-accuracy: $int8_model is not an int8 model file" >&2; exit 1; }
+else
+    run=(--model "$model" --precision "$precision")
+fi
+echo "check-accuracy: classifying $(ls "$sample" | grep -ci '\.jpe\?g$') photos with $cli ${run[*]}"
+"$cli" classify "${run[@]}" --top 5 --threads "$threads" --json "$sample" > "$results"
 
 python3 - "$results" "$sample/timm-reference-top5.tsv" "$precision" <<'PY' || status=1
 import json, os, sys

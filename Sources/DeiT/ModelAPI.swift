@@ -12,7 +12,7 @@ public func deit_load_options_default(_ outOptions: UnsafeMutablePointer<deit_lo
 /// The documented defaults, with struct_size set.
 private func defaultLoadOptions() -> deit_load_options {
     deit_load_options(struct_size: deit_api_load_options_size(), limits: nil, image_size: 0,
-                      precision: Int32(bitPattern: DEIT_PRECISION_F32.rawValue), config_json: nil, config_json_size: 0)
+                      precision: Int32(bitPattern: DEIT_PRECISION_FILE.rawValue), config_json: nil, config_json_size: 0)
 }
 
 @_cdecl("deit_model_load_file_with_options")
@@ -61,7 +61,7 @@ public func deit_model_load_memory_with_limits(_ data: UnsafeRawPointer?, _ size
 private struct LoadRequest {
     var limits: LoadLimits
     var imageSize: Int  // 0: as trained
-    var precision: Precision
+    var precision: Precision?   // nil: the file's
     /// The caller's config.json text (nil: none given), valid during the call.
     var configJSON: UnsafeRawBufferPointer?
 
@@ -75,9 +75,10 @@ private struct LoadRequest {
         switch UInt32(bitPattern: given.precision) {
         case DEIT_PRECISION_F32.rawValue: precision = .f32
         case DEIT_PRECISION_INT8.rawValue: precision = .int8
+        case DEIT_PRECISION_FILE.rawValue: precision = nil
         default:
             throw DeiTError(.invalidArgument,
-                            "\(function): options->precision is \(given.precision); use DEIT_PRECISION_F32 (0) or DEIT_PRECISION_INT8 (1)")
+                            "\(function): options->precision is \(given.precision); use DEIT_PRECISION_F32 (0), DEIT_PRECISION_INT8 (1) or DEIT_PRECISION_FILE (2)")
         }
         guard given.image_size >= 0 else {
             throw DeiTError(.invalidArgument, "\(function): options->image_size is \(given.image_size); use 0 (as trained) or a multiple of the patch size in pixels")

@@ -90,6 +90,7 @@ enum BenchCommand {
                 "\"parameters\":\(model.parameterCount)", "\"weight_bytes\":\(model.weightBytes)",
                 "\"arena_bytes\":\(session.arenaBytes)",
                 "\"precision\":\"\(model.precision.name)\"",
+                "\"precision_source\":\(jsonString(model.precisionSource.name))",
                 "\"peak_rss_bytes\":\(peak.map(String.init) ?? "null")",
             ]
             if args.has("profile") { fields.append("\"profile_ms_per_run\":\(profileJSON(profile))") }

@@ -88,8 +88,10 @@ enum Help {
         """
     static let threads = "  --threads N          worker threads, the calling one included (1 to 256; default 1)"
     static let precision = """
-          --precision P        f32 (default) or int8: the blocks' Linear layers quantised at load (int8
-                               weights per output channel and per 32 inputs; inputs per token and 32)
+          --precision P        f32 or int8: the blocks' Linear layers quantised at load (int8 weights
+                               per output channel and per 32 inputs; inputs per token and 32). Default:
+                               the file's (int8 for a file from deit-cli quantize, else f32); f32 on an
+                               int8 file is refused
         """
     static let cropPct = "  --crop-pct P         centre-crop fraction instead of the model's (0.1 to 1)"
     static let imageLimits = """
@@ -207,6 +209,20 @@ enum Help {
                   --model M            the checkpoint (timm safetensors); required
                 \(imageSize)
                 \(precision)
+                """),
+        CommandHelp(
+            name: "quantize",
+            arguments: "IN.safetensors OUT.safetensors",
+            summary: "write an int8 model file (the blocks' Linear weights quantised) from a float checkpoint",
+            details: """
+                Reads a float checkpoint (F32, F16 or BF16; validated as a load does) and writes OUT: every
+                block's qkv, proj, fc1 and fc2 weight as I8 [out, in] plus F32 '<name>_scale'
+                [out, ⌈in/32⌉] (symmetric, one scale per output channel and group of 32 inputs: exactly
+                what --precision int8 computes at load, so OUT runs bit-identically to IN at int8), every
+                other tensor unchanged, the __metadata__ kept plus deit.precision=int8 and the scheme.
+                LayerScale is folded into the quantised weights and their biases. A config.json beside IN
+                is read but not copied: keep one beside OUT if the model needs it. Loading OUT runs int8
+                (--precision f32 on it is refused).
                 """),
         CommandHelp(
             name: "run",

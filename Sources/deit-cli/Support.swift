@@ -27,8 +27,9 @@ func withBytes<T>(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(DeiT
 }
 
 /// Loads `path`, run at `imageSize` pixels (0: as trained; another multiple of the patch size
-/// resamples pos_embed at load), at `precision` (`.int8` quantises the blocks at load).
-func loadModel(_ path: String, imageSize: Int = 0, precision: Precision = .f32) throws -> Model {
+/// resamples pos_embed at load), at `precision` (`.int8` quantises the blocks at load; nil: the
+/// file's precision).
+func loadModel(_ path: String, imageSize: Int = 0, precision: Precision? = nil) throws -> Model {
     try attempt(path) { () throws(DeiTError) in
         try withCPath(path) { cPath throws(DeiTError) in
             try Model.load(path: cPath, imageSize: imageSize, precision: precision)
@@ -36,20 +37,27 @@ func loadModel(_ path: String, imageSize: Int = 0, precision: Precision = .f32) 
     }
 }
 
-/// `--precision f32|int8` (f32 when absent).
-func precisionOption(_ args: Arguments) throws -> Precision {
-    guard let name = args.string("precision") else { return .f32 }
+/// `--precision f32|int8` (nil when absent: the file's precision, f32 for a float checkpoint).
+func precisionOption(_ args: Arguments) throws -> Precision? {
+    guard let name = args.string("precision") else { return nil }
     guard let precision = Precision(name: name) else {
         throw UsageError(message: "--precision \(name): use f32 or int8")
     }
     return precision
 }
 
-/// What `bench` and `info` print for the precision, e.g. `int8 (blocks' Linear layers: qd8_f32_qc8w_gemm_6x16c2__avx2)`.
+/// What `bench` and `info` print for the precision and where it came from, e.g.
+/// `int8 from the file (blocks' Linear layers: qd8_f32_qc8w_gemm_6x16c2__avx2; …)`.
 func precisionDescription(_ model: Model) -> String {
+    let origin: String
+    switch model.precisionSource {
+    case .default: origin = "default"
+    case .loadOption: origin = model.precision == .int8 ? "from --precision, quantised at load" : "from --precision"
+    case .file: origin = "from the file, stored int8"
+    }
     switch model.precision {
-    case .f32: "f32"
-    case .int8: "int8 (blocks' Linear layers: \(Int8GEMM.kernelName); patch embedding, attention, head f32)"
+    case .f32: return "f32 (\(origin))"
+    case .int8: return "int8 (\(origin); blocks' Linear layers: \(Int8GEMM.kernelName); patch embedding, attention, head f32)"
     }
 }
 

@@ -48,6 +48,29 @@ enum ToolCommands {
         }
     }
 
+    /// `quantize IN OUT`: the int8 file of a float checkpoint (`Int8FileWriter`).
+    static func quantize(_ words: ArraySlice<String>) throws {
+        let args = try Arguments(words, valued: [], positionalsAllowed: true)
+        guard args.positionals.count == 2 else {
+            throw UsageError(message: "quantize takes IN.safetensors OUT.safetensors (\(args.positionals.count) given)")
+        }
+        let input = args.positionals[0], output = args.positionals[1]
+        guard let data = readFile(input) else { throw Failure(message: "\(input): cannot read") }
+        let configPath = (input.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        let config = readFile((configPath.isEmpty ? "." : configPath) + "/config.json")
+        let bytes = try attempt(input) { () throws(DeiTError) in
+            try withBytes(data) { raw throws(DeiTError) in
+                if let config {
+                    return try withBytes(config) { json throws(DeiTError) in try Int8FileWriter.quantize(raw, configJSON: json) }
+                }
+                return try Int8FileWriter.quantize(raw)
+            }
+        }
+        let written = bytes.withUnsafeBytes { writeFile(output, $0) }
+        guard written else { throw Failure(message: "\(output): cannot write") }
+        print("\(output): int8, \(bytes.count) bytes (from \(data.count))")
+    }
+
     static func readFloats(_ path: String) throws -> [Float] {
         guard let data = readFile(path) else { throw Failure(message: "\(path): cannot read") }
         guard data.count % 4 == 0 else { throw Failure(message: "\(path): \(data.count) bytes is not a whole number of float32 values") }

@@ -42,6 +42,7 @@ do {
     case "info": try ToolCommands.info(rest)
     case "run": try ToolCommands.run(rest)
     case "preprocess": try ToolCommands.preprocess(rest)
+    case "quantize": try ToolCommands.quantize(rest)
     default: throw UsageError(message: "'\(command)' has help but no implementation")  // Help.commands and this switch disagree
     }
 } catch let error as UsageError {

@@ -39,10 +39,19 @@ enum MalformedCorpus {
             + "distilled=\(config.distilled ? 1 : 0)"
     }
 
-    /// Loads like the runtime: parse + schema, then convert every tensor (the NaN/Inf check).
+    /// Loads like the runtime: parse + schema, then convert every tensor (the NaN/Inf check); an
+    /// int8 file (deit.precision int8) through `Model(bytes:)`, which also checks its I8 weights and
+    /// scales as it packs them.
     static func load(_ bytes: UnsafeRawBufferPointer) -> Result<ModelConfig, DeiTError> {
         do throws(DeiTError) {
             let checkpoint = try Checkpoint(bytes: bytes)
+            if checkpoint.storedPrecision == .int8 {
+                let model = try Model(bytes: bytes)
+                guard model.precision == .int8, model.precisionSource == .file else {
+                    return .failure(DeiTError(.invalidArgument, "an int8 file loaded at \(model.precision.name)"))
+                }
+                return .success(model.config)
+            }
             for tensor in checkpoint.file.tensors {
                 var floats = [Float](repeating: 0, count: tensor.elementCount)
                 try floats.withUnsafeMutableBufferPointer { (buffer) throws(DeiTError) in

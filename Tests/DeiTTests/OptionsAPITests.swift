@@ -23,7 +23,7 @@ import Testing
         var load = deit_load_options()
         deit_load_options_default(&load)
         #expect(load.struct_size == MemoryLayout<deit_load_options>.stride)
-        #expect(load.limits == nil && load.image_size == 0 && load.precision == Int32(DEIT_PRECISION_F32.rawValue))
+        #expect(load.limits == nil && load.image_size == 0 && load.precision == Int32(DEIT_PRECISION_FILE.rawValue))
         deit_session_options_default(nil)  // no-ops, not crashes
         deit_load_options_default(nil)
     }

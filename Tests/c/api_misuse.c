@@ -481,8 +481,8 @@ static void check_load_options(const char *model_path) {
     memset(&options, 0xEE, sizeof options);
     deit_load_options_default(&options);
     check(options.struct_size == sizeof options && options.limits == NULL && options.image_size == 0 &&
-              options.precision == DEIT_PRECISION_F32,
-          "deit_load_options_default gives struct_size, no limits, the trained size, F32");
+              options.precision == DEIT_PRECISION_FILE,
+          "deit_load_options_default gives struct_size, no limits, the trained size, the file's precision");
 
     expect(deit_model_load_file_with_options(model_path, NULL, &model), DEIT_ERR_INVALID_ARGUMENT, "options",
            "deit_model_load_file_with_options(path, NULL, &model)");

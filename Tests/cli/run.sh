@@ -218,5 +218,36 @@ else
     echo "skip  progress on a terminal: util-linux 'script' is not available"
 fi
 
+# quantize: an int8 model file (StoredInt8.swift) that loads at int8 and runs as --precision int8 does.
+expect 2 "quantize without arguments → exit 2" -- "$cli" quantize
+expect 2 "quantize with one argument → exit 2" -- "$cli" quantize "$model"
+expect 2 "quantize with three arguments → exit 2" -- "$cli" quantize "$model" "$work/a" "$work/b"
+expect 2 "quantize with an option → exit 2" -- "$cli" quantize --model "$model" "$work/int8.safetensors"
+expect 1 "quantize a missing file → exit 1" -- "$cli" quantize "$work/none.safetensors" "$work/int8.safetensors"
+contains err "none.safetensors" "error names the input"
+expect 1 "quantize a malformed file → exit 1" -- "$cli" quantize Tests/Fixtures/malformed/nan_weight.safetensors "$work/int8.safetensors"
+contains err "DEIT_ERR_FORMAT" "the load's status"
+expect 0 "quantize the fixture" -- "$cli" quantize "$model" "$work/int8.safetensors"
+if [ -s "$work/int8.safetensors" ] && [ "$(wc -c <"$work/int8.safetensors")" -lt "$(wc -c <"$model")" ]; then
+    echo "ok    the int8 file is smaller"; else echo "FAIL  int8 file missing or not smaller"; failures=$((failures + 1)); fi
+expect 1 "quantize an int8 file → exit 1" -- "$cli" quantize "$work/int8.safetensors" "$work/again.safetensors"
+contains err "int8 file already" "says the file is int8 already"
+expect 0 "info on the int8 file" -- "$cli" info --model "$work/int8.safetensors"
+contains out "precision      int8 (from the file" "info: int8, from the file"
+expect 0 "info on the float file" -- "$cli" info --model "$model"
+contains out "precision      f32 (default)" "info: f32 by default"
+expect 0 "info --precision int8 on the float file" -- "$cli" info --model "$model" --precision int8
+contains out "precision      int8 (from --precision, quantised at load" "info: int8 from the option"
+expect 1 "--precision f32 on the int8 file → exit 1" -- "$cli" info --model "$work/int8.safetensors" --precision f32
+contains err "DEIT_ERR_UNSUPPORTED.*int8" "refused as unsupported"
+expect 0 "bench --json on the int8 file" -- "$cli" bench --model "$work/int8.safetensors" --runs 1 --warmup 0 --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["precision"] == "int8" and d["precision_source"] == "file" and d["load_ms"] >= 0' "$work/out"; then
+    echo "ok    bench --json: precision int8 from the file"; else echo "FAIL  bench --json precision fields"; failures=$((failures + 1)); fi
+input=Tests/Fixtures/conformance/deit_tiny_d2/image.in.f32
+expect 0 "run the int8 file" -- "$cli" run --model "$work/int8.safetensors" --input "$input" --output "$work/stored.f32"
+expect 0 "run the float file at int8" -- "$cli" run --model "$model" --precision int8 --input "$input" --output "$work/loadtime.f32"
+if cmp -s "$work/stored.f32" "$work/loadtime.f32"; then echo "ok    int8 file logits = --precision int8 logits, bit for bit"
+else echo "FAIL  int8 file logits differ from --precision int8"; failures=$((failures + 1)); fi
+
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"

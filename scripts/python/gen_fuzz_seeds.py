@@ -50,7 +50,25 @@ def model_seeds():
         "hidden_1_patch3_grid5.safetensors": checkpoint(1, patch=3, grid=5, depth=1, hidden=1),
         "header_only_empty_object.safetensors": st.assemble("{}", b""),
         "metadata_only.safetensors": st.assemble('{"__metadata__":{"num_heads":"2"}}', b""),
+        # Int8 files (deit-cli quantize): I8 block weights + F32 scales, one group and several (k 40,
+        # hidden 72: a partial group), LayerScale folded, the other tensors F16.
+        "int8_tiny.safetensors": int8_checkpoint(2, depth=1),
+        "int8_groups_k40_h72.safetensors": int8_checkpoint(2, d=40, depth=1, hidden=72, classes=2),
+        "int8_layer_scale_f16.safetensors": int8_checkpoint(2, depth=2, dtype="F16", layer_scale=True),
     }
+
+
+def int8_checkpoint(heads, layer_scale=False, **spec):
+    """A tiny int8 file (StoredInt8.swift), quantised by the corpus generator."""
+    full = dict(st.BASE)
+    full.update(spec)
+    tensors = st.model(**full)
+    metadata = [("format", "pt"), ("num_heads", str(heads)), ("deit.precision", "int8"), ("deit.int8.group_size", "32")]
+    if layer_scale:
+        tensors = sorted(tensors + [st.Tensor(f"blocks.{i}.ls{j}.gamma", [full["d"]]) for i in range(full["depth"])
+                                    for j in (1, 2)], key=lambda t: t.name)
+        metadata.append(("deit.int8.layer_scale", "folded"))
+    return st.file_from(st.quantize(tensors), metadata=metadata)
 
 
 # ---------------------------------------------------------------- PNG (standard library only)

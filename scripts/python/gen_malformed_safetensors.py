@@ -48,6 +48,8 @@ class Tensor:
             return struct.pack(f"<{len(self.values)}e", *self.values)
         if self.dtype == "BF16":  # the upper half of F32 (all pattern values are exact in BF16)
             return b"".join(struct.pack("<f", v)[2:] for v in self.values)
+        if self.dtype == "I8":
+            return struct.pack(f"<{len(self.values)}b", *(int(v) for v in self.values))
         if self.dtype == "I64":
             return struct.pack(f"<{len(self.values)}q", *(int(v * 64) for v in self.values))
         raise ValueError(self.dtype)
@@ -87,6 +89,40 @@ def base_model(**changes):
 
 def find(tensors, name):
     return next(t for t in tensors if t.name == name)
+
+
+# ---------------------------------------------------------------- int8 files (deit-cli quantize)
+
+INT8_SLOTS = ["attn.qkv.weight", "attn.proj.weight", "mlp.fc1.weight", "mlp.fc2.weight"]
+INT8_METADATA = BASE_METADATA + [("deit.precision", "int8"), ("deit.int8.group_size", "32")]
+
+
+def f32(value):
+    return struct.unpack("<f", struct.pack("<f", value))[0]
+
+
+def quantize(tensors, group=32):
+    """An int8 file's tensors from a float model's: each block Linear weight [n, k] as I8 plus its
+    F32 `<name>_scale` [n, ⌈k/group⌉], scale max|w|/127 and values round(w·127/max) to nearest even,
+    in Float32 as the runtime computes them (StoredInt8.swift)."""
+    out = []
+    for t in tensors:
+        if not (t.name.startswith("blocks.") and any(t.name.endswith("." + s) for s in INT8_SLOTS)):
+            out.append(t)
+            continue
+        n, k = t.shape
+        groups = -(-k // group)
+        values, scales = [], []
+        for row in range(n):
+            for g in range(groups):
+                part = [f32(v) for v in t.values[row * k + g * group: row * k + min(k, (g + 1) * group)]]
+                largest = max(abs(v) for v in part)
+                inverse = f32(127 / largest) if largest > 0 else 0.0
+                scales.append(f32(largest / 127))
+                values += [max(-127, min(127, round(f32(v * inverse)))) for v in part]
+        out.append(Tensor(t.name, [n, k], "I8", values))
+        out.append(Tensor(t.name + "_scale", [n, groups], "F32", scales))
+    return sorted(out, key=lambda t: t.name)
 
 
 # ---------------------------------------------------------------- JSON text and file assembly
@@ -391,6 +427,76 @@ def build_corpus():
     nan_bf16 = base_model(dtype="BF16")
     find(nan_bf16, "cls_token").values[0] = float("nan")
     case("nan_weight_bf16", file_from(nan_bf16), FORMAT, "tensor 'cls_token' contains NaN at element 0")
+
+    build_int8_cases(tiny_config)
+
+
+def build_int8_cases(tiny_config):
+    """Int8 files (deit-cli quantize): the valid one, then one per rule of StoredInt8.swift."""
+    FORMAT, UNSUPPORTED, OK = "DEIT_ERR_FORMAT", "DEIT_ERR_UNSUPPORTED", "DEIT_OK"
+    int8 = quantize(base_model())
+    case("valid_int8", file_from(int8, INT8_METADATA), OK, tiny_config)
+
+    def changed(name, **fields):
+        tensors = quantize(base_model())
+        tensor = find(tensors, name)
+        for field, value in fields.items():
+            setattr(tensor, field, value)
+        return tensors
+    scale = "blocks.0.attn.qkv.weight_scale"
+    case("int8_scale_wrong_shape", file_from(changed(scale, shape=[24, 2], values=[0.01] * 48), INT8_METADATA),
+         FORMAT, "tensor 'blocks.0.attn.qkv.weight_scale' has shape [24, 2]; expected [24, 1]")
+    case("int8_scale_wrong_dtype", file_from(changed(scale, dtype="F16"), INT8_METADATA), FORMAT,
+         "tensor 'blocks.0.attn.qkv.weight_scale' has dtype F16; int8 weight scales are F32")
+    for label, value, message in [("nan", float("nan"), "contains NaN at element 3"),
+                                  ("zero", 0.0, "has a zero scale for nonzero weights at [3, 0]"),
+                                  ("negative", -0.01, "has a negative scale at [3, 0]")]:
+        tensors = quantize(base_model())
+        find(tensors, "blocks.1.mlp.fc1.weight_scale").values[3] = value
+        case(f"int8_scale_{label}", file_from(tensors, INT8_METADATA), FORMAT,
+             f"tensor 'blocks.1.mlp.fc1.weight_scale' {message}")
+    tensors = quantize(base_model())
+    find(tensors, "blocks.0.mlp.fc2.weight").values[17] = -128
+    case("int8_weight_minus_128", file_from(tensors, INT8_METADATA), FORMAT,
+         "tensor 'blocks.0.mlp.fc2.weight' has -128 at [1, 1]")
+    case("int8_layernorm_i8", file_from(changed("blocks.0.norm1.weight", dtype="I8", values=[1] * 8), INT8_METADATA),
+         FORMAT, "tensor 'blocks.0.norm1.weight' has dtype I8; in an int8 file only the blocks' Linear weights")
+    case("int8_head_i8", file_from(changed("head.weight", dtype="I8", values=[1] * 24), INT8_METADATA),
+         FORMAT, "tensor 'head.weight' has dtype I8")
+    f32_weight = quantize(base_model())
+    float_weight = find(base_model(), "blocks.1.attn.proj.weight")
+    f32_weight = [float_weight if t.name == float_weight.name else t for t in f32_weight]
+    case("int8_weight_left_f32", file_from(f32_weight, INT8_METADATA), FORMAT,
+         "tensor 'blocks.1.attn.proj.weight' has dtype F32; an int8 file")
+    case("int8_missing_scale",
+         file_from([t for t in quantize(base_model()) if t.name != "blocks.1.mlp.fc2.weight_scale"], INT8_METADATA),
+         FORMAT, "missing tensor 'blocks.1.mlp.fc2.weight_scale'")
+    case("int8_scale_for_absent_block",
+         file_from(sorted(quantize(base_model()) + [Tensor("blocks.2.mlp.fc2.weight_scale", [8, 1])],
+                          key=lambda t: t.name), INT8_METADATA),
+         FORMAT, "unexpected tensor 'blocks.2.mlp.fc2.weight_scale'")
+    case("int8_scales_without_marker", file_from(int8, BASE_METADATA), FORMAT,
+         "an int8 weight scale, but __metadata__ 'deit.precision' is not 'int8'")
+    case("int8_weights_without_marker",
+         file_from([t for t in int8 if not t.name.endswith("_scale")], BASE_METADATA), UNSUPPORTED,
+         "has dtype I8; only F32, F16 and BF16")
+    case("int8_precision_unknown", file_from(int8, BASE_METADATA + [("deit.precision", "int4"), ("deit.int8.group_size", "32")]),
+         UNSUPPORTED, "'deit.precision' is 'int4'")
+    case("int8_group_size_missing", file_from(int8, BASE_METADATA + [("deit.precision", "int8")]), FORMAT,
+         "no 'deit.int8.group_size'")
+    case("int8_group_size_not_decimal", file_from(int8, BASE_METADATA + [("deit.precision", "int8"), ("deit.int8.group_size", "3x")]),
+         FORMAT, "'deit.int8.group_size' is '3x'")
+    case("int8_group_size_mismatch", file_from(int8, BASE_METADATA + [("deit.precision", "int8"), ("deit.int8.group_size", "4")]),
+         FORMAT, "tensor 'blocks.0.attn.qkv.weight_scale' has shape [24, 1]; expected [24, 2]")
+    case("int8_group_size_unsupported",
+         file_from(quantize(base_model(), group=4), BASE_METADATA + [("deit.precision", "int8"), ("deit.int8.group_size", "4")]),
+         UNSUPPORTED, "this runtime's int8 kernels use groups of 32 inputs")
+    pairs, data = layout(int8, INT8_METADATA)
+    case("int8_truncated_data", assemble(js(pairs), data[:-5]), FORMAT, "past the end of the")
+    layer_scale = sorted(base_model() + [Tensor(f"blocks.{i}.ls{j}.gamma", [8]) for i in range(BASE["depth"]) for j in (1, 2)],
+                         key=lambda t: t.name)
+    case("int8_layer_scale_not_folded", file_from(quantize(layer_scale), INT8_METADATA), FORMAT,
+         "needs __metadata__ 'deit.int8.layer_scale' 'folded'")
 
 
 def main():

@@ -59,6 +59,12 @@ package struct Checkpoint: Sendable {
     let table: CheckpointTable
     /// Where a CaiT's own tensors are (CaiTSchema.swift); nil for a ViT.
     let caitTable: CaiTTable?
+    /// The precision the file stores the blocks' Linear weights at: `.int8` for a file written by
+    /// `deit-cli quantize` (`__metadata__` deit.precision, StoredInt8.swift), else `.f32` (F32, F16
+    /// or BF16 tensors, converted at load).
+    package let storedPrecision: Precision
+    /// Where an int8 file's weight scales are; nil for a float file.
+    let scaleTable: ScaleTable?
 
     /// Parses `bytes` (the whole file, which the caller keeps alive for `readFloats`), validates
     /// the container and the schema, and derives the configuration.
@@ -73,23 +79,47 @@ package struct Checkpoint: Sendable {
                  configJSON: UnsafeRawBufferPointer? = nil) throws(DeiTError) {
         let description = try ModelDescription(metadata: file.metadata, configJSON: configJSON, limits: limits)
         try description.checkSupported()
-        // A CaiT's own tensors (CaiTSchema.swift) are set aside; the rest is ViT-shaped.
+        // An int8 file's weight scales (StoredInt8.swift) and a CaiT's own tensors (CaiTSchema.swift)
+        // are set aside; the rest is ViT-shaped.
+        let storedPrecision = try StoredInt8.storedPrecision(file)
+        var scaleIndices: [Int] = []
+        for (index, tensor) in file.tensors.enumerated() where try StoredInt8.scaleSlot(of: tensor.name, limits: limits) != nil {
+            if storedPrecision != .int8 {
+                throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (an int8 weight scale, but __metadata__ '\(StoredInt8.precisionKey)' is not 'int8')")
+            }
+            scaleIndices.append(index)
+        }
         let caitIndices = file.tensors.indices.filter { CaiTSchema.isCaiTTensor(file.tensors[$0].name) }
         var table: CheckpointTable
         var heads = description.numHeads
-        if caitIndices.isEmpty {
+        if caitIndices.isEmpty && scaleIndices.isEmpty {
             table = try CheckpointTable(classifying: file.tensors, schema: .deit, limits: limits)
         } else {
-            let vitIndices = file.tensors.indices.filter { !CaiTSchema.isCaiTTensor(file.tensors[$0].name) }
+            var setAside = [Bool](repeating: false, count: file.tensors.count)
+            for index in caitIndices { setAside[index] = true }
+            for index in scaleIndices { setAside[index] = true }
+            let vitIndices = file.tensors.indices.filter { !setAside[$0] }
             table = try CheckpointTable(classifying: vitIndices.map { file.tensors[$0] }, schema: .deit, limits: limits)
             table.top = table.top.map { $0.map { vitIndices[$0] } }
             table.blocks = table.blocks.map { $0.map { $0.map { vitIndices[$0] } } }
-            if heads == nil {
+            if heads == nil && !caitIndices.isEmpty {
                 heads = Described(try CaiTSchema.headCount(file.tensors, indices: caitIndices), .shapes)
             }
         }
         var config = try ModelConfig(file: file, table: table, limits: limits, heads: heads,
-                                     pool: description.globalPool, noEmbedClassHint: description.noEmbedClass)
+                                     pool: description.globalPool, noEmbedClassHint: description.noEmbedClass,
+                                     int8Weights: storedPrecision == .int8)
+        if storedPrecision == .int8 {
+            scaleTable = try ScaleTable(tensors: file.tensors, indices: scaleIndices, config: config,
+                                        groupSize: try StoredInt8.declaredGroupSize(file), limits: limits)
+            let folded = file.metadataValue(forKey: StoredInt8.layerScaleKey).map { staticStringEquals("folded", $0.utf8) } ?? false
+            if config.layerScale && !folded {
+                throw DeiTError(.format, "an int8 file of a LayerScale model needs __metadata__ '\(StoredInt8.layerScaleKey)' 'folded' (γ multiplied into the I8 weights and their biases)")
+            }
+        } else {
+            scaleTable = nil
+        }
+        self.storedPrecision = storedPrecision
         // What only a description can say: LayerNorm epsilon and the MLP's activation.
         config.layerNormEpsilon = description.layerNormEpsilon
         config.activation = description.mlpActivation
@@ -128,7 +158,7 @@ extension ModelConfig {
     /// tensor's exact shape and dtype against it.
     init(file: SafetensorsFile, table: CheckpointTable, limits: LoadLimits,
          heads: Described<Int>? = nil, pool: Described<Pooling>? = nil,
-         noEmbedClassHint: Described<Bool>? = nil) throws(DeiTError) {
+         noEmbedClassHint: Described<Bool>? = nil, int8Weights: Bool = false) throws(DeiTError) {
         let tensors = file.tensors
         func required(_ slot: TopTensor) throws(DeiTError) -> TensorInfo {
             guard let index = table.top[slot.rawValue] else {
@@ -265,8 +295,12 @@ extension ModelConfig {
         // The option-dependent slots: present exactly when the derived configuration has the option.
         try table.checkConfigured(in: .deit, self)
         // Every tensor's exact shape and dtype, in table order.
-        try table.forEachPresent(in: .deit) { _, slot, index throws(DeiTError) in
-            try checkTensor(tensors[index], expected: slot.shape.dimensions(self))
+        // In an int8 file (StoredInt8.swift) the blocks' Linear weights are I8, and only they.
+        try table.forEachPresent(in: .deit) { position, slot, index throws(DeiTError) in
+            var isBlockLinear = false
+            if position.block != nil, case .linearWeight = slot.kind { isBlockLinear = true }
+            try checkTensor(tensors[index], expected: slot.shape.dimensions(self),
+                            int8: int8Weights && isBlockLinear, int8File: int8Weights)
         }
     }
 }
@@ -765,10 +799,20 @@ private func shapeError(_ tensor: TensorInfo, expected: String) -> DeiTError {
     DeiTError(.format, "tensor \(quotedName(tensor.name)) has shape \(describeShape(tensor.shape)); expected \(expected)")
 }
 
-/// Exact shape, then a dtype the runtime converts.
-private func checkTensor(_ tensor: TensorInfo, expected: [Int]) throws(DeiTError) {
+/// Exact shape, then a dtype the runtime converts: I8 when `int8` (a block's Linear weight in an int8
+/// file), else F32/F16/BF16 (an I8 tensor elsewhere in an int8 file is damage: `.format`).
+private func checkTensor(_ tensor: TensorInfo, expected: [Int], int8: Bool = false, int8File: Bool = false) throws(DeiTError) {
     if !tensor.shape.elementsEqual(expected) {
         throw shapeError(tensor, expected: describeShape(expected))
+    }
+    if int8 {
+        if tensor.dtype != .i8 {
+            throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); an int8 file ('\(StoredInt8.precisionKey)' 'int8') stores the blocks' Linear weights as I8")
+        }
+        return
+    }
+    if int8File && tensor.dtype == .i8 {
+        throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype I8; in an int8 file only the blocks' Linear weights (qkv, proj, fc1, fc2) are I8, this tensor must be F32, F16 or BF16")
     }
     if !tensor.dtype.isSupportedWeightType {
         throw DeiTError(.unsupported, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); only F32, F16 and BF16 weights are supported")

@@ -16,15 +16,19 @@ public final class Model: @unchecked Sendable {
     /// antialiased, prefix tokens kept); see `ModelConfig.running(atImageSize:limits:)` for the errors.
     /// `configJSON`: the bytes of the model's timm config.json, if the caller has it (files loaded
     /// with `load(path:)` read the config.json beside them).
-    /// `precision`: `.int8` quantises the blocks' Linear layers here, from the checkpoint's floats.
+    /// `precision`: `.int8` quantises the blocks' Linear layers here, from the checkpoint's floats;
+    /// nil (the default): the file's precision (int8 for a file written by `deit-cli quantize`, else
+    /// f32). `.f32` on an int8 file is `.unsupported` (`PrecisionSource.resolve`).
     public init(bytes: UnsafeRawBufferPointer, limits: LoadLimits = .default, imageSize: Int = 0,
-                configJSON: UnsafeRawBufferPointer? = nil, precision: Precision = .f32) throws(DeiTError) {
+                configJSON: UnsafeRawBufferPointer? = nil, precision: Precision? = nil) throws(DeiTError) {
         let checkpoint = try Checkpoint(bytes: bytes, limits: limits, configJSON: configJSON)
             .running(atImageSize: imageSize, limits: limits)
+        let (resolved, source) = try PrecisionSource.resolve(requested: precision, stored: checkpoint.storedPrecision)
         config = checkpoint.config
         modelDescription = checkpoint.description
         preprocessing = Preprocessing(description: checkpoint.description, imageSize: checkpoint.config.imageSize)
-        weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes), precision: precision)
+        weights = try PackedWeights(checkpoint: checkpoint, source: .memory(bytes), precision: resolved)
+        precisionSource = source
     }
 
     /// Loads a checkpoint from a file: the header is read and validated first, then each tensor is
@@ -32,15 +36,17 @@ public final class Model: @unchecked Sendable {
     /// `init(bytes:limits:imageSize:)`; `precision` as there. `configJSON`, when given, is used
     /// instead of the config.json beside the file.
     public static func load(path: UnsafePointer<CChar>, limits: LoadLimits = .default, imageSize: Int = 0,
-                            configJSON: UnsafeRawBufferPointer? = nil, precision: Precision = .f32) throws(DeiTError) -> Model {
+                            configJSON: UnsafeRawBufferPointer? = nil, precision: Precision? = nil) throws(DeiTError) -> Model {
         let file = try ModelFile(path: path, limits: limits, configJSON: configJSON)
         let checkpoint = try file.checkpoint.running(atImageSize: imageSize, limits: limits)
-        let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file), precision: precision)
+        let (resolved, source) = try PrecisionSource.resolve(requested: precision, stored: checkpoint.storedPrecision)
+        let weights = try PackedWeights(checkpoint: checkpoint, source: .file(file), precision: resolved)
         file.releaseStaging()
-        return Model(config: checkpoint.config, description: checkpoint.description, weights: weights)
+        return Model(config: checkpoint.config, description: checkpoint.description, weights: weights, precisionSource: source)
     }
 
-    private init(config: ModelConfig, description: ModelDescription, weights: PackedWeights) {
+    private init(config: ModelConfig, description: ModelDescription, weights: PackedWeights, precisionSource: PrecisionSource) {
+        self.precisionSource = precisionSource
         self.config = config
         self.modelDescription = description
         self.preprocessing = Preprocessing(description: description, imageSize: config.imageSize)
@@ -49,6 +55,9 @@ public final class Model: @unchecked Sendable {
 
     /// The precision the model runs at (chosen at load).
     public var precision: Precision { weights.precision }
+
+    /// Where `precision` came from: the load option, the file (an int8 file), or the default (f32).
+    public let precisionSource: PrecisionSource
 
     /// Bytes of the packed weight allocation.
     public var weightBytes: Int { weights.byteCount }

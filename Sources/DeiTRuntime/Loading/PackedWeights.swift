@@ -54,6 +54,9 @@ final class PackedWeights {
         let table = checkpoint.table
         let tensors = checkpoint.file.tensors
         let topFormat = LinearFormat.native, blockFormat = precision.blockLinearFormat
+        if checkpoint.storedPrecision == .int8 && precision != .int8 {
+            throw DeiTError(.unsupported, "the model file is int8 (written by deit-cli quantize): it runs at int8 only (load the float checkpoint for f32)")
+        }
         try topFormat.checkSizes(config)
         try blockFormat.checkSizes(config)
         func format(_ position: SlotPosition) -> LinearFormat { position.block == nil ? topFormat : blockFormat }
@@ -99,6 +102,15 @@ final class PackedWeights {
                 let (n, k) = try linearSize(slot.shape.dimensions(config))
                 // An absent bias (qkv_bias=False) is zeros; a LayerScale γ aimed at this weight is folded in.
                 let bias = table[SlotPosition(block: position.block, slot: biasSlot)]
+                if let block = position.block, let scaleTable = checkpoint.scaleTable {
+                    // An int8 file: I8 weight and its scales, γ already folded in (StoredInt8.swift).
+                    guard let scaleIndex = scaleTable[block, position.slot] else {
+                        throw DeiTError(.format, "missing the scale tensor of \(quotedName(tensors[index].name))")
+                    }
+                    try filler.packStoredInt8(weight: tensors[index], scales: tensors[scaleIndex], bias: bias.map { tensors[$0] },
+                                              n: n, k: k, to: base + region)
+                    return
+                }
                 let list = position.block == nil ? schema.top : schema.block
                 let scaleSlot = list.firstIndex { $0.kind == .layerScale(weight: position.slot) }
                 let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
@@ -250,6 +262,58 @@ struct WeightFiller {
             }
         }
         format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
+    }
+
+    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−127, 127]), `scales` (F32,
+    /// n × ⌈k/32⌉, each finite and positive, or zero for a group whose weights are all zero) and `bias`
+    /// (n; zeros when nil), shapes and dtypes already validated, as `LinearFormat.packedInt8` at
+    /// `destination`. `.format` naming the tensor for a value outside those rules.
+    func packStoredInt8(weight: TensorInfo, scales: TensorInfo, bias: TensorInfo?, n: Int, k: Int,
+                        to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+        let groups = Int8GEMM.groupCount(k: k)
+        guard let scratch, weight.dtype == .i8, weight.elementCount == n * k, scales.elementCount == n * groups,
+              bias.map({ $0.elementCount == n }) ?? true, n + n * groups <= scratch.byteCount / 4 else {
+            throw DeiTError(.invalidArgument, "weight filler: tensor \(quotedName(weight.name)) does not fit its slot")
+        }
+        let biasFloats = scratch.floats            // (n)
+        let scaleFloats = scratch.floats + n       // (n, ⌈k/32⌉); NaN and ±Inf refused by readFloats
+        if let bias {
+            try source.readFloats(bias, into: biasFloats)
+        } else {
+            biasFloats.update(repeating: 0, count: n)
+        }
+        try source.readFloats(scales, into: scaleFloats)
+        let bytes = try source.bytes(of: weight)   // (n, k) int8, valid until the next read
+        guard bytes.count == n * k, let raw = bytes.baseAddress else {
+            throw DeiTError(.invalidArgument, "weight filler: tensor \(quotedName(weight.name)) has \(bytes.count) bytes for \(n * k)")
+        }
+        let quantized = raw.assumingMemoryBound(to: Int8.self)
+        // Two branch-free passes that vectorise (the rare failure is located afterwards): the weights'
+        // minimum, then each scale; a scale that is not positive is allowed only as +0 over zeros.
+        var smallest: Int8 = 0
+        for i in 0..<(n * k) { smallest = min(smallest, quantized[i]) }
+        if smallest == -128 {
+            let i = (0..<(n * k)).first { quantized[$0] == -128 } ?? 0
+            throw DeiTError(.format, "tensor \(quotedName(weight.name)) has -128 at [\(i / k), \(i % k)]; int8 weights are in [-127, 127]")
+        }
+        var smallestScale = Float.infinity
+        for i in 0..<(n * groups) { smallestScale = min(smallestScale, scaleFloats[i]) }
+        if !(smallestScale > 0) {
+            for row in 0..<n {
+                for group in 0..<groups {
+                    let scale = scaleFloats[row * groups + group]
+                    if scale > 0 { continue }
+                    let start = group * Int8GEMM.groupSize
+                    let values = quantized + row * k + start
+                    let allZero = (0..<min(Int8GEMM.groupSize, k - start)).allSatisfy { values[$0] == 0 }
+                    if scale.bitPattern == 0 && allZero { continue }
+                    let kind = scale.bitPattern == 0 ? "a zero scale for nonzero weights" : (scale < 0 ? "a negative scale" : "a -0 scale")
+                    throw DeiTError(.format, "tensor \(quotedName(scales.name)) has \(kind) at [\(row), \(group)]; scales must be positive (0 only for a group of zero weights)")
+                }
+            }
+        }
+        Int8GEMM.pack(quantized: quantized, scales: scaleFloats, bias: biasFloats, n: n, k: k,
+                      into: UnsafeMutableRawPointer(destination))
     }
 
     mutating func release() { scratch = nil }

@@ -39,3 +39,36 @@ public enum Precision: Sendable, Equatable {
         }
     }
 }
+
+/// Where a loaded model's precision came from.
+public enum PrecisionSource: Sendable, Equatable {
+    /// Nothing asked for one and the file is a float checkpoint: f32.
+    case `default`
+    /// The load option (`precision`, `--precision`, `deit_load_options.precision`).
+    case loadOption
+    /// The file: an int8 file (`deit-cli quantize`) stores the blocks' Linear weights as int8.
+    case file
+
+    /// "default", "load option", "file", as tools print it.
+    public var name: String {
+        switch self {
+        case .default: "default"
+        case .loadOption: "load option"
+        case .file: "file"
+        }
+    }
+
+    /// The precision to run a file stored at `stored` at when `requested` was asked for (nil: none),
+    /// and where it comes from. An int8 file runs at int8 (asking for int8 too is fine); asking for
+    /// f32 on one is `.unsupported`: its float weights are not in the file, and dequantising them would
+    /// run neither the float model nor the int8 one.
+    static func resolve(requested: Precision?, stored: Precision) throws(DeiTError) -> (Precision, PrecisionSource) {
+        switch (stored, requested) {
+        case (.int8, .f32):
+            throw DeiTError(.unsupported, "the model file is int8 (written by deit-cli quantize) and precision f32 was requested: its float weights are not in the file (load the float checkpoint for f32, or ask for int8 or the file's precision)")
+        case (.int8, _): return (.int8, .file)
+        case (.f32, nil): return (.f32, .default)
+        case (.f32, let requested?): return (requested, .loadOption)
+        }
+    }
+}

@@ -17,6 +17,20 @@ enum TensorSource {
             try tensor.readFloats(tensorBytes: try file.bytes(of: tensor), into: destination)
         }
     }
+
+    /// The raw bytes of `tensor` (`byteRange.count` of them): in the caller's buffer, or read into the
+    /// file's staging buffer (valid until the next read).
+    func bytes(of tensor: TensorInfo) throws(DeiTError) -> UnsafeRawBufferPointer {
+        switch self {
+        case .memory(let bytes):
+            guard tensor.byteRange.lowerBound >= 0, tensor.byteRange.upperBound <= bytes.count else {
+                throw DeiTError(.invalidArgument, "tensor \(quotedName(tensor.name)): bytes \(tensor.byteRange.lowerBound)..<\(tensor.byteRange.upperBound) are not inside the \(bytes.count)-byte buffer given")
+            }
+            return UnsafeRawBufferPointer(rebasing: bytes[tensor.byteRange])
+        case .file(let file):
+            return try file.bytes(of: tensor)
+        }
+    }
 }
 
 /// A safetensors file opened for loading: its validated header in memory, tensor data read on

@@ -1,0 +1,125 @@
+import DeiTKernels
+
+/// Int8 model files (`deit-cli quantize`): a checkpoint whose blocks' Linear weights (qkv, proj, fc1,
+/// fc2) are stored already quantised, in the canonical PyTorch layout, beside their scales:
+///
+///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−127, 127]
+///     blocks.i.attn.qkv.weight_scale  F32 [3D, ⌈D/32⌉] sw[j, g] = max|W[j, 32g ..< 32g+32]| / 127
+///     (the same for attn.proj, mlp.fc1, mlp.fc2)
+///
+/// and every other tensor as in the float checkpoint. `__metadata__` says so:
+/// `deit.precision` = `int8`, `deit.int8.group_size` = `32`, `deit.int8.scheme` (text), and for a
+/// LayerScale model `deit.int8.layer_scale` = `folded`: γ is already multiplied into the I8 weights
+/// (before quantising) and into the F32 biases of proj and fc2, and is not applied again (the γ
+/// tensors stay in the file, so the tensors still describe the architecture).
+///
+/// The quantisation is `Int8GEMM.quantizeWeight`, exactly what `Precision.int8` does at load, so a
+/// quantised file runs bit-identically to loading its float checkpoint with `Precision.int8`. The
+/// panels the kernels read are built at load (`Int8GEMM.pack(quantized:scales:bias:n:k:into:)`).
+package enum StoredInt8 {
+    /// `__metadata__` keys of an int8 file.
+    package static let precisionKey = "deit.precision"
+    package static let groupSizeKey = "deit.int8.group_size"
+    package static let schemeKey = "deit.int8.scheme"
+    package static let layerScaleKey = "deit.int8.layer_scale"
+    /// What `deit.int8.scheme` says.
+    package static let scheme = "symmetric int8, one F32 scale per output channel and group of 32 inputs (max|w|/127), round to nearest even; activations quantised at run time per token and group of 32"
+    /// The suffix of a scale tensor's name: `<weight name>` + `_scale`.
+    package static let scaleSuffix: StaticString = "_scale"
+
+    /// The precision a file's `__metadata__` declares (`deit.precision`; f32 when absent).
+    /// `.unsupported` for a precision this runtime does not read.
+    static func storedPrecision(_ file: SafetensorsFile) throws(DeiTError) -> Precision {
+        guard let text = file.metadataValue(forKey: precisionKey) else { return .f32 }
+        guard let precision = Precision(name: text) else {
+            throw DeiTError(.unsupported, "__metadata__ key '\(precisionKey)' is \(quotedName(text)); this runtime reads 'f32' and 'int8' files")
+        }
+        return precision
+    }
+
+    /// The int8 group size an int8 file declares (`deit.int8.group_size`, decimal): `.format` when
+    /// absent or not a positive decimal.
+    static func declaredGroupSize(_ file: SafetensorsFile) throws(DeiTError) -> Int {
+        guard let text = file.metadataValue(forKey: groupSizeKey) else {
+            throw DeiTError(.format, "__metadata__ has '\(precisionKey)' 'int8' but no '\(groupSizeKey)'")
+        }
+        var value = 0
+        for byte in text.utf8 {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), value < 1_000_000 else {
+                throw DeiTError(.format, "__metadata__ key '\(groupSizeKey)' is \(quotedName(text)); expected a positive decimal integer")
+            }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        if value < 1 {
+            throw DeiTError(.format, "__metadata__ key '\(groupSizeKey)' is \(quotedName(text)); expected a positive decimal integer")
+        }
+        return value
+    }
+
+    /// The block slots whose weights an int8 file stores as I8 (every block's Linear weights).
+    static let quantizedSlots: [BlockTensor] = [.qkvWeight, .projWeight, .fc1Weight, .fc2Weight]
+
+    /// (block, slot) for "blocks.<i>.<Linear weight>_scale", nil for any other name.
+    static func scaleSlot(of name: String, limits: LoadLimits) throws(DeiTError) -> (block: Int, slot: Int)? {
+        let bytes = Array(name.utf8)
+        let suffixCount = scaleSuffix.utf8CodeUnitCount
+        guard bytes.count > suffixCount,
+              staticStringEquals(scaleSuffix, bytes[(bytes.count - suffixCount)...]) else { return nil }
+        let weightName = String(decoding: bytes[..<(bytes.count - suffixCount)], as: UTF8.self)
+        guard let (block, slot) = try CheckpointTable.blockSlot(of: weightName, schema: .deit, limits: limits),
+              quantizedSlots.contains(where: { $0.rawValue == slot }) else { return nil }
+        return (block, slot)
+    }
+}
+
+/// Where an int8 file's scale tensors are: per block, per `BlockTensor` raw value, the index into the
+/// file's tensor list (nil for the slots that have none).
+struct ScaleTable: Sendable {
+    var blocks: [[Int?]]
+
+    subscript(block: Int, slot: Int) -> Int? {
+        guard block < blocks.count, slot < blocks[block].count else { return nil }
+        return blocks[block][slot]
+    }
+
+    /// Sorts the scale tensors (`indices` into `tensors`) into their slots and checks them against
+    /// `config`: one per block Linear weight, F32, shape [n, ⌈k/groupSize⌉]. Then refuses a group
+    /// size other than the kernels' 32 (`.unsupported`; a file consistent with another one is not
+    /// damaged, it is a format this runtime does not run).
+    init(tensors: [TensorInfo], indices: [Int], config: ModelConfig, groupSize: Int,
+         limits: LoadLimits) throws(DeiTError) {
+        let slotCount = BlockTensor.all.count
+        var blocks = [[Int?]](repeating: [Int?](repeating: nil, count: slotCount), count: config.depth)
+        for index in indices {
+            let tensor = tensors[index]
+            guard let (block, slot) = try StoredInt8.scaleSlot(of: tensor.name, limits: limits) else {
+                throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (not part of the DeiT/ViT schema)")
+            }
+            guard block < config.depth else {
+                throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (the model has \(config.depth) blocks)")
+            }
+            blocks[block][slot] = index
+        }
+        for block in 0..<config.depth {
+            for slot in StoredInt8.quantizedSlots {
+                let spec = slot.spec
+                guard let index = blocks[block][slot.rawValue] else {
+                    throw DeiTError(.format, "missing tensor 'blocks.\(block).\(spec.name)_scale' (an int8 file has a scale tensor for every I8 weight)")
+                }
+                let tensor = tensors[index]
+                let (n, k) = try linearSize(spec.shape.dimensions(config))
+                let expected = [n, (k + groupSize - 1) / groupSize]
+                if !tensor.shape.elementsEqual(expected) {
+                    throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has shape \(describeShape(tensor.shape)); expected \(describeShape(expected)) (one scale per output channel and group of \(groupSize) inputs, '\(StoredInt8.groupSizeKey)')")
+                }
+                if tensor.dtype != .f32 {
+                    throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); int8 weight scales are F32")
+                }
+            }
+        }
+        if groupSize != Int8GEMM.groupSize {
+            throw DeiTError(.unsupported, "__metadata__ key '\(StoredInt8.groupSizeKey)' is \(groupSize); this runtime's int8 kernels use groups of \(Int8GEMM.groupSize) inputs")
+        }
+        self.blocks = blocks
+    }
+}

@@ -1,0 +1,40 @@
+@testable import DeiTKernels
+import Testing
+import DeiTTestSupport
+
+/// `Int8GEMM.quantizeWeight` + `Int8GEMM.pack(quantized:…)` (int8 model files) against
+/// `Int8GEMM.pack(weight:…)` (load-time quantisation): the same panel bytes, so a quantised file runs
+/// bit-identically. Fails if either side's rounding, scale or layout changes without the other.
+@Suite("Int8 stored weights")
+struct Int8GEMMStoredWeightsTests {
+    /// Partial panels, odd k, k below/at/above a group, zero groups and rows.
+    static let shapes: [(n: Int, k: Int)] = [(1, 1), (3, 7), (15, 31), (16, 32), (17, 33), (20, 9), (33, 64),
+                                            (48, 65), (7, 197), (192, 192), (40, 768)]
+
+    @Test("quantizeWeight then pack(quantized:) gives pack(weight:)'s bytes", arguments: 0..<shapes.count)
+    func samePanels(index: Int) {
+        let (n, k) = Int8GEMMStoredWeightsTests.shapes[index]
+        var random = SeededGenerator(seed: UInt64(1000 + index))
+        var weight = random.floats(n * k, in: -0.5...0.5)        // [n, k]
+        let bias = random.floats(n, in: -1...1)                    // [n]
+        if k > 32 { for i in 0..<32 { weight[i] = 0 } }            // row 0's first group: all zero
+        if n > 2 { for i in 0..<k { weight[2 * k + i] = 0 } }      // row 2: all zero
+        if n > 1 && k > 5 { weight[k + 5] = 0.5; weight[k + 4] = 0.5 / 127 * 2.5 }   // row 1: a tie, rounded to even
+        let groups = Int8GEMM.groupCount(k: k)
+        var quantized = [Int8](repeating: 99, count: n * k)        // [n, k]
+        var scales = [Float](repeating: .nan, count: n * groups)   // [n, ⌈k/32⌉]
+        Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
+        #expect(quantized.allSatisfy { $0 >= -127 && $0 <= 127 })
+        #expect(scales.allSatisfy { $0 >= 0 && $0.isFinite })
+        if k > 32 { #expect(scales[0] == 0 && quantized[0..<32].allSatisfy { $0 == 0 }) }
+
+        let byteCount = Int8GEMM.packedByteCount(n: n, k: k)
+        var direct = [UInt8](repeating: 0xAA, count: byteCount)
+        var stored = [UInt8](repeating: 0x55, count: byteCount)
+        direct.withUnsafeMutableBytes { Int8GEMM.pack(weight: weight, bias: bias, n: n, k: k, into: $0.baseAddress!) }
+        stored.withUnsafeMutableBytes {
+            Int8GEMM.pack(quantized: quantized, scales: scales, bias: bias, n: n, k: k, into: $0.baseAddress!)
+        }
+        #expect(direct == stored, "n \(n) k \(k)")
+    }
+}
