@@ -17,7 +17,7 @@ int main() {
     deit_session *session = nullptr;
     const bool ok = status == DEIT_ERR_INVALID_ARGUMENT && model == nullptr &&
                     deit_model_get_info(nullptr, &info) == DEIT_ERR_INVALID_ARGUMENT &&
-                    load.struct_size == sizeof load && load.precision == DEIT_PRECISION_F32 &&
+                    load.struct_size == sizeof load && load.precision == DEIT_PRECISION_FILE &&
                     deit_model_load_file_with_options(nullptr, &load, &model) == DEIT_ERR_INVALID_ARGUMENT &&
                     options.struct_size == sizeof options && options.num_threads == 1 &&
                     deit_session_create_with_options(nullptr, &options, nullptr, 0, &session) ==
