@@ -105,4 +105,16 @@ print(f"check-accuracy ({sys.argv[3]}): " + ("OK" if ok else f"FAILED ({need})")
 sys.exit(0 if ok else 1)
 PY
 done
+
+# ONNX Runtime's dynamic int8 of the same checkpoint on the same photos, for the comparison table in
+# README (issue 14): only where scripts/bench-vs-ort.sh --precision f32,int8 has made the export and
+# the project's .venv has ONNX Runtime (it needs torch + timm, which the gate does not install).
+ort_int8=.build/bench/deit-tiny-in1k.int8.onnx
+if [ -f "$ort_int8" ] && .venv/bin/python -c "import onnxruntime, timm" 2>/dev/null; then
+    echo "check-accuracy: ONNX Runtime dynamic int8 ($ort_int8), timm's eval transform (PIL), same photos"
+    PYTHONPATH=scripts/python .venv/bin/python scripts/python/ort_accuracy.py --onnx "$ort_int8" --sample "$sample" \
+        --label "ORT dynamic int8" --threads "$threads" || status=1
+else
+    echo "check-accuracy: ONNX Runtime's int8 row skipped (run scripts/bench-vs-ort.sh --precision f32,int8 first; README has the measured row)"
+fi
 exit $status
