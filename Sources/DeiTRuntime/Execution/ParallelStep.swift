@@ -28,12 +28,23 @@ enum ParallelStep {
     /// C = epilogue(dequant(Aq·Wqᵀ) + b) over the int8 weights' panels, in `chunks` panel ranges.
     case int8Linear(Int8LinearStep)
 
+    /// Rows of A per pass over a GEMM task's panels: a multiple of every tile height (5, 6, 8, 4, 2),
+    /// above DeiT's T = 197 so a single image is one block, as before batches.
+    static let gemmRowBlock = 240
+
     func run(task: Int, worker: Int) {
         switch self {
         case .linear(let s):
             let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
-            PackedGEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, packed: s.packed, c: s.c, ldc: s.ldc,
-                                epilogue: s.epilogue, panelRange: panels)
+            // Rows in blocks (one block for a single image's T ≤ gemmRowBlock): a batch's A block stays
+            // in cache across this task's panels. Each row's result does not depend on its block.
+            var first = 0
+            while first < s.m {
+                let rows = min(ParallelStep.gemmRowBlock, s.m - first)
+                PackedGEMM.multiply(m: rows, n: s.n, k: s.k, a: s.a + first * s.lda, lda: s.lda, packed: s.packed,
+                                    c: s.c + first * s.ldc, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
+                first += rows
+            }
         case .packHeads(let s):
             let q = s.qkv + task * s.headDim
             AttentionKernel.packHead(tokens: s.tokens, headDim: s.headDim, k: q + s.width, v: q + 2 * s.width,
@@ -81,8 +92,14 @@ enum ParallelStep {
                                   scales: s.scales + first * s.ldScales, ldScales: s.ldScales)
         case .int8Linear(let s):
             let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
-            Int8GEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, aScales: s.aScales, ldScales: s.ldScales, packed: s.packed,
-                              c: s.c, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
+            var first = 0  // rows in blocks, as .linear
+            while first < s.m {
+                let rows = min(ParallelStep.gemmRowBlock, s.m - first)
+                Int8GEMM.multiply(m: rows, n: s.n, k: s.k, a: s.a + first * s.lda, lda: s.lda,
+                                  aScales: s.aScales + first * s.ldScales, ldScales: s.ldScales, packed: s.packed,
+                                  c: s.c + first * s.ldc, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
+                first += rows
+            }
         }
     }
 }
