@@ -41,8 +41,8 @@ enum ActivationSlot: Int, CaseIterable {
     case tokens              // (B·T, D)     the residual stream (image i's rows at i·T)
     case normed1             // (B·T, D)     LN1 output
     case qkv                 // (B·T, 3D)    q | k | v per token
-    case packedKeys          // (heads, packedKeysCount)    scale·K of every head, in GEMM panels
-    case packedValues        // (heads, packedValuesCount)  V of every head, in GEMM panels
+    case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels
+    case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels
     case scores              // (threads, R, T)  each worker's scores/softmax for R query rows
     case heads               // (B·T, D)     concatenated head outputs
     case normed2             // (B·T, D)     LN2 output
@@ -88,12 +88,12 @@ enum ActivationSlot: Int, CaseIterable {
         case .qkv: return try floatBytes(t, 3 * d, "qkv")
         case .packedKeys:
             let count = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
-            return try floatBytes(config.numHeads, count, "packed keys")
+            return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed keys"), count, "packed keys")
         case .packedValues:
             let count = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
-            return try floatBytes(config.numHeads, count, "packed values")
+            return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed values"), count, "packed values")
         case .scores:
-            // Attention runs one image at a time: T, not B·T.
+            // Each task holds one image's R query rows against its T keys: T, not B·T.
             let tokens = config.numTokens
             let rows = try checkedProduct(max(threads, 1), min(ActivationPlan.attentionRowBlock, tokens), "attention scores")
             return try floatBytes(rows, tokens, "attention scores")

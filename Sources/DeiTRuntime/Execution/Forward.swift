@@ -52,8 +52,9 @@ extension Session {
     /// The ViT forward pass over `images` images at once (1...`maxBatch`; not CaiT): `input` holds
     /// images × 3·S·S floats, `logits` receives images × `outputDim`. Image i's T tokens are rows
     /// i·T ..< (i+1)·T of the stacked (images·T, D) residual stream: LayerNorm, GELU and every Linear
-    /// layer run over all rows at once (each weight matrix streamed once per batch); patch embedding,
-    /// attention and the head run per image. Every op is row by row (the GEMM tiles' arithmetic per
+    /// layer run over all rows at once (each weight matrix streamed once per batch); attention runs per
+    /// image and head (every image's heads in the same two parallel steps); patch embedding and the
+    /// head run per image. Every op is row by row (the GEMM tiles' arithmetic per
     /// row does not depend on which tile or block a row lands in), so each image's logits are the bits
     /// a single run gives. Taps are for single runs only (`images` 1).
     func forward(images: Int, input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
@@ -122,9 +123,7 @@ extension Session {
             linear(m: allRows, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
             if let qkNorm = block.qkNorm { normalizeQueriesAndKeys(qkNorm, rows: allRows) }
             clock.lap(.qkv)
-            for image in 0..<images {
-                attention(scale: scale, queryRows: rows, image: image, probabilities: maps, probabilityRows: tap?.rows ?? 0)
-            }
+            attention(scale: scale, queryRows: rows, images: images, probabilities: maps, probabilityRows: tap?.rows ?? 0)
             if rows < t && images > 1 {
                 // The last block on the prefix rows only: gather each image's prefix rows of the residual
                 // stream and of the head outputs into (images·prefix, D) at the top (moving up, so the
@@ -318,7 +317,7 @@ extension Session {
             let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
             pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: weights.floats, c: c, ldc: ldc,
                                         epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
-                     taskCount: chunks)
+                     taskCount: chunks * ParallelStep.rowBlocks(m))
         case .plainF32:
             blasLinear(m: m, a: a, lda: lda, weights: weights, c: c, ldc: ldc, epilogue: epilogue)
         case .packedInt8:
@@ -337,7 +336,7 @@ extension Session {
             pool.run(.int8Linear(Int8LinearStep(m: m, n: n, k: k, a: buffers.quantizedRows, lda: ldq,
                                                 aScales: buffers.rowScales, ldScales: groups, packed: weights.data, c: c, ldc: ldc,
                                                 epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
-                     taskCount: chunks)
+                     taskCount: chunks * ParallelStep.rowBlocks(m))
         }
     }
 
@@ -356,20 +355,21 @@ extension Session {
     /// rows), each worker with its own scores.
     /// With `probabilities` ([heads, probabilityRows, T]) the softmax rows of the first
     /// `probabilityRows` query rows of each head are written there too.
-    func attention(scale: Float, queryRows: Int, image: Int = 0, probabilities: UnsafeMutablePointer<Float>? = nil,
+    /// With `images` > 1 (a batch; no probabilities) every image's heads in the same two steps, image
+    /// i's rows at i·T of b.qkv and b.heads: one task per (image, head) and per (image, head, block).
+    func attention(scale: Float, queryRows: Int, images: Int = 1, probabilities: UnsafeMutablePointer<Float>? = nil,
                            probabilityRows: Int = 0) {
         let config = model.config
         let t = config.numTokens
         let rowBlock = min(ActivationPlan.attentionRowBlock, t)
         let step = AttentionStep(
-            tokens: t, headDim: config.headDim, width: config.embedDim, scale: scale,
-            qkv: buffers.qkv + image * t * 3 * config.embedDim,
+            tokens: t, headDim: config.headDim, width: config.embedDim, scale: scale, qkv: buffers.qkv,
             packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
-            scores: buffers.scores, out: buffers.heads + image * t * config.embedDim, queryRows: queryRows, rowBlock: rowBlock,
+            scores: buffers.scores, out: buffers.heads, queryRows: queryRows, rowBlock: rowBlock,
             blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
-            probabilityRows: probabilityRows)
-        pool.run(.packHeads(step), taskCount: config.numHeads)
-        pool.run(.attentionRows(step), taskCount: config.numHeads * step.blocksPerHead)
+            probabilityRows: probabilityRows, heads: config.numHeads, images: images)
+        pool.run(.packHeads(step), taskCount: images * config.numHeads)
+        pool.run(.attentionRows(step), taskCount: images * config.numHeads * step.blocksPerHead)
     }
 }
