@@ -45,6 +45,8 @@
  *          accepted: the fields they lack take their defaults. deit_model_info gained
  *          num_prefix_tokens (class, distillation and register tokens). Added
  *          deit_session_run_attention, deit_attention_rollout and deit_attention_distance.
+ *   next (compatible): deit_session_options.max_batch is honoured (it was 0 or 1; now up to 4096,
+ *          default 1) and deit_session_run_batch runs up to that many images in one call.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -216,18 +218,21 @@ typedef struct deit_session_options {
                                 of those is DEIT_ERR_UNSUPPORTED (one set per build), any other name
                                 DEIT_ERR_INVALID_ARGUMENT */
     int32_t num_threads;     /* workers, the calling thread included: 1 (default) to 256 */
-    int32_t max_batch;       /* images per run: 0 or 1 (default). Larger: DEIT_ERR_UNSUPPORTED for now */
+    int32_t max_batch;       /* most images per deit_session_run_batch call: 1 (default; 0 means 1) to
+                                4096. The arena holds the row-wise activations of that many images
+                                (DeiT-Ti: ≈ 1 MB each); 1 plans exactly the single-image arena. A
+                                CaiT model with max_batch > 1 is DEIT_ERR_UNSUPPORTED */
     uint64_t flags;          /* none defined yet: must be 0 (64 bits: room to grow, and no padding) */
 } deit_session_options;
 
-/* Fills *out_options with the defaults (1 thread, batch 1, no flags, kernel_set NULL). NULL is a
- * no-op. */
+/* Fills *out_options with the defaults (1 thread, max_batch 1, no flags, kernel_set NULL). NULL is
+ * a no-op. */
 void deit_session_options_default(deit_session_options *out_options);
 
 /* Bytes of arena a session with these options needs (for deit_session_create_with_options).
  * Returns DEIT_OK, DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_bytes or options, bad
- * struct_size, thread count, flags or kernel set), DEIT_ERR_UNSUPPORTED (max_batch > 1, a kernel
- * set this build lacks, or options from a newer header this library cannot honour) or
+ * struct_size, thread count, max_batch, flags or kernel set), DEIT_ERR_UNSUPPORTED (max_batch > 1
+ * for a CaiT model, a kernel set this build lacks, or options from a newer header this library cannot honour) or
  * DEIT_ERR_OUT_OF_MEMORY (the size overflows). */
 deit_status deit_session_arena_size_with_options(const deit_model *model, const deit_session_options *options,
                                                  size_t *out_bytes);
@@ -259,6 +264,17 @@ void deit_session_free(deit_session *session);
  * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL pointer, wrong count, bad handle). */
 deit_status deit_session_run(deit_session *session, const float *input_chw, size_t input_count,
                              float *logits, size_t logits_count);
+
+/* Runs `n` images in one call (1 ≤ n ≤ the session's max_batch): `inputs` holds input_count =
+ * n × 3×S×S floats, image after image (each as deit_session_run takes it), `logits` receives
+ * logits_count = n × output_dim floats, image after image. Each image's logits are the same bits
+ * deit_session_run gives it alone, at any thread count. Faster per image than n single runs: the
+ * images' tokens are stacked for every Linear layer, so each weight matrix is read once per batch.
+ * Performs no heap allocation.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (n outside 1 ... max_batch, NULL pointer, wrong
+ * count, bad handle). */
+deit_status deit_session_run_batch(deit_session *session, int32_t n, const float *inputs, size_t input_count,
+                                   float *logits, size_t logits_count);
 
 /* Runs one image as deit_session_run, but stops before the head: `features` receives
  * feature_count = deit_model_info.feature_dim (embed_dim) floats, the pooled, normalised features

@@ -11,11 +11,12 @@ public func deit_session_options_default(_ outOptions: UnsafeMutablePointer<deit
 /// The documented defaults with `threads` workers, struct_size set.
 private func defaultSessionOptions(threads: Int32) -> deit_session_options {
     deit_session_options(struct_size: deit_api_session_options_size(), kernel_set: nil, num_threads: threads,
-                         max_batch: 0, flags: 0)
+                         max_batch: 1, flags: 0)
 }
 
-/// The worker count deit_session_options asks for, after checking every field.
-private func requestedThreads(_ options: UnsafePointer<deit_session_options>?, _ function: String) throws(DeiTError) -> Int {
+/// The worker count and max batch deit_session_options asks for, after checking every field.
+private func requestedOptions(_ options: UnsafePointer<deit_session_options>?,
+                              _ function: String) throws(DeiTError) -> (threads: Int, maxBatch: Int) {
     guard let options else {
         throw DeiTError(.invalidArgument, "\(function): options is NULL; fill a deit_session_options with deit_session_options_default()")
     }
@@ -27,19 +28,16 @@ private func requestedThreads(_ options: UnsafePointer<deit_session_options>?, _
         throw DeiTError(.invalidArgument,
                         "\(function): num_threads is \(given.num_threads); it must be between 1 and \(Session.maxThreads)")
     }
-    guard given.max_batch >= 0 else {
-        throw DeiTError(.invalidArgument, "\(function): options->max_batch is \(given.max_batch); use 0 or 1")
-    }
-    guard given.max_batch <= 1 else {
-        throw DeiTError(.unsupported,
-                        "\(function): options->max_batch is \(given.max_batch): batches are not supported yet (use 0 or 1)")
+    guard given.max_batch >= 0 && Int(given.max_batch) <= Session.maxBatchLimit else {
+        throw DeiTError(.invalidArgument,
+                        "\(function): options->max_batch is \(given.max_batch); it must be between 1 and \(Session.maxBatchLimit) (0 means 1)")
     }
     guard given.flags == 0 else {
         throw DeiTError(.invalidArgument,
                         "\(function): options->flags has unknown bits 0x\(String(given.flags, radix: 16)); no flags are defined yet, set it to 0")
     }
     try checkKernelSet(given.kernel_set, function)
-    return Int(given.num_threads)
+    return (Int(given.num_threads), max(Int(given.max_batch), 1))
 }
 
 /// Every kernel set deit builds, for telling a foreign name from a misspelt one.
@@ -102,8 +100,13 @@ private func arenaSize(_ handle: OpaquePointer?, _ options: UnsafePointer<deit_s
         return fail(.invalidArgument, "\(function): model is NULL or not a live model handle")
     }
     guard let outBytes else { return fail(.invalidArgument, "\(function): out_bytes is NULL") }
-    do {
-        outBytes.pointee = try Session.arenaBytes(for: model, threads: requestedThreads(options, function))
+    do throws(DeiTError) {
+        let requested = try requestedOptions(options, function)
+        do throws(DeiTError) {
+            outBytes.pointee = try Session.arenaBytes(for: model, threads: requested.threads, maxBatch: requested.maxBatch)
+        } catch {
+            throw DeiTError(error.status, "\(function): \(error.message)")
+        }
         return DEIT_OK
     } catch {
         return fail(error)
@@ -118,9 +121,15 @@ private func createSession(_ handle: OpaquePointer?, _ options: UnsafePointer<de
     guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self) else {
         return fail(.invalidArgument, "\(function): model is NULL or not a live model handle")
     }
-    do {
-        let threads = try requestedThreads(options, function)
-        let session = try Session(model: model, threads: threads, arena: arena, arenaBytes: arenaSize)
+    do throws(DeiTError) {
+        let requested = try requestedOptions(options, function)
+        let session: Session
+        do throws(DeiTError) {
+            session = try Session(model: model, threads: requested.threads, maxBatch: requested.maxBatch, arena: arena,
+                                  arenaBytes: arenaSize)
+        } catch {
+            throw DeiTError(error.status, "\(function): \(error.message)")
+        }
         guard let sessionHandle = Handles.make(session, magic: HandleMagic.session) else {
             return fail(.outOfMemory, "could not allocate a session handle")
         }
@@ -154,6 +163,39 @@ public func deit_session_run(_ handle: OpaquePointer?, _ input: UnsafePointer<Fl
             }
             try session.run(input: UnsafeBufferPointer(start: input, count: inputCount),
                             logits: UnsafeMutableBufferPointer(start: logits, count: logitsCount))
+            return DEIT_OK
+        }
+    } catch {
+        return fail(error)
+    }
+}
+
+@_cdecl("deit_session_run_batch")
+public func deit_session_run_batch(_ handle: OpaquePointer?, _ count: Int32, _ inputs: UnsafePointer<Float>?,
+                                   _ inputCount: Int, _ logits: UnsafeMutablePointer<Float>?,
+                                   _ logitsCount: Int) -> deit_status {
+    let function = "deit_session_run_batch"
+    do {
+        return try Handles.withSession(handle, function) { session throws(DeiTError) in
+            guard count >= 1 && Int(count) <= session.maxBatch else {
+                throw DeiTError(.invalidArgument,
+                                "\(function): n is \(count); this session takes 1 to \(session.maxBatch) images (deit_session_options.max_batch)")
+            }
+            guard let inputs else { throw DeiTError(.invalidArgument, "\(function): inputs is NULL") }
+            guard let logits else { throw DeiTError(.invalidArgument, "\(function): logits is NULL") }
+            // size_t values above Int.max arrive negative here.
+            guard inputCount >= 0 else {
+                throw DeiTError(.invalidArgument, "\(function): input_count \(UInt(bitPattern: inputCount)) is too large")
+            }
+            guard logitsCount >= 0 else {
+                throw DeiTError(.invalidArgument, "\(function): logits_count \(UInt(bitPattern: logitsCount)) is too large")
+            }
+            do throws(DeiTError) {
+                try session.runBatch(count: Int(count), inputs: UnsafeBufferPointer(start: inputs, count: inputCount),
+                                     logits: UnsafeMutableBufferPointer(start: logits, count: logitsCount))
+            } catch {
+                throw DeiTError(error.status, "\(function): \(error.message)")
+            }
             return DEIT_OK
         }
     } catch {

@@ -1,14 +1,19 @@
 import DeiTKernels
 import DeiTRuntime
 
-/// `bench`: load time, first run, latency statistics, memory.
+/// `bench`: load time, first run, latency statistics, memory. `--batch N`: every run is one batch of
+/// N images (`Session.runBatch`); latency is per batch, throughput in images/s.
 enum BenchCommand {
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs", "image-size", "precision"], switches: ["json", "profile"])
+        let args = try Arguments(words, valued: ["model", "synthetic", "threads", "warmup", "runs", "image-size", "precision", "batch"], switches: ["json", "profile"])
         let threads = try args.int("threads", default: 1, range: 1...Session.maxThreads)
         let warmup = try args.int("warmup", default: 3, range: 0...100_000)
         let runs = try args.int("runs", default: 20, range: 1...1_000_000)
         let json = args.has("json")
+        let batch = try args.int("batch", default: 1, range: 1...Session.maxBatchLimit)
+        if batch > 1 && args.has("profile") {
+            throw UsageError(message: "bench: --profile times single runs; use it without --batch")
+        }
         let imageSize = try imageSizeOption(args)
         let precision = try precisionOption(args)
 
@@ -34,22 +39,25 @@ enum BenchCommand {
         }
         let loadNanoseconds = now() - loadStart
 
-        let session = try attempt(source) { () throws(DeiTError) in try Session(model: model, threads: threads) }
+        let session = try attempt(source) { () throws(DeiTError) in try Session(model: model, threads: threads, maxBatch: batch) }
         let config = model.config
         // A fixed pseudo-random normalised input (values in ±2, like a real image's).
         var state: UInt32 = 12345
-        let input = (0..<config.inputCount).map { _ -> Float in
+        // --batch N: N such images, one after another (N × 3·S·S floats), run as one batch.
+        let input = (0..<batch * config.inputCount).map { _ -> Float in
             state = state &* 1_664_525 &+ 1_013_904_223
             return Float(state >> 8) / Float(1 << 24) * 4 - 2
         }
-        var logits = [Float](repeating: 0, count: config.outputDim)
+        var logits = [Float](repeating: 0, count: batch * config.outputDim)
         var profile = ForwardProfile()
         func once(profiled: Bool) throws -> UInt64 {
             let start = now()
             try attempt(source) { () throws(DeiTError) in
                 try input.withUnsafeBufferPointer { i throws(DeiTError) in
                     try logits.withUnsafeMutableBufferPointer { l throws(DeiTError) in
-                        if profiled { try session.runProfiled(input: i, logits: l, profile: &profile) } else {
+                        if profiled { try session.runProfiled(input: i, logits: l, profile: &profile) } else if batch > 1 {
+                            try session.runBatch(count: batch, inputs: i, logits: l)
+                        } else {
                             try session.run(input: i, logits: l)
                         }
                     }
@@ -80,13 +88,13 @@ enum BenchCommand {
                 "\"model\":\(jsonString(source))",
                 "\"image_size\":\(config.imageSize)", "\"embed_dim\":\(config.embedDim)", "\"depth\":\(config.depth)",
                 "\"num_classes\":\(config.numClasses)", "\"distilled\":\(config.distilled)",
-                "\"threads\":\(threads)", "\"warmup\":\(warmup)", "\"runs\":\(runs)",
+                "\"threads\":\(threads)", "\"batch\":\(batch)", "\"warmup\":\(warmup)", "\"runs\":\(runs)",
                 "\"kernels\":\(jsonString(kernels.name))", "\"gemm_kernel\":\(jsonString(PackedGEMM.kernelName))",
                 "\"linear_backend\":\(jsonString(LinearBackend.openBLASCoreName.map { "openblas " + $0 } ?? "deit"))",
                 "\"load_ms\":\(jsonNumber(milliseconds(loadNanoseconds)))",
                 "\"first_run_ms\":\(jsonNumber(milliseconds(firstRun)))",
                 "\"latency_ms\":\(stats.json)",
-                "\"images_per_second\":\(jsonNumber(1000 / stats.mean))",
+                "\"images_per_second\":\(jsonNumber(1000 * Double(batch) / stats.mean))",
                 "\"parameters\":\(model.parameterCount)", "\"weight_bytes\":\(model.weightBytes)",
                 "\"arena_bytes\":\(session.arenaBytes)",
                 "\"precision\":\"\(model.precision.name)\"",
@@ -97,7 +105,7 @@ enum BenchCommand {
             print("{" + fields.joined(separator: ",") + "}")
         } else {
             print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
-            print("threads        \(threads)   warmup \(warmup)   runs \(runs)")
+            print("threads        \(threads)   batch \(batch)   warmup \(warmup)   runs \(runs)")
             print("precision      \(precisionDescription(model))")
             let ours = "\(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")"
             if let core = LinearBackend.openBLASCoreName {   // DEIT_BLAS=openblas build
@@ -107,8 +115,13 @@ enum BenchCommand {
             }
             print(format("load           %.1f ms", milliseconds(loadNanoseconds)))
             print(format("first run      %.3f ms", milliseconds(firstRun)))
-            print("per image      \(stats.text)")
-            print(format("throughput     %.1f images/s", 1000 / stats.mean))
+            if batch > 1 {
+                print("per batch      \(stats.text)")
+                print(format("per image      %.3f ms (batch mean / %ld)", stats.mean / Double(batch), batch))
+            } else {
+                print("per image      \(stats.text)")
+            }
+            print(format("throughput     %.1f images/s", 1000 * Double(batch) / stats.mean))
             print("parameters     \(model.parameterCount)")
             print("weight bytes   \(model.weightBytes)")
             print("arena bytes    \(session.arenaBytes)")

@@ -5,7 +5,7 @@ enum ClassifyCommand {
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
 
     static func run(_ words: ArraySlice<String>) throws {
-        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels", "image-size", "precision"],
+        let args = try Arguments(words, valued: ["model", "top", "threads", "labels", "crop-pct", "max-image-bytes", "max-pixels", "image-size", "precision", "batch"],
                                  switches: ["json"], positionalsAllowed: true)
         let options = try ImageRunOptions(args, command: "classify")
         let model = try loadModel(options.modelPath, imageSize: try imageSizeOption(args),
@@ -16,6 +16,17 @@ enum ClassifyCommand {
         }
         let k = try TopKCount(try args.int("top", default: 5, range: 1...classes), classes: classes)
         let labels = try args.string("labels").map { try readLabels($0, classes: classes) } ?? modelLabels(model)
+        let batch = try args.int("batch", default: 1, range: 1...256)
+        if options.files.count > 1 {
+            // Many files: decoding overlapped with inference, batches of up to --batch.
+            let session = try attempt(options.modelPath) { () throws(DeiTError) in
+                try Session(model: model, threads: options.threads, maxBatch: min(batch, options.files.count))
+            }
+            try classifyPipelined(options, session: session, batch: min(batch, options.files.count), k: k) { file, top, times in
+                report(file: file, top: top, labels: labels, json: options.json, times: times)
+            }
+            return
+        }
         let session = try attempt(options.modelPath) { () throws(DeiTError) in try Session(model: model, threads: options.threads) }
         try forEachImage(options, session: session) { () throws(DeiTError) -> [Prediction] in
             var top: [Prediction] = []
@@ -96,6 +107,87 @@ enum ClassifyCommand {
             // Each failure was already reported on its own line; a summary line only for many files.
             throw files.count > 1 ? Failure(message: "\(failures) of \(files.count) images failed") : Failure(message: "")
         }
+    }
+
+    /// `classify` of many files: a decode thread (`DecodeRing`) decodes and preprocesses the files in
+    /// order into a ring of 2·batch inputs while this thread runs them in batches of up to `batch`
+    /// (the ready files in order, a batch as soon as it is full or the next file is not ready and
+    /// at least one waits); reports and failures in file order, as `forEachImage`. A file's infer_ms
+    /// is its batch's time divided by the batch's images. The logits are the bits a single run gives.
+    static func classifyPipelined(_ options: ImageRunOptions, session: Session, batch: Int, k: TopKCount,
+                                  report: (String, [Prediction], (decode: Double, preprocess: Double, infer: Double)) -> Void) throws {
+        let files = options.files
+        let config = session.model.config
+        let transform = try attempt(options.modelPath) { () throws(DeiTError) in
+            try session.model.preprocessing.transform(cropPct: options.cropPct)
+        }
+        let ring = DecodeRing(files: files, capacity: 2 * batch, transform: transform, limits: options.limits)
+        guard ring.start() else { throw Failure(message: "cannot start the decode thread") }
+        defer { ring.finish() }
+        var inputs = [Float](repeating: 0, count: batch * config.inputCount)   // (batch, 3·S·S)
+        var logits = [Float](repeating: 0, count: batch * config.outputDim)    // (batch, C)
+        var pending: [(file: Int, entry: DecodeRing.Entry)] = []
+        pending.reserveCapacity(batch)
+        var failures = 0
+        var decodeTimes: [Double] = [], preprocessTimes: [Double] = [], inferTimes: [Double] = []
+        let started = now()
+        var progress = ProgressLine(total: files.count)
+
+        func runPending() throws {
+            guard !pending.isEmpty else { return }
+            let count = pending.count
+            let t0 = now()
+            try attempt(options.modelPath) { () throws(DeiTError) in
+                try inputs.withUnsafeBufferPointer { i throws(DeiTError) in
+                    try logits.withUnsafeMutableBufferPointer { l throws(DeiTError) in
+                        try session.runBatch(count: count, inputs: UnsafeBufferPointer(rebasing: i[0..<count * config.inputCount]),
+                                             logits: UnsafeMutableBufferPointer(rebasing: l[0..<count * config.outputDim]))
+                    }
+                }
+            }
+            let perImage = milliseconds(now() - t0) / Double(count)
+            progress.clear()
+            for (position, item) in pending.enumerated() {
+                var top: [Prediction] = []
+                logits.withUnsafeBufferPointer { l in
+                    let row = UnsafeBufferPointer(rebasing: l[position * config.outputDim ..< (position + 1) * config.outputDim])
+                    TopK.select(logits: row, count: k) { _, prediction in top.append(prediction) }
+                }
+                decodeTimes.append(item.entry.decodeMilliseconds); preprocessTimes.append(item.entry.preprocessMilliseconds)
+                inferTimes.append(perImage)
+                report(files[item.file], top,
+                       (item.entry.decodeMilliseconds, item.entry.preprocessMilliseconds, perImage))
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        for index in files.indices {
+            // Run what is gathered when the batch is full, or when the next file is not ready yet
+            // (inference need not wait for decoding while images are waiting).
+            if pending.count == batch || (!pending.isEmpty && !ring.isReady(index)) { try runPending() }
+            progress.show(done: index)
+            let (slot, entry) = ring.take(index)
+            if let error = entry.outcome {
+                // Reported in order: everything before this file is out first.
+                try runPending()
+                ring.release(upTo: index + 1)
+                progress.clear()
+                failures += 1
+                let message = error.message.hasPrefix("'") ? error.message : "\(files[index]): \(error.message)"
+                writeStandardError("deit-cli: \(error.status.name): \(message)\n")
+                continue
+            }
+            inputs.withUnsafeMutableBufferPointer { i in
+                (i.baseAddress! + pending.count * config.inputCount).update(from: ring.input(slot), count: config.inputCount)
+            }
+            ring.release(upTo: index + 1)
+            pending.append((index, entry))
+        }
+        try runPending()
+        progress.clear()
+        summarize(count: files.count, failures: failures, seconds: Double(now() - started) / 1e9,
+                  decode: decodeTimes, preprocess: preprocessTimes, infer: inferTimes, toStandardError: options.json)
+        if failures > 0 { throw Failure(message: "\(failures) of \(files.count) images failed") }
     }
 
     /// Files named directly, plus the JPEG/PNG files of named directories (sorted, not recursive).

@@ -106,7 +106,7 @@ enum Help {
     static let commands: [CommandHelp] = [
         CommandHelp(
             name: "classify",
-            arguments: "--model M [--top K] [--threads N] [--labels F] [--crop-pct P] [--image-size S] [--precision P] [--json] IMAGE|DIR...",
+            arguments: "--model M [--top K] [--threads N] [--batch B] [--labels F] [--crop-pct P] [--image-size S] [--precision P] [--json] IMAGE|DIR...",
             summary: "top-K classes of JPEG/PNG images or directories of them",
             details: """
                 The top-K classes (label, probability, logit) of each JPEG/PNG image, or of every JPEG/PNG in
@@ -116,6 +116,8 @@ enum Help {
                   --model M            the checkpoint (timm safetensors); required
                   --top K              classes per image (1 to the class count; default 5)
                 \(threads)
+                  --batch B            many images: run up to B at once (1 to 256; default 1). Same
+                                       results; decoding always overlaps inference (a decode thread)
                   --labels F           class names, one per line (or tab-separated lines: the last field);
                                        default the model's own (config.json label_names, or ImageNet-1k's)
                 \(cropPct)
@@ -125,7 +127,8 @@ enum Help {
                   --json               one JSON object per image on standard output:
                                        {"file", "top": [{"index", "label", "logit", "prob"}], "decode_ms", ...}
 
-                Many images end with a summary (images/s, latency), on standard error with --json.
+                Many images end with a summary (images/s, latency), on standard error with --json; their
+                infer_ms is the batch's time divided by its images.
                 \(progress)
                 """),
         CommandHelp(
@@ -166,7 +169,7 @@ enum Help {
                 """),
         CommandHelp(
             name: "bench",
-            arguments: "(--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small) [--image-size S] [--precision P] [--threads N] [--warmup W] [--runs R] [--json] [--profile]",
+            arguments: "(--model M | --synthetic deit_tiny|deit_tiny_distilled|deit_small) [--image-size S] [--precision P] [--threads N] [--batch B] [--warmup W] [--runs R] [--json] [--profile]",
             summary: "load time, latency statistics, throughput and memory",
             details: """
                 Load time, first run, per-image latency (min/median/p90/p99/mean/std), throughput, arena and
@@ -178,6 +181,8 @@ enum Help {
                 \(imageSize)
                 \(precision)
                 \(threads)
+                  --batch B            every run is one batch of B images (deit_session_run_batch): latency
+                                       per batch, throughput in images/s (default 1; not with --profile)
                   --warmup W           untimed runs first (default 3)
                   --runs R             timed runs (default 20)
                   --json               one JSON object

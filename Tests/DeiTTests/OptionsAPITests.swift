@@ -19,7 +19,7 @@ import Testing
         deit_session_options_default(&session)
         #expect(session.struct_size == MemoryLayout<deit_session_options>.stride)
         #expect(session.struct_size == deit_api_session_options_size())
-        #expect(session.num_threads == 1 && session.max_batch == 0 && session.flags == 0 && session.kernel_set == nil)
+        #expect(session.num_threads == 1 && session.max_batch == 1 && session.flags == 0 && session.kernel_set == nil)
         var load = deit_load_options()
         deit_load_options_default(&load)
         #expect(load.struct_size == MemoryLayout<deit_load_options>.stride)
@@ -112,10 +112,15 @@ import Testing
         defer { deit_model_free(model) }
         var options = deit_session_options()
         deit_session_options_default(&options)
-        options.max_batch = 8
+        options.max_batch = 4097
         var session: OpaquePointer?
-        #expect(deit_session_create_with_options(model, &options, nil, 0, &session) == DEIT_ERR_UNSUPPORTED)
-        #expect(lastError().contains("batches are not supported yet"), "\(lastError())")
+        #expect(deit_session_create_with_options(model, &options, nil, 0, &session) == DEIT_ERR_INVALID_ARGUMENT)
+        #expect(lastError().contains("max_batch is 4097") && lastError().contains("4096"), "\(lastError())")
+        #expect(session == nil)
+        options.max_batch = 8  // batches run now: the session is created
+        #expect(deit_session_create_with_options(model, &options, nil, 0, &session) == DEIT_OK, "\(lastError())")
+        deit_session_free(session)
+        session = nil
         deit_session_options_default(&options)
         options.flags = 0x6
         #expect(deit_session_create_with_options(model, &options, nil, 0, &session) == DEIT_ERR_INVALID_ARGUMENT)

@@ -1,6 +1,6 @@
 /*
- * alloc_count — proves deit_session_run, deit_session_run_features, deit_session_run_tokens,
- * deit_session_run_attention and
+ * alloc_count — proves deit_session_run, deit_session_run_batch, deit_session_run_features,
+ * deit_session_run_tokens, deit_session_run_attention and
  * deit_classify_rgb8 perform no
  * heap allocation (a headless model's deit_classify_rgb8 must be refused as DEIT_ERR_UNSUPPORTED).
  *
@@ -169,6 +169,71 @@ static void measure_classify(const char *model_path, deit_session *session, cons
            allocations, frees);
     if (allocations != 0 || frees != 0) failures++;
     free(rgb);
+}
+
+/**
+ * deit_session_run_batch: a max_batch BATCH session (own arena), a batch of BATCH after a warm-up,
+ * then MEASURED_RUNS batches counted (and one batch of 2, fewer than max_batch). A CaiT model refuses
+ * max_batch > 1 by name: skipped.
+ */
+enum { BATCH = 3 };
+static void measure_batch(const char *model_path, const deit_model *model, int32_t threads) {
+    deit_model_info info;
+    deit_session_options options;
+    deit_session *session = NULL;
+    size_t input_count, logits_count, i;
+    float *inputs = NULL, *logits = NULL;
+    unsigned long allocations, frees;
+    deit_status status;
+    int run;
+
+    info.struct_size = sizeof info;
+    if ((status = deit_model_get_info(model, &info)) != DEIT_OK) {
+        report_failure("deit_model_get_info", status);
+        return;
+    }
+    input_count = 3 * (size_t)info.image_size * (size_t)info.image_size;
+    logits_count = (size_t)info.output_dim;
+    inputs = malloc(BATCH * input_count * sizeof(float));
+    logits = malloc(BATCH * logits_count * sizeof(float));
+    if (inputs == NULL || logits == NULL) {
+        printf("FAIL  out of memory\n");
+        failures++;
+        goto done;
+    }
+    for (i = 0; i < BATCH * input_count; i++) inputs[i] = (float)((i * 7919) % 255) / 128.0f - 1.0f;
+    deit_session_options_default(&options);
+    options.num_threads = threads;
+    options.max_batch = BATCH;
+    status = deit_session_create_with_options(model, &options, NULL, 0, &session);
+    if (status == DEIT_ERR_UNSUPPORTED) {
+        printf("skip  %s: batch: %s\n", model_path, deit_last_error());
+        goto done;
+    }
+    if (status != DEIT_OK) {
+        report_failure("deit_session_create_with_options (max_batch 3)", status);
+        goto done;
+    }
+    if ((status = deit_session_run_batch(session, BATCH, inputs, BATCH * input_count, logits, BATCH * logits_count)) != DEIT_OK) {
+        report_failure("deit_session_run_batch (warm-up)", status);
+        goto done;
+    }
+    fflush(stdout);
+    reset_counters();
+    for (run = 0; run < MEASURED_RUNS && status == DEIT_OK; run++)
+        status = deit_session_run_batch(session, BATCH, inputs, BATCH * input_count, logits, BATCH * logits_count);
+    if (status == DEIT_OK) status = deit_session_run_batch(session, 2, inputs, 2 * input_count, logits, 2 * logits_count);
+    allocations = read_counter(&allocation_calls);
+    frees = read_counter(&free_calls);
+    if (status != DEIT_OK) report_failure("deit_session_run_batch", status);
+    printf("%s  %s, %d thread%s, own arena:   %d batches of %d + 1 of 2: %lu allocation calls, %lu free calls\n",
+           allocations == 0 && frees == 0 ? "PASS" : "FAIL", model_path, (int)threads, threads == 1 ? "" : "s",
+           MEASURED_RUNS, BATCH, allocations, frees);
+    if (allocations != 0 || frees != 0) failures++;
+done:
+    deit_session_free(session);
+    free(inputs);
+    free(logits);
 }
 
 /** Creates a session, warms it up, then counts allocation calls over MEASURED_RUNS runs. */
@@ -360,6 +425,7 @@ int main(int argc, char **argv) {
         for (threads = 1; threads <= 2; threads++) {
             measure(argv[i], model, threads, 0);
             measure(argv[i], model, threads, 1);
+            measure_batch(argv[i], model, threads);
         }
         deit_model_free(model);
     }

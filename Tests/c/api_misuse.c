@@ -378,9 +378,9 @@ static void check_session_options(const deit_model *model) {
     deit_session_options_default(NULL); /* a no-op */
     memset(&options, 0xEE, sizeof options);
     deit_session_options_default(&options);
-    check(options.struct_size == sizeof options && options.num_threads == 1 && options.max_batch == 0 &&
+    check(options.struct_size == sizeof options && options.num_threads == 1 && options.max_batch == 1 &&
               options.flags == 0 && options.kernel_set == NULL,
-          "deit_session_options_default gives struct_size, 1 thread, batch 0, no flags, no kernel set");
+          "deit_session_options_default gives struct_size, 1 thread, max_batch 1, no flags, no kernel set");
 
     expect(deit_session_arena_size_with_options(model, NULL, &new_bytes), DEIT_ERR_INVALID_ARGUMENT, "options",
            "deit_session_arena_size_with_options(model, NULL, &bytes)");
@@ -410,8 +410,8 @@ static void check_session_options(const deit_model *model) {
     expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "256", "num_threads 257");
 
     deit_session_options_default(&options);
-    options.max_batch = 2;
-    expect_session_options(model, &options, DEIT_ERR_UNSUPPORTED, "batches are not supported yet", "max_batch 2");
+    options.max_batch = 4097;
+    expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "4096", "max_batch 4097");
     options.max_batch = -1;
     expect_session_options(model, &options, DEIT_ERR_INVALID_ARGUMENT, "max_batch", "max_batch -1");
 

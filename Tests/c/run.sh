@@ -20,7 +20,7 @@ shared="${DEIT_SHARED:-$repo/../shared}"
 cd "$repo"
 fixtures=Tests/Fixtures/conformance   # relative paths from here on: the repository root
 sanitize="${DEIT_SANITIZE:-}"
-selected=" ${DEIT_C_TESTS:-header_cxx api_misuse conformance_runner resolution_runner alloc_count model_corpus image_corpus threads} "
+selected=" ${DEIT_C_TESTS:-header_cxx api_misuse batch conformance_runner resolution_runner alloc_count model_corpus image_corpus threads} "
 wants() { [[ "$selected" == *" $1 "* ]]; }
 
 [ -f "$lib_dir/libdeit.so" ] || { echo "c-tests: $lib_dir/libdeit.so not found" >&2; exit 1; }
@@ -63,6 +63,9 @@ if wants resolution_runner; then
 fi
 if wants api_misuse; then
     "$cc" "${c_flags[@]}" -pthread Tests/c/api_misuse.c -o "$build_dir/api_misuse" "${link_flags[@]}"
+fi
+if wants batch; then
+    "$cc" "${c_flags[@]}" Tests/c/batch.c -o "$build_dir/batch" "${link_flags[@]}"
 fi
 if wants header_cxx; then
     "$cxx" "${cxx_flags[@]}" Tests/c/header_cxx.cpp -o "$build_dir/header_cxx" "${link_flags[@]}"
@@ -110,6 +113,9 @@ run() {
 }
 wants header_cxx && run "$build_dir/header_cxx"
 wants api_misuse && run "$build_dir/api_misuse" "${fixture_models[0]}"
+batch_models=("${fixture_models[@]}" "${fixture_models[0]}+int8")
+[ -f "$real_model" ] && batch_models+=("$real_model" "$real_model+int8")
+wants batch && run "$build_dir/batch" "${batch_models[@]}"
 wants conformance_runner && run "$build_dir/conformance_runner" "$fixtures" "$shared"
 wants resolution_runner && run "$build_dir/resolution_runner" Tests/Fixtures/resolution "$fixtures"
 if wants alloc_count; then

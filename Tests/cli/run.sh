@@ -41,6 +41,42 @@ if python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]; r=js
     echo "ok    --json prints one valid object per line"; else echo "FAIL  --json output"; failures=$((failures + 1)); fi
 image_count=$(find "$images" -maxdepth 1 \( -name '*.png' -o -name '*.jpg' \) | wc -l)
 [ "$(wc -l <"$work/out")" -eq "$image_count" ] && echo "ok    $image_count images in the directory" || { echo "FAIL  directory listing"; failures=$((failures + 1)); }
+# Batches (--batch B): the same output as batch 1, and as each file classified alone (the single-file
+# path, no decode thread), timings aside; a failing file in the middle keeps its place.
+strip_ms() { python3 -c 'import json,sys; [print(json.dumps({k: v for k, v in json.loads(l).items() if not k.endswith("_ms")})) for l in open(sys.argv[1])]' "$1"; }
+for f in "$images"/*.png "$images"/*.jpg; do "$cli" classify --model "$model" --json --top 3 "$f"; done >"$work/alone.json" 2>/dev/null
+strip_ms "$work/alone.json" >"$work/alone.txt"
+for batch in 1 3 4 16; do
+    expect 0 "classify a directory, --batch $batch" -- "$cli" classify --model "$model" --json --top 3 --threads 2 --batch "$batch" \
+        "$images"/*.png "$images"/*.jpg
+    strip_ms "$work/out" >"$work/batch$batch.txt"
+    if [ -s "$work/batch$batch.txt" ] && cmp -s "$work/batch$batch.txt" "$work/alone.txt"; then
+        echo "ok    --batch $batch: the same --json output (timings aside) as each image classified alone"
+    else echo "FAIL  --batch $batch output differs from the images classified alone"; diff "$work/batch$batch.txt" "$work/alone.txt" | head -5; failures=$((failures + 1)); fi
+done
+expect 0 "classify text output, --batch 4" -- "$cli" classify --model "$model" --top 3 --batch 4 "$images"
+head -n -4 "$work/out" >"$work/text4.txt"
+expect 0 "classify text output, --batch 1" -- "$cli" classify --model "$model" --top 3 "$images"
+head -n -4 "$work/out" >"$work/text1.txt"
+if [ -s "$work/text1.txt" ] && cmp -s "$work/text1.txt" "$work/text4.txt"; then echo "ok    text output: --batch 4 equals --batch 1 (summary aside)"
+else echo "FAIL  text output differs between --batch 4 and 1"; failures=$((failures + 1)); fi
+for batch in 1 4; do
+    expect 1 "a bad file among good ones, --batch $batch → exit 1" -- "$cli" classify --model "$model" --json --top 2 --batch "$batch" \
+        "$images/gray_50x80.png" "$images/rgb_97x61.png" "$work/truncated.jpg" "$images/photo_120x90.jpg" "$images/tiny_1x1.png"
+    strip_ms "$work/out" >"$work/bad$batch.txt"
+    grep -v "^[0-9]* images\|^decode\|^preprocess\|^infer" "$work/err" >"$work/bad$batch.err"
+done
+if [ "$(wc -l <"$work/bad4.txt")" -eq 4 ] && cmp -s "$work/bad1.txt" "$work/bad4.txt" && cmp -s "$work/bad1.err" "$work/bad4.err" &&
+    grep -q "truncated.jpg" "$work/bad4.err"; then
+    echo "ok    a failing file: the other 4 reported in order, the same errors, --batch 4 as --batch 1"
+else echo "FAIL  a failing file among batches"; failures=$((failures + 1)); fi
+expect 2 "--batch 0 → exit 2" -- "$cli" classify --model "$model" --batch 0 "$images/tiny_1x1.png"
+expect 0 "bench --batch 3 --json" -- "$cli" bench --synthetic deit_tiny --batch 3 --runs 2 --warmup 0 --json
+if python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["batch"] == 3 and r["images_per_second"] > 0, r' "$work/out"; then
+    echo "ok    bench --json reports \"batch\": 3 and images/s"; else echo "FAIL  bench --batch --json"; failures=$((failures + 1)); fi
+expect 0 "bench --batch 2 (text)" -- "$cli" bench --synthetic deit_tiny --batch 2 --runs 2 --warmup 0
+contains out "per batch" "bench --batch prints the per-batch latency"
+expect 2 "bench --batch 2 --profile → exit 2" -- "$cli" bench --synthetic deit_tiny --batch 2 --profile
 expect 1 "truncated JPEG → exit 1" -- "$cli" classify --model "$model" "$work/truncated.jpg"
 contains err "truncated.jpg.*truncated" "error names the file and the reason"
 [ "$(wc -l <"$work/err")" -eq 1 ] && echo "ok    one-line error" || { echo "FAIL  error is not one line"; failures=$((failures + 1)); }

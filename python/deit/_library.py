@@ -103,6 +103,7 @@ _SIGNATURES = {
     "deit_session_free": (None, [c_void_p]),
     "deit_session_run": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "deit_session_run_features": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
+    "deit_session_run_batch": (c_int, [c_void_p, c_int32, c_void_p, c_size_t, c_void_p, c_size_t]),
     "deit_preprocess_rgb8": (c_int, [c_void_p, c_void_p, c_int32, c_int32, c_int32, c_void_p, c_size_t]),
     "deit_classify_rgb8": (c_int, [c_void_p, c_void_p, c_int32, c_int32, c_int32, c_int32, POINTER(PredictionStruct)]),
     "deit_classify_file_with_limits": (c_int, [c_void_p, c_char_p, POINTER(LimitsStruct), c_int32, POINTER(PredictionStruct)]),

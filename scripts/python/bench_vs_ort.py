@@ -14,7 +14,14 @@ whatever runs next. So each round ends with a pause longer than that tail (`--se
 spinning ORT runs last in the round: no runtime starts while another one's threads are still busy.
 
   bench_vs_ort.py --lib .build/release/libdeit.so [--lib openblas=PATH] --model M.safetensors --onnx M.onnx
-                  [--threads 1,2] [--runs 100] [--warmup 10] [--settle-ms 80]
+                  [--threads 1,2] [--runs 100] [--warmup 10] [--settle-ms 80] [--batches 1,4,16]
+
+--batches B1,B2,...: throughput instead of latency. The ONNX file needs a dynamic batch axis
+(export_onnx.py --dynamic-batch). For each thread count, every round runs, for each batch size N,
+one batch of N distinct images through each runtime (deit: one deit_session_run_batch call on a
+session created with max_batch N; ORT: one run on an N×3×S×S tensor), ORT's spinning default last,
+then the pause. Prints images/s from the median time per batch (N / median), the per-batch median
+in ms, deit's images/s over the faster ORT's, and the median of the per-round ratios.
 """
 
 import argparse
@@ -32,6 +39,13 @@ class LoadOptions(ctypes.Structure):
     """deit_load_options (include/deit.h), the fields this script sets."""
     _fields_ = [("struct_size", ctypes.c_size_t), ("limits", ctypes.c_void_p), ("image_size", ctypes.c_int32),
                 ("precision", ctypes.c_int32), ("config_json", ctypes.c_char_p), ("config_json_size", ctypes.c_size_t)]
+
+
+class SessionOptions(ctypes.Structure):
+    """deit_session_options (include/deit.h)."""
+
+    _fields_ = [("struct_size", ctypes.c_size_t), ("kernel_set", ctypes.c_char_p), ("num_threads", ctypes.c_int32),
+                ("max_batch", ctypes.c_int32), ("flags", ctypes.c_uint64)]
 
 
 PRECISIONS = {"f32": 0, "int8": 1}  # deit_precision
@@ -61,6 +75,21 @@ class Deit:
         self._check(self.lib.deit_session_create(self.model, ctypes.c_int32(threads), None, ctypes.c_size_t(0),
                                                  ctypes.byref(session)), "session")
         return session
+
+    def batch_session(self, threads: int, max_batch: int) -> ctypes.c_void_p:
+        options = SessionOptions()
+        self.lib.deit_session_options_default(ctypes.byref(options))
+        options.num_threads = threads
+        options.max_batch = max_batch
+        session = ctypes.c_void_p()
+        self._check(self.lib.deit_session_create_with_options(self.model, ctypes.byref(options), None,
+                                                              ctypes.c_size_t(0), ctypes.byref(session)), "session")
+        return session
+
+    def run_batch(self, session, x: np.ndarray, logits: np.ndarray) -> None:
+        self._check(self.lib.deit_session_run_batch(
+            session, ctypes.c_int32(x.shape[0]), x.ctypes.data_as(ctypes.c_void_p), ctypes.c_size_t(x.size),
+            logits.ctypes.data_as(ctypes.c_void_p), ctypes.c_size_t(logits.size)), "run_batch")
 
     def run(self, session, x: np.ndarray, logits: np.ndarray) -> None:
         self._check(self.lib.deit_session_run(
@@ -108,6 +137,72 @@ def busy_after_run(run, window_s: float = 0.2) -> float:
     return (time.process_time() - start) * 1e3
 
 
+def batch_mode(args, builds) -> None:
+    """Throughput at each batch size in args.batches, interleaved (see the module's docstring)."""
+    batches = [int(b) for b in args.batches.split(",")]
+    rng = np.random.default_rng(0)
+    probe = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"])
+    ort_input = probe.get_inputs()[0]
+    if isinstance(ort_input.shape[0], int) and any(b != ort_input.shape[0] for b in batches):
+        raise SystemExit(f"bench: {args.onnx} has a fixed batch of {ort_input.shape[0]}; export it with "
+                         "export_onnx.py --dynamic-batch")
+    size = ort_input.shape[1:]
+    xs = {b: rng.standard_normal([b, *size], dtype=np.float32) for b in batches}
+    classes = probe.get_outputs()[0].shape[-1]
+    load = os.getloadavg()
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs; load average before: "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"ONNX Runtime {ort.__version__}; batches {batches}; {args.warmup} warm-up rounds, then {args.runs} rounds "
+          f"(each: every batch size through every runtime), {args.settle_ms:.0f} ms pause after each batch size")
+    for threads in [int(t) for t in args.threads.split(",")]:
+        ort_quiet = ort_session(args.onnx, threads, spinning=False)
+        ort_default = ort_session(args.onnx, threads, spinning=True)
+        cells = []  # (batch, name, run function)
+        sessions = []
+        logits = {b: np.zeros((b, classes), dtype=np.float32) for b in batches}
+        for b in batches:
+            feed = {ort_input.name: xs[b]}
+            for name, deit in builds:
+                session = deit.batch_session(threads, b)
+                sessions.append((deit, session, b, name))
+                cells.append((b, name, lambda deit=deit, session=session, b=b: deit.run_batch(session, xs[b], logits[b])))
+            cells.append((b, "ort-nospin", lambda feed=feed: ort_quiet.run(None, feed)))
+            cells.append((b, "ort-default", lambda feed=feed: ort_default.run(None, feed)))
+        for _ in range(args.warmup):
+            for _, _, run in cells:
+                run()
+            time.sleep(args.settle_ms / 1e3)
+        times = {(b, name): [] for b, name, _ in cells}
+        for _ in range(args.runs):
+            for index, (b, name, run) in enumerate(cells):
+                start = time.perf_counter()
+                run()
+                times[(b, name)].append(time.perf_counter() - start)
+                if index + 1 == len(cells) or cells[index + 1][0] != b:
+                    time.sleep(args.settle_ms / 1e3)
+        print(f"\n{threads} thread{'s' if threads > 1 else ''}:")
+        print(f"  {'batch':>5} {'runtime':<14} {'images/s':>9} {'ms/batch':>9} {'p90 ms':>8}")
+        for b in batches:
+            medians = {}
+            for name in [n for bb, n, _ in cells if bb == b]:
+                _, median, p90 = stats(times[(b, name)])
+                medians[name] = median
+                print(f"  {b:>5} {name:<14} {b * 1e3 / median:9.1f} {median:9.2f} {p90:8.2f}")
+            faster = min(("ort-nospin", "ort-default"), key=lambda name: medians[name])
+            reference = ort_default.run(None, {ort_input.name: xs[b]})[0]
+            for name, _ in builds:
+                paired = statistics.median(o / d for d, o in zip(times[(b, name)], times[(b, faster)]))
+                deit, session = next((d, s) for d, s, bb, n in sessions if bb == b and n == name)
+                deit.run_batch(session, xs[b], logits[b])
+                agreement = float(np.max(np.abs(reference - logits[b])))
+                print(f"  {b:>5} {name}/ORT images/s: {medians[faster] / medians[name]:.3f} (medians), "
+                      f"{paired:.3f} (median of per-round ratios), against {faster}; max |logit - ORT's| {agreement:.2e}")
+        for deit, session, _, _ in sessions:
+            deit.free(session)
+    load = os.getloadavg()
+    print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lib", action="append", required=True,
@@ -122,6 +217,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--settle-ms", type=float, default=80,
                         help="pause at the end of each round, longer than ORT's idle spinning")
+    parser.add_argument("--batches", help="comma-separated batch sizes: throughput mode (dynamic-batch ONNX)")
     args = parser.parse_args()
 
     builds = []
@@ -131,6 +227,9 @@ def main() -> None:
         for precision in precisions:
             label = "-".join(part for part in ("deit", name, "" if precision == "f32" else precision) if part)
             builds.append((label, Deit(path, args.model, precision)))
+    if args.batches:
+        batch_mode(args, builds)
+        return
     rng = np.random.default_rng(0)
     ort_input = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"]).get_inputs()[0]
     shape = [d if isinstance(d, int) else 1 for d in ort_input.shape]

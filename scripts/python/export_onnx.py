@@ -7,7 +7,10 @@ seeded random-init model of the named architecture is exported (the speed does n
 values) and, with --safetensors-out, its weights are written for deit too.
 
   export_onnx.py --arch deit_tiny_patch16_224 [--weights W.safetensors] --out model.onnx
-                 [--safetensors-out W.safetensors]
+                 [--safetensors-out W.safetensors] [--dynamic-batch]
+
+--dynamic-batch makes the batch axis of the input and the logits dynamic (ONNX Runtime then takes
+N×3×S×S), for the batch comparison (scripts/bench-vs-ort.sh --batch-mode).
 """
 
 import argparse
@@ -27,6 +30,7 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="ONNX file to write")
     parser.add_argument("--safetensors-out", help="also write the (random-init) weights here")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dynamic-batch", action="store_true", help="a dynamic batch axis (input and logits)")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -44,8 +48,9 @@ def main() -> None:
     size = model.default_cfg.get("input_size", (3, 224, 224))
     example = torch.randn(1, *size)
     with torch.no_grad():
+        dynamic = {"input": {0: "batch"}, "logits": {0: "batch"}} if args.dynamic_batch else None
         torch.onnx.export(model, (example,), args.out, input_names=["input"], output_names=["logits"],
-                          opset_version=17, dynamo=False)
+                          opset_version=17, dynamo=False, dynamic_axes=dynamic)
     print(f"export_onnx: {args.arch} → {args.out}")
 
 

@@ -33,26 +33,27 @@ enum ForwardStep: Int, Comparable {
 }
 
 /// The activation buffers of one forward pass (T tokens of width D, H MLP hidden units, C classes,
-/// N patches of P×P, S×S input). The order of the cases is the order the planner receives them
+/// N patches of P×P, S×S input; B images per run, the session's max batch: the row-wise buffers hold
+/// B·T rows, the images' tokens stacked). The order of the cases is the order the planner receives them
 /// in (it breaks ties by that order), so a new slot goes at the end or moves the plan.
 enum ActivationSlot: Int, CaseIterable {
     case patches             // (N, 3·P·P)   patches of the input image, im2col order
-    case tokens              // (T, D)       the residual stream
-    case normed1             // (T, D)       LN1 output
-    case qkv                 // (T, 3D)      q | k | v per token
-    case packedKeys          // (heads, packedKeysCount)    scale·K of every head, in GEMM panels
-    case packedValues        // (heads, packedValuesCount)  V of every head, in GEMM panels
+    case tokens              // (B·T, D)     the residual stream (image i's rows at i·T)
+    case normed1             // (B·T, D)     LN1 output
+    case qkv                 // (B·T, 3D)    q | k | v per token
+    case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels
+    case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels
     case scores              // (threads, R, T)  each worker's scores/softmax for R query rows
-    case heads               // (T, D)       concatenated head outputs
-    case normed2             // (T, D)       LN2 output
-    case hidden              // (T, H)       GELU(fc1)
+    case heads               // (B·T, D)     concatenated head outputs
+    case normed2             // (B·T, D)     LN2 output
+    case hidden              // (B·T, H)     GELU(fc1)
     case prefix              // (prefix, D)  final LN of the prefix tokens; (2, D) pooled + scratch with avg pooling; (4, D) pooled, max, sum, scratch with max/avgmax
     case headDist            // (C)          head_dist logits, distilled models only (else empty)
     case input               // (3, S, S)    the model input (classify: the preprocessed image)
     case logits              // (C)          classify: the logits
     case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
-    case quantizedRows       // (T, ⌈max(D, H)/2⌉·2) Int16  int8 precision: a GEMM's input quantised per row (else empty)
-    case rowScales           // (T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
+    case quantizedRows       // (B·T, ⌈max(D, H)/2⌉·2) Int16  int8 precision: a GEMM's input quantised per row (else empty)
+    case rowScales           // (B·T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
     case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
@@ -74,24 +75,28 @@ enum ActivationSlot: Int, CaseIterable {
         }
     }
 
-    /// Bytes the slot needs for a model with `config` run on `threads` threads at `precision`. Fails
-    /// with `.outOfMemory` naming the buffer when a size overflows.
-    func bytes(config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) -> Int {
-        let t = config.numTokens, d = config.embedDim
+    /// Bytes the slot needs for a model with `config` run on `threads` threads at `precision`, for
+    /// batches of up to `batch` images. Fails with `.outOfMemory` naming the buffer when a size overflows.
+    func bytes(config: ModelConfig, threads: Int, precision: Precision = .f32, batch: Int = 1) throws(DeiTError) -> Int {
+        let d = config.embedDim
+        // Rows of the row-wise buffers: T per image (batch 1: T, the single-image plan exactly).
+        let t = try checkedProduct(config.numTokens, max(batch, 1), "batch rows")
         switch self {
         case .patches: return try floatBytes(config.numPatches, config.patchValues, "patches")
         case .tokens: return try floatBytes(t, d, "tokens")
         case .normed1: return try floatBytes(t, d, "LN1 output")
         case .qkv: return try floatBytes(t, 3 * d, "qkv")
         case .packedKeys:
-            let count = AttentionKernel.packedKeysCount(tokens: t, headDim: config.headDim)
-            return try floatBytes(config.numHeads, count, "packed keys")
+            let count = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
+            return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed keys"), count, "packed keys")
         case .packedValues:
-            let count = AttentionKernel.packedValuesCount(tokens: t, headDim: config.headDim)
-            return try floatBytes(config.numHeads, count, "packed values")
+            let count = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
+            return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed values"), count, "packed values")
         case .scores:
-            let rows = try checkedProduct(max(threads, 1), min(ActivationPlan.attentionRowBlock, t), "attention scores")
-            return try floatBytes(rows, t, "attention scores")
+            // Each task holds one image's R query rows against its T keys: T, not B·T.
+            let tokens = config.numTokens
+            let rows = try checkedProduct(max(threads, 1), min(ActivationPlan.attentionRowBlock, tokens), "attention scores")
+            return try floatBytes(rows, tokens, "attention scores")
         case .heads: return try floatBytes(t, d, "attention output")
         case .normed2: return try floatBytes(t, d, "LN2 output")
         case .hidden:  // CaiT's class-attention blocks run their MLP on the class token alone
@@ -154,14 +159,19 @@ struct ActivationPlan {
     /// (2·heads·R'·N floats: 100 KB at CaiT-XXS's 4 heads and N = 196).
     static let talkingHeadsRowBlock = 16
 
-    init(config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) {
+    /// Images per run the plan holds (1: the single-image plan).
+    let batch: Int
+
+    init(config: ModelConfig, threads: Int, precision: Precision = .f32, batch: Int = 1) throws(DeiTError) {
+        self.batch = max(batch, 1)
         packedKeysCount = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
         packedValuesCount = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
         var requests: [BufferRequest] = []
         requests.reserveCapacity(ActivationSlot.allCases.count)
         for slot in ActivationSlot.allCases {
             let lifetime = slot.lifetime
-            requests.append(BufferRequest(bytes: try slot.bytes(config: config, threads: threads, precision: precision),
+            requests.append(BufferRequest(bytes: try slot.bytes(config: config, threads: threads, precision: precision,
+                                                                         batch: self.batch),
                                           firstUse: lifetime.first.rawValue, lastUse: lifetime.last.rawValue))
         }
         let plan = try MemoryPlan(requests, alignment: ActivationPlan.alignment)

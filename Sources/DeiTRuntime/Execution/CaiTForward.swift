@@ -93,7 +93,7 @@ extension Session {
             packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
             scores: buffers.talkingHeadsScores, out: buffers.heads, queryRows: n, rowBlock: rowBlock,
-            blocksPerHead: blocks)
+            blocksPerHead: blocks, heads: config.numHeads)
         let step = TalkingHeadsStep(
             attention: attention, heads: config.numHeads, mix: mix,
             scratchPerWorker: TalkingHeadsKernel.scratchCount(rows: rowBlock, heads: config.numHeads, tokens: n))

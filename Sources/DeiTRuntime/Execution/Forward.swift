@@ -46,6 +46,18 @@ extension Session {
     /// (D) of a headless model; nil skips the head (a features-only run).
     func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
         if model.config.cait != nil { return caitForward(input: input, logits: logits, taps: taps) }
+        forward(images: 1, input: input, logits: logits, taps: taps)
+    }
+
+    /// The ViT forward pass over `images` images at once (1...`maxBatch`; not CaiT): `input` holds
+    /// images × 3·S·S floats, `logits` receives images × `outputDim`. Image i's T tokens are rows
+    /// i·T ..< (i+1)·T of the stacked (images·T, D) residual stream: LayerNorm, GELU and every Linear
+    /// layer run over all rows at once (each weight matrix streamed once per batch); attention runs per
+    /// image and head (every image's heads in the same two parallel steps); patch embedding and the
+    /// head run per image. Every op is row by row (the GEMM tiles' arithmetic per
+    /// row does not depend on which tile or block a row lands in), so each image's logits are the bits
+    /// a single run gives. Taps are for single runs only (`images` 1).
+    func forward(images: Int, input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
         let capture = taps.capture
         let config = model.config
         let weights = model.weights
@@ -53,36 +65,40 @@ extension Session {
         let t = config.numTokens, d = config.embedDim, hd = config.headDim, h = config.mlpHiddenDim
         let prefixCount = config.numPrefixTokens
         let tokenFloats = t * d
+        let allRows = images * t
         var clock = ProfileClock(taps.profile)
 
-        // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
-        PatchKernel.extractPatches(image: input, channels: config.inChannels, imageSize: config.imageSize,
-                                   patchSize: config.patchSize, out: b.patches)
-        linear(m: config.numPatches, a: b.patches, lda: config.patchValues,
-               weights: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
-        clock.lap(.patchEmbed)
-        // The prefix tokens in timm's order: class, distillation, registers.
-        var prefixRow = 0
-        if let classToken = weights.classToken {
-            b.tokens.update(from: classToken, count: d)
-            prefixRow = 1
-        }
-        if let distToken = weights.distToken {
-            (b.tokens + prefixRow * d).update(from: distToken, count: d)
-            prefixRow += 1
-        }
-        if let registers = weights.registers {
-            (b.tokens + prefixRow * d).update(from: registers, count: config.regTokens * d)
-        }
-        if config.noEmbedClass {
-            // DeiT III, register models: pos_embed covers the patches only; the prefix tokens get none.
-            Elementwise.add(weights.posEmbed, into: b.tokens + prefixCount * d, count: config.numPatches * d)
-        } else {
-            Elementwise.add(weights.posEmbed, into: b.tokens, count: tokenFloats)
+        for image in 0..<images {
+            let tokens = b.tokens + image * tokenFloats  // (T, D): this image's rows
+            // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
+            PatchKernel.extractPatches(image: input + image * config.inputCount, channels: config.inChannels,
+                                       imageSize: config.imageSize, patchSize: config.patchSize, out: b.patches)
+            linear(m: config.numPatches, a: b.patches, lda: config.patchValues,
+                   weights: weights.patchEmbed, c: tokens + prefixCount * d, ldc: d, epilogue: .store)
+            clock.lap(.patchEmbed)
+            // The prefix tokens in timm's order: class, distillation, registers.
+            var prefixRow = 0
+            if let classToken = weights.classToken {
+                tokens.update(from: classToken, count: d)
+                prefixRow = 1
+            }
+            if let distToken = weights.distToken {
+                (tokens + prefixRow * d).update(from: distToken, count: d)
+                prefixRow += 1
+            }
+            if let registers = weights.registers {
+                (tokens + prefixRow * d).update(from: registers, count: config.regTokens * d)
+            }
+            if config.noEmbedClass {
+                // DeiT III, register models: pos_embed covers the patches only; the prefix tokens get none.
+                Elementwise.add(weights.posEmbed, into: tokens + prefixCount * d, count: config.numPatches * d)
+            } else {
+                Elementwise.add(weights.posEmbed, into: tokens, count: tokenFloats)
+            }
         }
         if let gamma = weights.normPreGamma, let beta = weights.normPreBeta {
             // CLIP's norm_pre, in place (the kernel reads each row whole before writing it).
-            layerNorm(rows: t, width: d, x: b.tokens, gamma: gamma, beta: beta, out: b.tokens)
+            layerNorm(rows: allRows, width: d, x: b.tokens, gamma: gamma, beta: beta, out: b.tokens)
         }
         capture?.update(from: b.tokens, count: tokenFloats)
         clock.lap(.other)
@@ -102,32 +118,42 @@ extension Session {
             let maps = tap.map { $0.maps + (index - $0.blocks.lowerBound) * config.numHeads * $0.rows * t }
 
             // x = x + proj(attention(LN1(x)))
-            layerNorm(rows: t, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
+            layerNorm(rows: allRows, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
             clock.lap(.layerNorm)
-            linear(m: t, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
-            if let qkNorm = block.qkNorm { normalizeQueriesAndKeys(qkNorm) }
+            linear(m: allRows, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
+            if let qkNorm = block.qkNorm { normalizeQueriesAndKeys(qkNorm, rows: allRows) }
             clock.lap(.qkv)
-            attention(scale: scale, queryRows: rows, probabilities: maps, probabilityRows: tap?.rows ?? 0)
+            attention(scale: scale, queryRows: rows, images: images, probabilities: maps, probabilityRows: tap?.rows ?? 0)
+            if rows < t && images > 1 {
+                // The last block on the prefix rows only: gather each image's prefix rows of the residual
+                // stream and of the head outputs into (images·prefix, D) at the top (moving up, so the
+                // rows still to move are never overwritten). Only those rows reach the head.
+                for image in 1..<images {
+                    (b.tokens + image * rows * d).update(from: b.tokens + image * tokenFloats, count: rows * d)
+                    (b.heads + image * rows * d).update(from: b.heads + image * tokenFloats, count: rows * d)
+                }
+            }
+            let blockRows = images * rows  // rows of proj, LN2 and the MLP: every token, or the prefix rows
             clock.lap(.attention)
-            linear(m: rows, a: b.heads, lda: d, weights: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: blockRows, a: b.heads, lda: d, weights: block.proj, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.proj)
 
             // x = x + fc2(GELU(fc1(LN2(x))))
-            layerNorm(rows: rows, width: d, x: b.tokens, gamma: block.norm2Gamma, beta: block.norm2Beta, out: b.normed2)
+            layerNorm(rows: blockRows, width: d, x: b.tokens, gamma: block.norm2Gamma, beta: block.norm2Beta, out: b.normed2)
             clock.lap(.layerNorm)
             if clock.isProfiling || config.activation != .gelu {
                 // Profiled: GELU as its own pass to time it (same function on the same values, so the
                 // same results as the fused epilogue). QuickGELU always runs as its own pass.
-                linear(m: rows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
+                linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
                 clock.lap(.mlp)
-                let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
-                pool.run(.gelu(GELUStep(x: b.hidden, rows: rows, width: h, chunks: chunks, activation: config.activation)),
+                let chunks = pool.chunkCount(of: blockRows, tasksPerThread: 2)
+                pool.run(.gelu(GELUStep(x: b.hidden, rows: blockRows, width: h, chunks: chunks, activation: config.activation)),
                          taskCount: chunks)
                 clock.lap(.gelu)
             } else {
-                linear(m: rows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
+                linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
             }
-            linear(m: rows, a: b.hidden, lda: h, weights: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: blockRows, a: b.hidden, lda: h, weights: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
             clock.lap(.mlp)
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
@@ -141,26 +167,34 @@ extension Session {
                 layerNorm(rows: t, width: d, x: b.tokens, gamma: weights.normGamma, beta: weights.normBeta, out: tokensOut)
             }
         }
-        poolAndHead(logits: logits, taps: taps, clock: &clock)
+        // Image i's rows of the residual stream: at i·T, or at i·prefix after the last block's gather.
+        let lastRows = lastBlock >= 0 && images > 1 ? prefixCount : t
+        for image in 0..<images {
+            poolAndHead(logits: logits.map { $0 + image * config.outputDim }, taps: taps, clock: &clock,
+                        tokens: b.tokens + image * lastRows * d)
+        }
         clock.lap(.other)
         clock.finish()
     }
 
     /// The end of every forward pass (ViT and CaiT): the final LayerNorm and pooling into b.prefix
     /// (timm's `forward_head` up to `pre_logits`), the features tap, then the head(s) into `logits`.
-    func poolAndHead(logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps, clock: inout ProfileClock) {
+    /// `tokens`: this image's (T, D) rows of the residual stream (the prefix rows at least); nil: b.tokens.
+    func poolAndHead(logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps, clock: inout ProfileClock,
+                     tokens: UnsafeMutablePointer<Float>? = nil) {
         let config = model.config, weights = model.weights, b = buffers
         let d = config.embedDim, prefixCount = config.numPrefixTokens
+        let tokens = tokens ?? b.tokens
         switch config.globalPool {
         case .token:
             // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone
             // (`norm` before pooling or `fc_norm` after it: the same on one row).
-            LayerNormKernel.normalize(rows: prefixCount, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
+            LayerNormKernel.normalize(rows: prefixCount, width: d, x: tokens, ldx: d, gamma: weights.normGamma,
                                       beta: weights.normBeta, epsilon: config.layerNormEpsilon, out: b.prefix, ldOut: d)
         case .average:
-            averagePool(config: config, weights: weights)
+            averagePool(config: config, weights: weights, tokens: tokens)
         case .max, .averageMax:
-            maxPool(config: config, weights: weights)
+            maxPool(config: config, weights: weights, tokens: tokens)
         }
         clock.lap(.layerNorm)
         if let features = taps.features { pooledFeatures(into: features) }
@@ -194,22 +228,22 @@ extension Session {
     /// timm's average pooling into b.prefix row 0: the mean of the patch rows (prefix tokens
     /// excluded), with `fc_norm` after it, or `norm` on every patch row before it. b.prefix row 1 is
     /// scratch.
-    func averagePool(config: ModelConfig, weights: PackedWeights) {
+    func averagePool(config: ModelConfig, weights: PackedWeights, tokens: UnsafeMutablePointer<Float>) {
         let b = buffers
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, scratch = b.prefix + d
         let epsilon = config.layerNormEpsilon
         if config.fcNorm {
-            scratch.update(from: b.tokens + first * d, count: d)
-            for row in 1..<count { Elementwise.add(b.tokens + (first + row) * d, into: scratch, count: d) }
+            scratch.update(from: tokens + first * d, count: d)
+            for row in 1..<count { Elementwise.add(tokens + (first + row) * d, into: scratch, count: d) }
             for i in 0..<d { scratch[i] /= Float(count) }
             LayerNormKernel.normalize(rows: 1, width: d, x: scratch, ldx: d, gamma: weights.normGamma,
                                       beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
         } else {
-            LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens + first * d, ldx: d, gamma: weights.normGamma,
+            LayerNormKernel.normalize(rows: 1, width: d, x: tokens + first * d, ldx: d, gamma: weights.normGamma,
                                       beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
             for row in 1..<count {
-                LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens + (first + row) * d, ldx: d,
+                LayerNormKernel.normalize(rows: 1, width: d, x: tokens + (first + row) * d, ldx: d,
                                           gamma: weights.normGamma, beta: weights.normBeta, epsilon: epsilon,
                                           out: scratch, ldOut: d)
                 Elementwise.add(scratch, into: pooled, count: d)
@@ -222,14 +256,14 @@ extension Session {
     /// of the patch rows (prefix tokens excluded), for avgmax `0.5 · (max + mean)`, with `fc_norm` after
     /// it, or `norm` on every patch row before it. b.prefix rows 1–3: running max, running sum, one
     /// normed row.
-    func maxPool(config: ModelConfig, weights: PackedWeights) {
+    func maxPool(config: ModelConfig, weights: PackedWeights, tokens: UnsafeMutablePointer<Float>) {
         let b = buffers
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, runningMax = b.prefix + d, runningSum = b.prefix + 2 * d, normedRow = b.prefix + 3 * d
         let withMean = config.globalPool == .averageMax
         let epsilon = config.layerNormEpsilon
         for row in 0..<count {
-            var x = UnsafePointer(b.tokens + (first + row) * d)
+            var x = UnsafePointer(tokens + (first + row) * d)
             if !config.fcNorm {
                 LayerNormKernel.normalize(rows: 1, width: d, x: x, ldx: d, gamma: weights.normGamma, beta: weights.normBeta,
                                           epsilon: epsilon, out: normedRow, ldOut: d)
@@ -257,10 +291,10 @@ extension Session {
     /// timm's qk_norm: a LayerNorm over head_dim on every head's q and k, in place in b.qkv, for all T
     /// rows (the keys of every token are needed even when only the prefix rows' queries are). Serial:
     /// 2·T·D values, small beside the qkv GEMM.
-    private func normalizeQueriesAndKeys(_ norm: QKNormWeights) {
+    private func normalizeQueriesAndKeys(_ norm: QKNormWeights, rows: Int) {
         let config = model.config
         let d = config.embedDim, hd = config.headDim, heads = config.numHeads
-        for token in 0..<config.numTokens {
+        for token in 0..<rows {
             let q = buffers.qkv + token * 3 * d, k = q + d
             LayerNormKernel.normalize(rows: heads, width: hd, x: q, ldx: hd, gamma: norm.qGamma, beta: norm.qBeta,
                                       epsilon: config.layerNormEpsilon, out: q, ldOut: hd)
@@ -283,7 +317,7 @@ extension Session {
             let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
             pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: weights.floats, c: c, ldc: ldc,
                                         epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
-                     taskCount: chunks)
+                     taskCount: chunks * ParallelStep.rowBlocks(m))
         case .plainF32:
             blasLinear(m: m, a: a, lda: lda, weights: weights, c: c, ldc: ldc, epilogue: epilogue)
         case .packedInt8:
@@ -302,7 +336,7 @@ extension Session {
             pool.run(.int8Linear(Int8LinearStep(m: m, n: n, k: k, a: buffers.quantizedRows, lda: ldq,
                                                 aScales: buffers.rowScales, ldScales: groups, packed: weights.data, c: c, ldc: ldc,
                                                 epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
-                     taskCount: chunks)
+                     taskCount: chunks * ParallelStep.rowBlocks(m))
         }
     }
 
@@ -321,7 +355,9 @@ extension Session {
     /// rows), each worker with its own scores.
     /// With `probabilities` ([heads, probabilityRows, T]) the softmax rows of the first
     /// `probabilityRows` query rows of each head are written there too.
-    func attention(scale: Float, queryRows: Int, probabilities: UnsafeMutablePointer<Float>? = nil,
+    /// With `images` > 1 (a batch; no probabilities) every image's heads in the same two steps, image
+    /// i's rows at i·T of b.qkv and b.heads: one task per (image, head) and per (image, head, block).
+    func attention(scale: Float, queryRows: Int, images: Int = 1, probabilities: UnsafeMutablePointer<Float>? = nil,
                            probabilityRows: Int = 0) {
         let config = model.config
         let t = config.numTokens
@@ -332,8 +368,8 @@ extension Session {
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
             scores: buffers.scores, out: buffers.heads, queryRows: queryRows, rowBlock: rowBlock,
             blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
-            probabilityRows: probabilityRows)
-        pool.run(.packHeads(step), taskCount: config.numHeads)
-        pool.run(.attentionRows(step), taskCount: config.numHeads * step.blocksPerHead)
+            probabilityRows: probabilityRows, heads: config.numHeads, images: images)
+        pool.run(.packHeads(step), taskCount: images * config.numHeads)
+        pool.run(.attentionRows(step), taskCount: images * config.numHeads * step.blocksPerHead)
     }
 }

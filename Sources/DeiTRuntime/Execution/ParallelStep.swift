@@ -28,27 +28,45 @@ enum ParallelStep {
     /// C = epilogue(dequant(Aq·Wqᵀ) + b) over the int8 weights' panels, in `chunks` panel ranges.
     case int8Linear(Int8LinearStep)
 
+    /// Rows of A per pass over a GEMM task's panels: a multiple of every tile height (5, 6, 8, 4, 2),
+    /// above DeiT's T = 197 so a single image is one block, as before batches.
+    static let gemmRowBlock = 240
+
+    /// Blocks of `gemmRowBlock` rows covering m rows (1 for m ≤ 240).
+    static func rowBlocks(_ m: Int) -> Int { max(1, (m + gemmRowBlock - 1) / gemmRowBlock) }
+
     func run(task: Int, worker: Int) {
         switch self {
         case .linear(let s):
-            let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
-            PackedGEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, packed: s.packed, c: s.c, ldc: s.ldc,
-                                epilogue: s.epilogue, panelRange: panels)
+            // Task = (block of rows, range of panels), row-block-major: the workers share out one
+            // block's panels before the next block, so a batch's A block stays in cache while every
+            // panel passes over it (one block, the old split, for a single image's T ≤ gemmRowBlock).
+            // Each row's result does not depend on its block or its tile.
+            let chunk = task % s.chunks, first = task / s.chunks * ParallelStep.gemmRowBlock
+            let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
+            let rows = min(ParallelStep.gemmRowBlock, s.m - first)
+            PackedGEMM.multiply(m: rows, n: s.n, k: s.k, a: s.a + first * s.lda, lda: s.lda, packed: s.packed,
+                                c: s.c + first * s.ldc, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
         case .packHeads(let s):
-            let q = s.qkv + task * s.headDim
+            // Task = (image, head); image i's K and V in packed slot i·heads + head.
+            let image = task / s.heads, head = task % s.heads
+            let q = s.qkv + image * s.tokens * 3 * s.width + head * s.headDim
             AttentionKernel.packHead(tokens: s.tokens, headDim: s.headDim, k: q + s.width, v: q + 2 * s.width,
                                      ldQKV: 3 * s.width, scale: s.scale,
                                      packedKeys: s.packedKeys + task * s.packedKeysCount,
                                      packedValues: s.packedValues + task * s.packedValuesCount)
         case .attentionRows(let s):
-            let head = task / s.blocksPerHead
+            // Task = (image, head, block of query rows).
+            let image = task / (s.heads * s.blocksPerHead), slot = task / s.blocksPerHead  // slot: image·heads + head
+            let head = slot % s.heads
             let first = (task % s.blocksPerHead) * s.rowBlock
+            let q = s.qkv + image * s.tokens * 3 * s.width
             AttentionKernel.rows(first..<min(s.queryRows, first + s.rowBlock), tokens: s.tokens, headDim: s.headDim,
-                                 q: s.qkv + head * s.headDim, ldQKV: 3 * s.width,
-                                 packedKeys: s.packedKeys + head * s.packedKeysCount,
-                                 packedValues: s.packedValues + head * s.packedValuesCount,
+                                 q: q + head * s.headDim, ldQKV: 3 * s.width,
+                                 packedKeys: s.packedKeys + slot * s.packedKeysCount,
+                                 packedValues: s.packedValues + slot * s.packedValuesCount,
                                  scores: s.scores + worker * s.rowBlock * s.tokens,
-                                 out: s.out + head * s.headDim, ldOut: s.width,
+                                 out: s.out + image * s.tokens * s.width + head * s.headDim, ldOut: s.width,
                                  probabilities: s.probabilities.map { $0 + head * s.probabilityRows * s.tokens },
                                  probabilityRows: s.probabilityRows)
         case .talkingHeadsRows(let s):
@@ -80,9 +98,13 @@ enum ParallelStep {
                                   out: s.out + first * s.ldOut, ldOut: s.ldOut,
                                   scales: s.scales + first * s.ldScales, ldScales: s.ldScales)
         case .int8Linear(let s):
-            let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
-            Int8GEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, aScales: s.aScales, ldScales: s.ldScales, packed: s.packed,
-                              c: s.c, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
+            // (block of rows, range of panels), as .linear.
+            let chunk = task % s.chunks, first = task / s.chunks * ParallelStep.gemmRowBlock
+            let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
+            let rows = min(ParallelStep.gemmRowBlock, s.m - first)
+            Int8GEMM.multiply(m: rows, n: s.n, k: s.k, a: s.a + first * s.lda, lda: s.lda,
+                              aScales: s.aScales + first * s.ldScales, ldScales: s.ldScales, packed: s.packed,
+                              c: s.c + first * s.ldc, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
         }
     }
 }
@@ -95,7 +117,7 @@ struct LinearStep {
     var c: UnsafeMutablePointer<Float>, ldc: Int     // [m, n]
     var epilogue: GEMMEpilogue
     var panelCount: Int                              // ⌈n / NR⌉
-    var chunks: Int                                  // tasks: contiguous panel ranges
+    var chunks: Int                                  // panel ranges per block of rows; tasks: chunks·row blocks
 }
 
 /// A GEMM's input rows quantised per row, in `chunks` tasks of whole rows.
@@ -118,20 +140,23 @@ struct Int8LinearStep {
     var chunks: Int                                  // tasks: contiguous panel ranges
 }
 
-/// Multi-head attention from the qkv buffer into the head outputs.
+/// Multi-head attention from the qkv buffer into the head outputs, for `images` images at once
+/// (image i's rows at i·T in qkv and out; its packed K and V in slots i·heads ..< (i+1)·heads).
 struct AttentionStep {
     var tokens: Int, headDim: Int, width: Int        // T, hd, D
     var scale: Float
-    var qkv: UnsafeMutablePointer<Float>             // [T, 3D]
-    var packedKeys: UnsafeMutablePointer<Float>      // [heads, packedKeysCount]
-    var packedValues: UnsafeMutablePointer<Float>    // [heads, packedValuesCount]
+    var qkv: UnsafeMutablePointer<Float>             // [images·T, 3D]
+    var packedKeys: UnsafeMutablePointer<Float>      // [images·heads, packedKeysCount]
+    var packedValues: UnsafeMutablePointer<Float>    // [images·heads, packedValuesCount]
     var packedKeysCount: Int, packedValuesCount: Int
     var scores: UnsafeMutablePointer<Float>          // [threads, rowBlock, T]
-    var out: UnsafeMutablePointer<Float>             // [T, D]
+    var out: UnsafeMutablePointer<Float>             // [images·T, D]
     var queryRows: Int                               // rows 0 ..< queryRows of out are computed (≤ T)
     var rowBlock: Int, blocksPerHead: Int
     var probabilities: UnsafeMutablePointer<Float>? = nil  // [heads, probabilityRows, T], or nil
     var probabilityRows: Int = 0                     // query rows whose softmax rows are written
+    var heads: Int = 1                               // tasks decode (image, head) with it
+    var images: Int = 1                              // probabilities: single runs only (images 1)
 }
 
 /// Talking-heads attention (CaiT's patch blocks): `attention` with `scores` the talking-heads

@@ -12,25 +12,37 @@ public final class Session {
     let pool: WorkerPool
     private let ownedArena: AlignedBuffer?
 
+    /// Images `runBatch` takes at most (the arena holds the row-wise activations of this many).
+    public let maxBatch: Int
+
     /// Largest thread count accepted.
     public static let maxThreads = 256
+    /// Largest max batch accepted (the arena grows linearly with it: ≈ 1 MB per image for DeiT-Ti).
+    public static let maxBatchLimit = 4096
 
-    /// Arena bytes a session of `model` with `threads` workers needs.
-    public static func arenaBytes(for model: Model, threads: Int) throws(DeiTError) -> Int {
-        try arenaBytes(for: model.config, threads: threads, precision: model.precision)
+    /// Arena bytes a session of `model` with `threads` workers and batches of up to `maxBatch` needs.
+    public static func arenaBytes(for model: Model, threads: Int, maxBatch: Int = 1) throws(DeiTError) -> Int {
+        try validate(maxBatch: maxBatch, config: model.config)
+        return try arenaBytes(for: model.config, threads: threads, precision: model.precision, maxBatch: maxBatch)
     }
 
-    /// Arena bytes a session of a model with `config`, loaded at `precision`, with `threads` workers needs.
-    public static func arenaBytes(for config: ModelConfig, threads: Int, precision: Precision = .f32) throws(DeiTError) -> Int {
+    /// Arena bytes a session of a model with `config`, loaded at `precision`, with `threads` workers
+    /// and batches of up to `maxBatch` images needs.
+    public static func arenaBytes(for config: ModelConfig, threads: Int, precision: Precision = .f32,
+                                  maxBatch: Int = 1) throws(DeiTError) -> Int {
         try validate(threads: threads)
-        return try ActivationPlan(config: config, threads: threads, precision: precision).arenaBytes
+        try validate(maxBatch: maxBatch, config: config)
+        return try ActivationPlan(config: config, threads: threads, precision: precision, batch: maxBatch).arenaBytes
     }
 
     /// A session over `arena` (caller memory of `arenaBytes` bytes, any alignment, outliving the
-    /// session) or, when `arena` is nil, over an arena allocated here once.
-    public init(model: Model, threads: Int = 1, arena: UnsafeMutableRawPointer? = nil, arenaBytes: Int = 0) throws(DeiTError) {
+    /// session) or, when `arena` is nil, over an arena allocated here once. `maxBatch` > 1 plans the
+    /// arena for `runBatch` of up to that many images (CaiT: unsupported).
+    public init(model: Model, threads: Int = 1, maxBatch: Int = 1, arena: UnsafeMutableRawPointer? = nil,
+                arenaBytes: Int = 0) throws(DeiTError) {
         try Session.validate(threads: threads)
-        let plan = try ActivationPlan(config: model.config, threads: threads, precision: model.precision)
+        try Session.validate(maxBatch: maxBatch, config: model.config)
+        let plan = try ActivationPlan(config: model.config, threads: threads, precision: model.precision, batch: maxBatch)
         let base: UnsafeMutableRawPointer
         if let arena {
             guard arenaBytes >= plan.arenaBytes else {
@@ -49,6 +61,7 @@ public final class Session {
         let aligned = misalignment == 0 ? base : base + (ActivationPlan.alignment - misalignment)
         self.model = model
         self.threadCount = threads
+        self.maxBatch = maxBatch
         self.buffers = ActivationBuffers(arena: aligned, plan: plan)
         self.plan = plan
         self.pool = try WorkerPool(threads: threads)
@@ -60,10 +73,44 @@ public final class Session {
         }
     }
 
+    private static func validate(maxBatch: Int, config: ModelConfig) throws(DeiTError) {
+        guard maxBatch >= 1, maxBatch <= maxBatchLimit else {
+            throw DeiTError(.invalidArgument, "max_batch is \(maxBatch); it must be between 1 and \(maxBatchLimit)")
+        }
+        if maxBatch > 1 && config.cait != nil {
+            throw DeiTError(.unsupported, "batches of CaiT models (talking-heads and class-attention blocks) are not supported yet: use max_batch 1")
+        }
+    }
+
     /// Classifies one image: `input` holds 3·S·S normalised floats (CHW), `logits` receives
     /// `outputDim` floats (C, or the D features of a headless model). Performs no heap allocation.
     public func run(input: UnsafeBufferPointer<Float>, logits: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
         try runCapturingTokens(input: input, logits: logits, tokens: nil)
+    }
+
+    /// Classifies `count` images in one pass: `inputs` holds count × 3·S·S normalised floats (image
+    /// after image, CHW each), `logits` receives count × `outputDim` floats, image after image — the
+    /// same bits `run` gives each image alone. `count` must be in 1...`maxBatch`. The tokens of the
+    /// images are stacked into one (count·T, D) matrix for every Linear layer (each weight matrix is
+    /// streamed once per batch); attention runs per image. Performs no heap allocation.
+    public func runBatch(count: Int, inputs: UnsafeBufferPointer<Float>,
+                         logits: UnsafeMutableBufferPointer<Float>) throws(DeiTError) {
+        let config = model.config
+        guard count >= 1, count <= maxBatch else {
+            throw DeiTError(.invalidArgument, "batch of \(count) images; this session takes 1 to \(maxBatch) (its max_batch)")
+        }
+        // count ≤ maxBatch ≤ 4096 and the counts fit the arena's plan, so these products do not overflow.
+        guard let inputBase = inputs.baseAddress, inputs.count == count * config.inputCount else {
+            throw DeiTError(.invalidArgument, "inputs have \(inputs.count) floats; \(count) images × 3×\(config.imageSize)×\(config.imageSize) = \(count * config.inputCount)")
+        }
+        guard let logitsBase = logits.baseAddress, logits.count == count * config.outputDim else {
+            throw DeiTError(.invalidArgument, "logits have room for \(logits.count) floats; \(count) images × \(config.outputDim) = \(count * config.outputDim)")
+        }
+        if config.cait != nil {  // unreachable: maxBatch is 1 for CaiT, so count is 1
+            forward(input: inputBase, logits: logitsBase, taps: ForwardTaps())
+            return
+        }
+        forward(images: count, input: inputBase, logits: logitsBase, taps: ForwardTaps())
     }
 
     /// As `run`, and when `tokens` is given, copies the residual stream after the embedding and after
