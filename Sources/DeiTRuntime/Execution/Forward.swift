@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 
 /// The optional outputs of a forward pass besides the logits, each nil when not wanted. A plain value
 /// of pointers the caller sized and owns, so passing one allocates nothing.
@@ -36,7 +36,8 @@ extension Session {
     func forward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
         let capture = taps.capture
         let config = model.config
-        let weights = model.weights
+        let weights = self.weights
+        let kernels = pool.kernels
         let b = buffers
         let t = config.numTokens, d = config.embedDim, hd = config.headDim, h = config.mlpHiddenDim
         let prefixCount = config.numPrefixTokens
@@ -44,8 +45,7 @@ extension Session {
         var clock = ProfileClock(taps.profile)
 
         // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
-        PatchKernel.extractPatches(image: input, channels: config.inChannels, imageSize: config.imageSize,
-                                   patchSize: config.patchSize, out: b.patches)
+        kernels.extractPatches(input, config.inChannels, config.imageSize, config.patchSize, b.patches)
         linear(m: config.numPatches, a: b.patches, lda: config.patchValues,
                weights: weights.patchEmbed, c: b.tokens + prefixCount * d, ldc: d, epilogue: .store)
         clock.lap(.patchEmbed)
@@ -53,9 +53,9 @@ extension Session {
         if let distToken = weights.distToken { (b.tokens + d).update(from: distToken, count: d) }
         if config.noEmbedClass {
             // DeiT III: pos_embed covers the patches only; the class token gets none.
-            Elementwise.add(weights.posEmbed, into: b.tokens + prefixCount * d, count: config.numPatches * d)
+            kernels.add(weights.posEmbed, b.tokens + prefixCount * d, config.numPatches * d)
         } else {
-            Elementwise.add(weights.posEmbed, into: b.tokens, count: tokenFloats)
+            kernels.add(weights.posEmbed, b.tokens, tokenFloats)
         }
         capture?.update(from: b.tokens, count: tokenFloats)
         clock.lap(.other)
@@ -103,8 +103,8 @@ extension Session {
         case .token:
             // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone
             // (`norm` before pooling or `fc_norm` after it: the same on one row).
-            LayerNormKernel.normalize(rows: prefixCount, width: d, x: b.tokens, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: Session.layerNormEpsilon, out: b.prefix, ldOut: d)
+            kernels.layerNorm(prefixCount, d, b.tokens, d, weights.normGamma, weights.normBeta,
+                              Session.layerNormEpsilon, b.prefix, d)
         case .average:
             averagePool(config: config, weights: weights)
         }
@@ -147,20 +147,18 @@ extension Session {
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, scratch = b.prefix + d
         let epsilon = Session.layerNormEpsilon
+        let kernels = pool.kernels
         if config.fcNorm {
             scratch.update(from: b.tokens + first * d, count: d)
-            for row in 1..<count { Elementwise.add(b.tokens + (first + row) * d, into: scratch, count: d) }
+            for row in 1..<count { kernels.add(b.tokens + (first + row) * d, scratch, d) }
             for i in 0..<d { scratch[i] /= Float(count) }
-            LayerNormKernel.normalize(rows: 1, width: d, x: scratch, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+            kernels.layerNorm(1, d, scratch, d, weights.normGamma, weights.normBeta, epsilon, pooled, d)
         } else {
-            LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens + first * d, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+            kernels.layerNorm(1, d, b.tokens + first * d, d, weights.normGamma, weights.normBeta, epsilon, pooled, d)
             for row in 1..<count {
-                LayerNormKernel.normalize(rows: 1, width: d, x: b.tokens + (first + row) * d, ldx: d,
-                                          gamma: weights.normGamma, beta: weights.normBeta, epsilon: epsilon,
-                                          out: scratch, ldOut: d)
-                Elementwise.add(scratch, into: pooled, count: d)
+                kernels.layerNorm(1, d, b.tokens + (first + row) * d, d, weights.normGamma, weights.normBeta,
+                                  epsilon, scratch, d)
+                kernels.add(scratch, pooled, d)
             }
             for i in 0..<d { pooled[i] /= Float(count) }
         }
@@ -173,9 +171,9 @@ extension Session {
     private func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
         switch weights.format {
-        case .packedF32:
+        case .packedF32(let panelWidth):
             let n = weights.n, k = weights.k
-            let panelCount = PackedGEMM.panelCount(n: n)
+            let panelCount = PanelPacking.panelCount(n: n, panelWidth: panelWidth)
             let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
             pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: weights.floats, c: c, ldc: ldc,
                                         epilogue: epilogue, panelCount: panelCount, chunks: chunks)),

@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 
 /// One parallel step of the forward pass: what every task of a `WorkerPool.run` does.
 ///
@@ -20,37 +20,34 @@ enum ParallelStep {
     /// DEIT_BLAS=openblas build stores weights in that format).
     case blasLinear(BLASLinearStep)
 
-    func run(task: Int, worker: Int) {
+    func run(task: Int, worker: Int, kernels: KernelTable) {
         switch self {
         case .linear(let s):
             let panels = task * s.panelCount / s.chunks ..< (task + 1) * s.panelCount / s.chunks
-            PackedGEMM.multiply(m: s.m, n: s.n, k: s.k, a: s.a, lda: s.lda, packed: s.packed, c: s.c, ldc: s.ldc,
-                                epilogue: s.epilogue, panelRange: panels)
+            kernels.gemm(s.m, s.n, s.k, s.a, s.lda, s.packed, s.c, s.ldc, s.epilogue, panels)
         case .packHeads(let s):
             let q = s.qkv + task * s.headDim
-            AttentionKernel.packHead(tokens: s.tokens, headDim: s.headDim, k: q + s.width, v: q + 2 * s.width,
-                                     ldQKV: 3 * s.width, scale: s.scale,
-                                     packedKeys: s.packedKeys + task * s.packedKeysCount,
-                                     packedValues: s.packedValues + task * s.packedValuesCount)
+            kernels.attentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
+                                      s.packedKeys + task * s.packedKeysCount,
+                                      s.packedValues + task * s.packedValuesCount)
         case .attentionRows(let s):
             let head = task / s.blocksPerHead
             let first = (task % s.blocksPerHead) * s.rowBlock
-            AttentionKernel.rows(first..<min(s.queryRows, first + s.rowBlock), tokens: s.tokens, headDim: s.headDim,
-                                 q: s.qkv + head * s.headDim, ldQKV: 3 * s.width,
-                                 packedKeys: s.packedKeys + head * s.packedKeysCount,
-                                 packedValues: s.packedValues + head * s.packedValuesCount,
-                                 scores: s.scores + worker * s.rowBlock * s.tokens,
-                                 out: s.out + head * s.headDim, ldOut: s.width)
+            kernels.attentionRows(first..<min(s.queryRows, first + s.rowBlock), s.tokens, s.headDim,
+                                  s.qkv + head * s.headDim, 3 * s.width,
+                                  s.packedKeys + head * s.packedKeysCount,
+                                  s.packedValues + head * s.packedValuesCount,
+                                  s.scores + worker * s.rowBlock * s.tokens,
+                                  s.out + head * s.headDim, s.width)
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
-            Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+            kernels.applyGELU(s.x + rows.lowerBound * s.width, rows.count * s.width)
         case .layerNorm(let s):
             let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
-            LayerNormKernel.normalize(rows: end - first, width: s.width, x: s.x + first * s.width, ldx: s.width,
-                                      gamma: s.gamma, beta: s.beta, epsilon: Session.layerNormEpsilon,
-                                      out: s.out + first * s.width, ldOut: s.width)
+            kernels.layerNorm(end - first, s.width, s.x + first * s.width, s.width, s.gamma, s.beta,
+                              Session.layerNormEpsilon, s.out + first * s.width, s.width)
         case .blasLinear(let s):
-            s.run(task: task)
+            s.run(task: task, kernels: kernels)
         }
     }
 }

@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 
 /// Weights of one transformer block, as pointers into the model's single weight allocation.
 struct BlockWeights {
@@ -25,6 +25,9 @@ final class PackedWeights {
     let normBeta: UnsafePointer<Float>     // (D)
     let head: LinearWeights?               // Linear (C ← D); nil when headless
     let headDist: LinearWeights?           // Linear (C ← D), distilled models only
+    /// The weights these were re-packed from (`repacked(forPanelWidth:)`), whose allocation holds
+    /// every tensor but the Linear layers; nil for weights loaded from a checkpoint.
+    private let original: PackedWeights?
 
     var byteCount: Int { storage.byteCount }
 
@@ -35,7 +38,8 @@ final class PackedWeights {
         let schema = CheckpointSchema.deit
         let table = checkpoint.table
         let tensors = checkpoint.file.tensors
-        let format = LinearFormat.native
+        // Packed for the kernel set sessions choose by default, so they use these weights as they are.
+        let format = LinearFormat.native(panelWidth: KernelChoice.loadPanelWidth)
         try format.checkSizes(config)
 
         // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary): a copied tensor
@@ -120,6 +124,78 @@ final class PackedWeights {
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
         head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec) : nil
         headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec) : nil
+        original = nil
+    }
+
+    /// These weights for a kernel set whose GEMM panels are `panelWidth` wide: `self` when they are
+    /// packed that way already (or not packed: the OpenBLAS build), else a copy with every Linear
+    /// layer re-packed (`PanelPacking.repack`, the same bits) into one new allocation, sharing the
+    /// other tensors. Only a session forced to a set that packs differently from the one the model
+    /// was loaded for (e.g. avx2-fma's 16-wide panels on an AVX-512 CPU, whose 32-wide panels the
+    /// model holds) pays for the copy: the Linear layers' bytes once more, at session creation.
+    func repacked(forPanelWidth panelWidth: Int) throws(DeiTError) -> PackedWeights {
+        guard case .packedF32(let current) = patchEmbed.format, current != panelWidth else { return self }
+        let format = LinearFormat.packedF32(panelWidth: panelWidth)
+        // Pass 1: lay out the re-packed regions in the order `mappingLinears` visits the layers.
+        var layout = RegionLayout(format: format)
+        var regions: [Int] = []
+        _ = try mappingLinears { linear throws(DeiTError) in
+            regions.append(try layout.reserveLinear(n: linear.n, k: linear.k))
+            return linear
+        }
+        // Pass 2: one allocation, then each layer re-packed into its region, in the same order.
+        let storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "re-packed weights"),
+                                        purpose: "re-packed weights")
+        var next = 0
+        return try mappingLinears(storage: storage) { linear throws(DeiTError) in
+            guard case .packedF32(let fromWidth) = linear.format, next < regions.count else {
+                throw DeiTError(.invalidArgument, "re-packing: a Linear layer is not in the packed format")
+            }
+            let destination = storage.floats + regions[next]
+            next += 1
+            PanelPacking.repack(linear.floats, fromWidth: fromWidth, into: destination, toWidth: panelWidth,
+                                n: linear.n, k: linear.k)
+            return LinearWeights(format: format, data: UnsafeRawPointer(destination), n: linear.n, k: linear.k,
+                                 scales: nil)
+        }
+    }
+
+    /// A copy sharing every tensor but the Linear layers, which `transform` replaces (visited in a
+    /// fixed order: patch embedding, each block's qkv, proj, fc1, fc2, then the heads).
+    private func mappingLinears(storage: AlignedBuffer? = nil,
+                                _ transform: (LinearWeights) throws(DeiTError) -> LinearWeights) throws(DeiTError) -> PackedWeights {
+        let patchEmbed = try transform(self.patchEmbed)
+        var blocks: [BlockWeights] = []
+        blocks.reserveCapacity(self.blocks.count)
+        for var block in self.blocks {
+            block.qkv = try transform(block.qkv)
+            block.proj = try transform(block.proj)
+            block.fc1 = try transform(block.fc1)
+            block.fc2 = try transform(block.fc2)
+            blocks.append(block)
+        }
+        var head: LinearWeights?
+        if let base = self.head { head = try transform(base) }
+        var headDist: LinearWeights?
+        if let base = self.headDist { headDist = try transform(base) }
+        return PackedWeights(storage: storage ?? self.storage, original: self, patchEmbed: patchEmbed, blocks: blocks,
+                             head: head, headDist: headDist)
+    }
+
+    /// `original`'s tensors with re-packed Linear layers in `storage`.
+    private init(storage: AlignedBuffer, original: PackedWeights, patchEmbed: LinearWeights, blocks: [BlockWeights],
+                 head: LinearWeights?, headDist: LinearWeights?) {
+        self.storage = storage
+        self.original = original
+        self.patchEmbed = patchEmbed
+        classToken = original.classToken
+        distToken = original.distToken
+        posEmbed = original.posEmbed
+        self.blocks = blocks
+        normGamma = original.normGamma
+        normBeta = original.normBeta
+        self.head = head
+        self.headDist = headDist
     }
 }
 
