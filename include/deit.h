@@ -206,10 +206,11 @@ deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_in
 /* How to run a session. Fill with deit_session_options_default() and change fields. */
 typedef struct deit_session_options {
     size_t struct_size;      /* sizeof(deit_session_options), set by deit_session_options_default() */
-    const char *kernel_set;  /* NULL or "auto" (default): the kernels compiled in. Naming the compiled
-                                set ("avx512", "avx2-fma", "neon" or "portable") is accepted; another
-                                of those is DEIT_ERR_UNSUPPORTED (one set per build), any other name
-                                DEIT_ERR_INVALID_ARGUMENT */
+    const char *kernel_set;  /* NULL or "auto" (default): the environment variable DEIT_KERNEL_SET if
+                                set, else the best set this CPU runs (chosen at session creation).
+                                "avx512", "avx2-fma", "neon" or "portable" forces that set:
+                                DEIT_ERR_UNSUPPORTED when this build lacks it or this CPU cannot run
+                                it; any other name DEIT_ERR_INVALID_ARGUMENT */
     int32_t num_threads;     /* workers, the calling thread included: 1 (default) to 256 */
     int32_t max_batch;       /* images per run: 0 or 1 (default). Larger: DEIT_ERR_UNSUPPORTED for now */
     uint64_t flags;          /* none defined yet: must be 0 (64 bits: room to grow, and no padding) */

@@ -1,5 +1,5 @@
 import CDeiTSupport
-import DeiTKernels
+import DeiTKernelTable
 import DeiTRuntime
 
 @_cdecl("deit_session_options_default")
@@ -42,21 +42,23 @@ private func requestedThreads(_ options: UnsafePointer<deit_session_options>?, _
     return Int(given.num_threads)
 }
 
-/// Every kernel set deit builds, for telling a foreign name from a misspelt one.
-private let knownKernelSets: [KernelSet] = [.avx512, .avx2, .neon, .portable]
-
-/// Accepts NULL, "auto" or the compiled set's name; one set is compiled per build, so another
-/// known set is unsupported and anything else invalid.
-private func checkKernelSet(_ name: UnsafePointer<CChar>?, _ function: String) throws(DeiTError) {
-    guard let name else { return }
-    let active = KernelSet.active
-    if cStringEquals(name, "auto") || cStringEquals(name, active.name) { return }
-    for known in knownKernelSets where cStringEquals(name, known.name) {
-        throw DeiTError(.unsupported,
-                        "\(function): options->kernel_set is \"\(known.name)\" but this build has only \"\(active.name)\" (the kernel set is chosen at build time: DEIT_TARGET_CPU)")
+/// The kernel set `name` asks for: nil for NULL or "auto" (the session chooses: DEIT_KERNEL_SET, else
+/// the best set this CPU has). A set this build has not compiled, or this CPU cannot run, is
+/// unsupported (never a SIGILL later); a name that is no kernel set is invalid.
+@discardableResult
+private func checkKernelSet(_ name: UnsafePointer<CChar>?, _ function: String) throws(DeiTError) -> KernelSet? {
+    guard let name, !cStringEquals(name, "auto") else { return nil }
+    guard let set = KernelSet.allCases.first(where: { cStringEquals(name, $0.name) }) else {
+        let known = KernelSet.allCases.map { "\"" + $0.name + "\"" }.joined(separator: ", ")
+        throw DeiTError(.invalidArgument,
+                        "\(function): options->kernel_set \"\(String(cString: name))\" is not a kernel set; use NULL, \"auto\" or one of \(known)")
     }
-    throw DeiTError(.invalidArgument,
-                    "\(function): options->kernel_set \"\(String(cString: name))\" is not a kernel set; use NULL, \"auto\" or this build's \"\(active.name)\"")
+    do {
+        _ = try KernelChoice.table(for: set)
+    } catch {
+        throw DeiTError(error.status, "\(function): options->kernel_set: \(error.message)")
+    }
+    return set
 }
 
 /// Whether the NUL-terminated `cString` spells `text` (stops at the first difference).
@@ -120,7 +122,9 @@ private func createSession(_ handle: OpaquePointer?, _ options: UnsafePointer<de
     }
     do {
         let threads = try requestedThreads(options, function)
-        let session = try Session(model: model, threads: threads, arena: arena, arenaBytes: arenaSize)
+        let kernelSet = try checkKernelSet(options?.pointee.kernel_set, function)
+        let session = try Session(model: model, threads: threads, arena: arena, arenaBytes: arenaSize,
+                                  kernelSet: kernelSet)
         guard let sessionHandle = Handles.make(session, magic: HandleMagic.session) else {
             return fail(.outOfMemory, "could not allocate a session handle")
         }

@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 import DeiTRuntime
 
 /// Runs a typed-throwing runtime call, turning its error into a one-line failure naming `subject`.
@@ -45,11 +45,12 @@ func precisionOption(_ args: Arguments) throws -> Precision {
     return precision
 }
 
-/// What `bench` and `info` print for the precision, e.g. `int8 (blocks' Linear layers: qd8_f32_qc8w_gemm_4x16c2__avx2)`.
-func precisionDescription(_ model: Model) -> String {
+/// What `bench` and `info` print for the precision, e.g. `int8 (blocks' Linear layers: qd8_f32_qc8w_gemm_4x16c2__avx2)`:
+/// the int8 kernel of `kernels` (a session's, or for `info` the automatic choice's).
+func precisionDescription(_ model: Model, kernels: KernelTable) -> String {
     switch model.precision {
     case .f32: "f32"
-    case .int8: "int8 (blocks' Linear layers: \(Int8GEMM.kernelName); patch embedding, attention, head f32)"
+    case .int8: "int8 (blocks' Linear layers: \(kernels.int8GEMMKernelName); patch embedding, attention, head f32)"
     }
 }
 
