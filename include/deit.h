@@ -248,6 +248,12 @@ deit_status deit_session_create(const deit_model *model, int32_t num_threads,
 /* Frees a session (not a caller-provided arena). NULL is a no-op. */
 void deit_session_free(deit_session *session);
 
+/* The kernel set the session runs, chosen when it was created (deit_session_options.kernel_set,
+ * else DEIT_KERNEL_SET, else the best set this CPU runs): "avx512", "avx2-fma", "neon" or
+ * "portable". *out_name points to a static string, valid for the life of the process.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, session in use, NULL out_name). */
+deit_status deit_session_get_kernel_set(const deit_session *session, const char **out_name);
+
 /* Runs one image: `input_chw` holds 3×S×S normalised floats, channel-major (timm's eval
  * transform output); `logits` receives deit_model_info.output_dim floats: num_classes logits, or
  * for a headless model (num_classes 0) its pooled features, as timm's forward returns them.

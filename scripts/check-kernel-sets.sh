@@ -9,11 +9,13 @@
 #   tests     the kernel suite against the baseline module (DeiTKernelsTests) and the AVX2 module
 #             (DeiTKernelsAVX2Tests, where the CPU has AVX2), the fixture conformance suite with
 #             each set this CPU runs forced, and the kernel-choice tests;
-#   qemu      the C conformance runner, built against this libdeit.so, under qemu-x86_64 with
-#             `-cpu qemu64` (baseline x86-64: the library must choose portable and never fault — qemu
-#             raises SIGILL on any AVX instruction there; forcing avx2-fma must be
-#             DEIT_ERR_UNSUPPORTED) and `-cpu Haswell` (it must choose avx2-fma); `deit-cli bench`
-#             under each shows the choice;
+#   qemu      the C conformance runner, built against this libdeit.so, on the small fixtures and
+#             DeiT-Ti's shapes (a few minutes under TCG in all) under qemu-x86_64 with `-cpu qemu64`
+#             (baseline x86-64: the library must choose portable and never fault — qemu raises
+#             SIGILL on any AVX instruction there; forcing avx2-fma must be DEIT_ERR_UNSUPPORTED) and
+#             `-cpu Haswell` (it must choose avx2-fma): every session reports the set it chose
+#             (deit_session_get_kernel_set) and the runner checks it; `deit-cli bench` under each
+#             shows the choice, f32 and int8 (the int8 GEMM: portable, or the AVX2 vpmaddwd one);
 #   avx512    compiled and inspected only: neither this host nor qemu runs AVX-512.
 #
 #   scripts/check-kernel-sets.sh [build dir]   (default .build; builds release and the tests if needed)
@@ -110,33 +112,33 @@ lib_dir=$(cd "$bin" && pwd)
 rpaths=(-Wl,-rpath,"$lib_dir")
 for dir in $swift_runtime_dirs; do rpaths+=(-Wl,-rpath,"$dir"); done
 gcc -std=c99 -O2 -I include Tests/c/conformance_runner.c -o "$runner" -L"$lib_dir" -ldeit "${rpaths[@]}" -lm
+misuse="$scratch/kernel-sets/api_misuse"
+gcc -std=c99 -O2 -pthread -I include Tests/c/api_misuse.c -o "$misuse" -L"$lib_dir" -ldeit "${rpaths[@]}" -lm
 fixtures=Tests/Fixtures/conformance
 no_shared="$scratch/kernel-sets/no-shared"   # the committed fixtures only: DeiT-Ti under TCG is slow
+# Under TCG the 224/384-pixel fixtures take about a minute each, so qemu runs the fixtures of at most
+# 112 pixels (every architecture feature: ragged tiles, QuickGELU, qk_norm, registers, max/avg pooling,
+# LayerScale, CaiT's talking heads and class attention) plus deit_tiny_d2 (DeiT-Ti's own shapes: 197
+# tokens, full GEMM tiles, several attention row blocks): about a minute per CPU model.
+subset="$scratch/kernel-sets/qemu-fixtures"
+rm -rf "$subset"
+mkdir -p "$subset"
+fixtures_abs=$(cd "$fixtures" && pwd)
+awk -F '\t' 'NR == 1 || $2 <= 112 || $1 == "deit_tiny_d2"' "$fixtures/manifest.tsv" > "$subset/manifest.tsv"
+for model in $(awk -F '\t' 'NR > 1 { print $1 }' "$subset/manifest.tsv"); do
+    ln -s "$fixtures_abs/$model" "$subset/$model"
+done
+echo "kernel sets: qemu fixtures: $(awk -F '\t' 'NR > 1 { printf "%s%s", sep, $1; sep = " " }' "$subset/manifest.tsv")"
 
-# `deit-cli bench` on a synthetic DeiT-Ti at 32 pixels (5 tokens: quick under TCG): its "kernels" line
-# names the set the session chose.
-chosen_set() {
-    qemu-x86_64 -cpu "$1" "$bin/deit-cli" bench --synthetic deit_tiny --image-size 32 --runs 1 --warmup 0 2>/dev/null |
-        awk '$1 == "kernels" { print $2 }'
+# `deit-cli bench` on a synthetic DeiT-Ti at 32 pixels (5 tokens: quick under TCG), f32 and int8: its
+# "kernels" line names the set the session chose, its "precision" line the int8 GEMM kernel.
+bench_under() {  # cpu precision
+    qemu-x86_64 -cpu "$1" "$bin/deit-cli" bench --synthetic deit_tiny --image-size 32 --runs 1 --warmup 0 \
+        --precision "$2" 2>/dev/null
 }
 
-for cpu in qemu64 Haswell; do
-    case "$cpu" in qemu64) want=portable ;; Haswell) want=avx2-fma ;; esac
-    chosen=$(chosen_set "$cpu")
-    if [ "$chosen" != "$want" ]; then
-        echo "kernel sets: qemu -cpu $cpu: deit-cli bench chose \"$chosen\", expected $want" >&2
-        exit 1
-    fi
-    log="$scratch/kernel-sets/qemu-$cpu.log"
-    if ! qemu-x86_64 -cpu "$cpu" "$runner" "$fixtures" "$no_shared" >"$log" 2>&1; then
-        tail -n 20 "$log" >&2
-        echo "kernel sets: qemu -cpu $cpu: the C conformance runner failed (log: $log)" >&2
-        exit 1
-    fi
-    echo "kernel sets: qemu -cpu $cpu: chose $chosen; C conformance runner: $(tail -n 1 "$log")"
-done
-
-# Forcing a set this CPU lacks is refused with DEIT_ERR_UNSUPPORTED, not a SIGILL (exit 132).
+# Forcing a set this CPU lacks is refused with DEIT_ERR_UNSUPPORTED, not a SIGILL (exit 132): no code of
+# the AVX2 module may run, not even to build its table (first: it takes seconds, the runs minutes).
 set +e
 output=$(DEIT_KERNEL_SET=avx2-fma qemu-x86_64 -cpu qemu64 "$bin/deit-cli" bench --synthetic deit_tiny --image-size 32 --runs 1 --warmup 0 2>&1)
 status=$?
@@ -147,4 +149,42 @@ if [ "$status" -eq 0 ] || [ "$status" -ge 128 ] || ! grep -q "DEIT_ERR_UNSUPPORT
     exit 1
 fi
 echo "kernel sets: qemu -cpu qemu64, DEIT_KERNEL_SET=avx2-fma: refused ($(grep -o 'DEIT_ERR_UNSUPPORTED.*' <<<"$output" | head -n 1))"
+# Through the C API too: api_misuse forces every known set by name (deit_session_options.kernel_set);
+# on qemu64 each but portable must be DEIT_ERR_UNSUPPORTED, and nothing may fault.
+log="$scratch/kernel-sets/qemu-qemu64-api_misuse.log"
+if ! qemu-x86_64 -cpu qemu64 "$misuse" "$fixtures/deit_tiny_d2/model.safetensors" >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "kernel sets: qemu -cpu qemu64: api_misuse failed (log: $log)" >&2
+    exit 1
+fi
+echo "kernel sets: qemu -cpu qemu64: api_misuse: $(tail -n 1 "$log")"
+qemu_start=$SECONDS
+for cpu in qemu64 Haswell; do
+    case "$cpu" in
+        qemu64) want=portable want_int8=qd8_f32_qc8w_gemm_2x16c2__portable ;;
+        Haswell) want=avx2-fma want_int8=qd8_f32_qc8w_gemm_4x16c2__avx2 ;;
+    esac
+    chosen=$(bench_under "$cpu" f32 | awk '$1 == "kernels" { print $2 }')
+    if [ "$chosen" != "$want" ]; then
+        echo "kernel sets: qemu -cpu $cpu: deit-cli bench chose \"$chosen\", expected $want" >&2
+        exit 1
+    fi
+    int8_line=$(bench_under "$cpu" int8 | grep '^precision' || true)
+    if ! grep -q "$want_int8" <<<"$int8_line"; then
+        echo "kernel sets: qemu -cpu $cpu: deit-cli bench --precision int8 ran \"$int8_line\", expected $want_int8" >&2
+        exit 1
+    fi
+    # The C conformance runner, through libdeit.so only: every session must report the expected set
+    # (deit_session_get_kernel_set) and match timm.
+    log="$scratch/kernel-sets/qemu-$cpu.log"
+    if ! DEIT_EXPECT_KERNEL_SET="$want" qemu-x86_64 -cpu "$cpu" "$runner" "$subset" "$no_shared" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "kernel sets: qemu -cpu $cpu: the C conformance runner failed (log: $log)" >&2
+        exit 1
+    fi
+    grep -q "^kernel set: $want " "$log" || { echo "kernel sets: qemu -cpu $cpu: the runner did not report $want" >&2; exit 1; }
+    echo "kernel sets: qemu -cpu $cpu: libdeit.so chose $want (int8: $want_int8); C conformance runner: $(tail -n 1 "$log")"
+done
+echo "kernel sets: qemu checks took $((SECONDS - qemu_start)) s"
+
 echo "kernel sets: OK"

@@ -142,6 +142,32 @@ public func deit_session_free(_ session: OpaquePointer?) {
     }
 }
 
+@_cdecl("deit_session_get_kernel_set")
+public func deit_session_get_kernel_set(_ handle: OpaquePointer?,
+                                        _ outName: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> deit_status {
+    let function = "deit_session_get_kernel_set"
+    guard let outName else { return fail(.invalidArgument, "\(function): out_name is NULL") }
+    do {
+        let set = try Handles.withSession(handle, function) { session throws(DeiTError) in session.kernels.set }
+        outName.pointee = kernelSetCName(set)
+        return DEIT_OK
+    } catch {
+        return fail(error)
+    }
+}
+
+/// `set.name` as a static NUL-terminated string (string literals are stored NUL-terminated).
+private func kernelSetCName(_ set: KernelSet) -> UnsafePointer<CChar> {
+    let literal: StaticString
+    switch set {
+    case .avx512: literal = "avx512"
+    case .avx2: literal = "avx2-fma"
+    case .neon: literal = "neon"
+    case .portable: literal = "portable"
+    }
+    return UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
 @_cdecl("deit_session_run")
 public func deit_session_run(_ handle: OpaquePointer?, _ input: UnsafePointer<Float>?, _ inputCount: Int,
                              _ logits: UnsafeMutablePointer<Float>?, _ logitsCount: Int) -> deit_status {

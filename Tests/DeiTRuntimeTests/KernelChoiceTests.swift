@@ -11,7 +11,7 @@ import Testing
         let runnable = KernelChoice.runnable
         #if arch(x86_64)
         #expect(runnable.contains(.portable))
-        #expect(KernelChoice.compiledTable(.avx2) != nil && KernelChoice.compiledTable(.avx512) != nil)
+        #expect(KernelChoice.isCompiled(.avx2) && KernelChoice.isCompiled(.avx512) && !KernelChoice.isCompiled(.neon))
         #elseif arch(arm64)
         #expect(runnable.contains(.neon))
         #endif

@@ -281,6 +281,17 @@ static void check_sessions(const char *model_path) {
     status = deit_session_create(model, 1, NULL, 0, &session);
     check(status == DEIT_OK && input != NULL && logits != NULL, "deit_session_create(model, 1, NULL, 0, &s)");
     if (status == DEIT_OK && input != NULL && logits != NULL) {
+        const char *kernel_set = NULL;
+        expect(deit_session_get_kernel_set(NULL, &kernel_set), DEIT_ERR_INVALID_ARGUMENT, "session",
+               "deit_session_get_kernel_set(NULL, &name)");
+        expect(deit_session_get_kernel_set(session, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_name",
+               "deit_session_get_kernel_set(s, NULL)");
+        expect(deit_session_get_kernel_set((const deit_session *)model, &kernel_set), DEIT_ERR_INVALID_ARGUMENT,
+               "session", "deit_session_get_kernel_set(a model handle, &name)");
+        check(deit_session_get_kernel_set(session, &kernel_set) == DEIT_OK && kernel_set != NULL &&
+                  (strcmp(kernel_set, "avx512") == 0 || strcmp(kernel_set, "avx2-fma") == 0 ||
+                   strcmp(kernel_set, "neon") == 0 || strcmp(kernel_set, "portable") == 0),
+              "deit_session_get_kernel_set names a known set");
         expect(deit_session_run(NULL, input, input_count, logits, logits_count), DEIT_ERR_INVALID_ARGUMENT, "session",
                "deit_session_run(NULL, input, n, logits, m)");
         expect(deit_session_run(session, NULL, input_count, logits, logits_count), DEIT_ERR_INVALID_ARGUMENT,
@@ -437,6 +448,12 @@ static void check_session_options(const deit_model *model) {
             status = deit_session_create_with_options(model, &options, NULL, 0, &session);
             sprintf(what, "deit_session_create_with_options(kernel_set \"%s\": runs here)", kernel_sets[i]);
             check(status == DEIT_OK, what);
+            {
+                const char *chosen = NULL;
+                sprintf(what, "deit_session_get_kernel_set names the forced set \"%s\"", kernel_sets[i]);
+                check(deit_session_get_kernel_set(session, &chosen) == DEIT_OK && chosen != NULL &&
+                          strcmp(chosen, kernel_sets[i]) == 0, what);
+            }
             deit_session_free(session);
             session = NULL;
             printf("ok    kernel set \"%s\" runs here\n", kernel_sets[i]);

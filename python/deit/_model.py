@@ -69,7 +69,8 @@ class Model:
     Model(path, threads=1, image_size=None, kernel_set=None): `threads` workers per call (1 to 256);
     `image_size` runs the model at another multiple of its patch size (pos_embed resampled at load,
     as timm does); `kernel_set` forces a kernel set ("portable", "avx2-fma", "avx512", "neon"; default
-"auto": DEIT_KERNEL_SET, else the best set this CPU runs, chosen when the session is created).
+"auto": DEIT_KERNEL_SET, else the best set this CPU runs, chosen when the session is created);
+the `kernel_set` attribute names the set it runs.
 
     Calls on one Model are serialised by a lock (libdeit's session is one thread at a time); use one
     Model per thread to run in parallel. close() (or `with Model(...) as model:`) frees it at once,
@@ -128,6 +129,9 @@ class Model:
                                                     ctypes.byref(session)))
         self._handles[0] = session.value
         self.threads = threads
+        name = ctypes.c_char_p()
+        check(_lib.deit_session_get_kernel_set(self._handles[0], ctypes.byref(name)))
+        self.kernel_set = name.value.decode("ascii")  # the set the session chose, e.g. "avx2-fma"
 
     # MARK: Lifetime
 

@@ -16,8 +16,21 @@ public enum KernelChoice {
     /// The sets in order of preference (fastest first); `portable` runs on every x86-64 CPU.
     static let preference: [KernelSet] = [.avx512, .avx2, .neon, .portable]
 
-    /// The table of `set` if this build compiled it.
-    public static func compiledTable(_ set: KernelSet) -> KernelTable? {
+    /// Whether this build compiled `set` (a question about the build alone: nothing of the set's
+    /// module runs).
+    public static func isCompiled(_ set: KernelSet) -> Bool {
+        #if arch(x86_64)
+        return set != .neon
+        #else
+        return set == DeiTKernels.CompiledKernels.set
+        #endif
+    }
+
+    /// The table of `set`. Only for a set that `isCompiled` and `canRun`: building the table runs code
+    /// of the set's module, compiled for its instruction set (copying the table's closures may use
+    /// ymm registers), so asking for an AVX2 table on a CPU without AVX2 would fault.
+    private static func loadedTable(_ set: KernelSet) -> KernelTable? {
+        guard isCompiled(set), canRun(set) else { return nil }
         #if arch(x86_64)
         switch set {
         case .avx512: return DeiTKernelsAVX512.CompiledKernels.table
@@ -26,7 +39,7 @@ public enum KernelChoice {
         case .neon: return nil
         }
         #else
-        return set == DeiTKernels.CompiledKernels.set ? DeiTKernels.CompiledKernels.table : nil
+        return DeiTKernels.CompiledKernels.table
         #endif
     }
 
@@ -42,13 +55,13 @@ public enum KernelChoice {
 
     /// The sets this build has and this CPU runs, best first.
     public static var runnable: [KernelSet] {
-        preference.filter { compiledTable($0) != nil && canRun($0) }
+        preference.filter { isCompiled($0) && canRun($0) }
     }
 
     /// The fastest set this build has that this CPU runs.
     public static var best: KernelTable {
-        for set in preference where canRun(set) {
-            if let table = compiledTable(set) { return table }
+        for set in preference {
+            if let table = loadedTable(set) { return table }
         }
         return DeiTKernels.CompiledKernels.table   // the baseline module runs everywhere
     }
@@ -56,10 +69,10 @@ public enum KernelChoice {
     /// The table for `set`, or with nil the automatic choice (`DEIT_KERNEL_SET`, else `best`).
     public static func table(for set: KernelSet?) throws(DeiTError) -> KernelTable {
         guard let set else { return try automatic() }
-        guard let table = compiledTable(set) else {
+        guard isCompiled(set) else {
             throw DeiTError(.unsupported, "kernel set \"\(set.name)\" is not built for this architecture (this build has: \(compiledNames))")
         }
-        guard canRun(set) else {
+        guard canRun(set), let table = loadedTable(set) else {
             throw DeiTError(.unsupported, "kernel set \"\(set.name)\" cannot run on this CPU (it runs: \(runnableNames))")
         }
         return table
@@ -103,7 +116,7 @@ public enum KernelChoice {
     }
 
     private static var compiledNames: String {
-        preference.filter { compiledTable($0) != nil }.map { $0.name }.joined(separator: ", ")
+        preference.filter { isCompiled($0) }.map { $0.name }.joined(separator: ", ")
     }
 
     private static var runnableNames: String { runnable.map { $0.name }.joined(separator: ", ") }
