@@ -1,58 +1,46 @@
 // swift-tools-version: 6.0
 import PackageDescription
-#if canImport(Foundation)
-import Foundation
-#endif
 
-// Layers (see README): DeiTKernels → DeiTRuntime → DeiT (C API thunks), with CDeiTSupport as the
-// small C shim they share (thread-local error text, file reading) and CDeiTImage (stb_image) and CDeiTLabels (the ImageNet-1k names).
-// The three Swift layers also compile as Embedded Swift (scripts/check-embedded.sh), so they import
+// Layers (see README): DeiTKernelTable → DeiTKernels (one module per kernel set) → DeiTRuntime → DeiT
+// (C API thunks), with CDeiTSupport as the small C shim they share (thread-local error text, file
+// reading, CPU features) and CDeiTImage (stb_image) and CDeiTLabels (the ImageNet-1k names).
+// The Swift layers also compile as Embedded Swift (scripts/check-embedded.sh), so they import
 // nothing but each other and those C targets.
 
-// MARK: Kernel set (instruction set the kernels are compiled for)
+// MARK: Kernel sets (instruction sets the kernels are compiled for; one is chosen at run time)
 //
-// Chosen when the manifest is evaluated: `DEIT_TARGET_CPU` if set, else the best set the build
-// machine supports (read from /proc/cpuinfo). The binary then needs that instruction set: build with
-// DEIT_TARGET_CPU=avx2 (or portable) to run on older x86-64 CPUs than the build machine.
-//   avx512    -march=x86-64-v4 (AVX-512 F/BW/CD/DQ/VL + FMA), 8×32 GEMM tile
-//   avx2      -march=x86-64-v3 (AVX2 + FMA, Haswell/Zen and later), 5×16 GEMM tile
-//   portable  the compiler's default (x86-64: SSE2, no FMA), 2×16 tile — several times slower
-// On aarch64 NEON (with FMA) is part of the base ISA, so no flag is needed: `auto` gives the NEON kernels.
+// The kernel sources (Sources/DeiTKernels) are compiled once per instruction set, as separate modules
+// with their own flags; Sources/DeiTKernelsAVX2 and Sources/DeiTKernelsAVX512 are symbolic links to
+// Sources/DeiTKernels, so the sets share every file. Each module describes itself with a
+// `KernelTable` (CompiledKernels.swift) and the runtime picks one per session from CPUID + XGETBV
+// (DeiTRuntime's KernelChoice; `DEIT_KERNEL_SET` or `deit_session_options.kernel_set` override it).
+// Everything else — runtime, C API, CLI — is compiled for the baseline, so one x86-64 build runs on
+// any x86-64 CPU and uses the best set it has.
+//   DeiTKernels        no -march: x86-64 baseline (SSE2, no FMA), 2×16 GEMM tile; on aarch64 NEON
+//   DeiTKernelsAVX2    -march=x86-64-v3 (AVX2 + FMA, Haswell/Zen and later), 5×16 tile  (x86-64 only)
+//   DeiTKernelsAVX512  -march=x86-64-v4 (AVX-512 F/BW/CD/DQ/VL + FMA), 8×32 tile      (x86-64 only)
 // `-Xcc -march` sets the target features for Swift code too (through its Clang importer); the
 // DEIT_FMA / DEIT_AVX2 / DEIT_AVX512 conditions tell the kernels what they may use (GEMMKernelTable).
-
-/// The x86-64 kernel set this machine supports, from the `flags` line of /proc/cpuinfo.
-func hostKernelSet() -> String {
-    #if arch(x86_64) && canImport(Foundation)
-    guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return "portable" }
-    let flags = Set(line.split(separator: " ").map(String.init))
-    let v3: Set = ["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"]
-    let v4: Set = ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"]
-    if v3.isSubset(of: flags) && v4.isSubset(of: flags) { return "avx512" }
-    if v3.isSubset(of: flags) { return "avx2" }
-    #endif
-    return "portable"
+if Context.environment["DEIT_TARGET_CPU"] != nil {
+    fatalError("DEIT_TARGET_CPU is gone: one build holds every kernel set and picks one at run time; force one with DEIT_KERNEL_SET=portable|avx2-fma|avx512")
 }
-
-let requestedKernelSet = Context.environment["DEIT_TARGET_CPU"] ?? "auto"
-let kernelSet = requestedKernelSet == "auto" ? hostKernelSet() : requestedKernelSet
-let kernelSettings: [SwiftSetting] = {
-    #if arch(x86_64)
-    switch kernelSet {
-    case "avx512":
-        return [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("DEIT_FMA"), .define("DEIT_AVX512")]
-    case "avx2":
-        return [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("DEIT_FMA"), .define("DEIT_AVX2")]
-    case "portable":
-        return []
-    default:
-        fatalError("DEIT_TARGET_CPU=\(requestedKernelSet): use auto, avx512, avx2 or portable")
-    }
-    #else
-    return []
-    #endif
-}()
+#if arch(x86_64)
+let hostHasKernelSets = true
+#else
+let hostHasKernelSets = false
+#endif
+let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("DEIT_FMA"), .define("DEIT_AVX2")]
+let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("DEIT_FMA"), .define("DEIT_AVX512")]
+/// The kernel modules of this platform, baseline first (the runtime imports them all).
+let kernelModules: [Target.Dependency] = hostHasKernelSets ? ["DeiTKernels", "DeiTKernelsAVX2", "DeiTKernelsAVX512"] : ["DeiTKernels"]
+let kernelSetTargets: [Target] = hostHasKernelSets ? [
+    .target(name: "DeiTKernelsAVX2", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx2Settings),
+    .target(name: "DeiTKernelsAVX512", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512Settings),
+    // The kernel tests again, against the AVX2 module (`import DeiTKernels` names it through
+    // -module-alias); Tests/DeiTKernelsAVX2Tests links to Tests/DeiTKernelsTests. Needs an AVX2 CPU.
+    .testTarget(name: "DeiTKernelsAVX2Tests", dependencies: ["DeiTKernelsAVX2", "DeiTKernelTable", "DeiTTestSupport"],
+                swiftSettings: [.unsafeFlags(["-module-alias", "DeiTKernels=DeiTKernelsAVX2"])] + avx2Settings),
+] : []
 
 // MARK: Linear-layer backend (optional OpenBLAS, off by default)
 //
@@ -93,21 +81,25 @@ let package = Package(
         .target(name: "CDeiTLabels"),
         // PNG writing (stb_image_write) for deit-cli explain; not part of libdeit.
         .target(name: "CDeiTImageWrite"),
-        .target(name: "DeiTKernels", exclude: ["README.md"], swiftSettings: kernelSettings),
-        .target(name: "DeiTRuntime", dependencies: ["DeiTKernels", "CDeiTSupport", "CDeiTImage", "CDeiTLabels"],
-                swiftSettings: kernelSettings + blasSwiftSettings),
-        .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport"], swiftSettings: kernelSettings),
+        // The kernel table's types (KernelTable, KernelSet, GEMMEpilogue, the packed layout): the
+        // interface between the per-set kernel modules and the runtime.
+        .target(name: "DeiTKernelTable"),
+        .target(name: "DeiTKernels", dependencies: ["DeiTKernelTable"], exclude: ["README.md"]),
+        .target(name: "DeiTRuntime", dependencies: kernelModules + ["DeiTKernelTable", "CDeiTSupport", "CDeiTImage", "CDeiTLabels"],
+                swiftSettings: blasSwiftSettings),
+        .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernelTable", "CDeiTSupport"]),
 
         // MARK: Tools
-        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "CDeiTSupport", "CDeiTImageWrite"],
-                          swiftSettings: kernelSettings),
+        // DeiTKernels (the baseline module) for set-independent layout arithmetic only (bench-gemm's int8
+        // sizes); every kernel runs through a `KernelTable` (scripts/python/check_kernel_calls.py).
+        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "DeiTKernelTable", "CDeiTSupport", "CDeiTImageWrite"]),
 
         // MARK: Tests
         // Helpers the test targets share (the seeded generator); a plain target, not a product.
         .target(name: "DeiTTestSupport", path: "Tests/DeiTTestSupport"),
-        .testTarget(name: "DeiTKernelsTests", dependencies: ["DeiTKernels", "DeiTTestSupport"], swiftSettings: kernelSettings),
-        .testTarget(name: "DeiTRuntimeTests", dependencies: ["DeiTRuntime", "DeiTKernels", "DeiTTestSupport"],
-                    swiftSettings: kernelSettings + blasSwiftSettings),
-        .testTarget(name: "DeiTTests", dependencies: ["DeiT", "CDeiTSupport"], swiftSettings: kernelSettings),
-    ]
+        .testTarget(name: "DeiTKernelsTests", dependencies: ["DeiTKernels", "DeiTKernelTable", "DeiTTestSupport"]),
+        .testTarget(name: "DeiTRuntimeTests", dependencies: ["DeiTRuntime", "DeiTKernels", "DeiTKernelTable", "DeiTTestSupport"],
+                    swiftSettings: blasSwiftSettings),
+        .testTarget(name: "DeiTTests", dependencies: ["DeiT", "CDeiTSupport"]),
+    ] + kernelSetTargets
 )

@@ -47,6 +47,9 @@
  *          deit_session_run_attention, deit_attention_rollout and deit_attention_distance.
  *   next (compatible): deit_session_options.max_batch is honoured (it was 0 or 1; now up to 4096,
  *          default 1) and deit_session_run_batch runs up to that many images in one call.
+ *   next (compatible): the kernel set is chosen at session creation among the sets built (any
+ *          x86-64 build has portable, avx2-fma and avx512): kernel_set may name any of them;
+ *          added deit_session_get_kernel_set.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -213,10 +216,11 @@ deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_in
 /* How to run a session. Fill with deit_session_options_default() and change fields. */
 typedef struct deit_session_options {
     size_t struct_size;      /* sizeof(deit_session_options), set by deit_session_options_default() */
-    const char *kernel_set;  /* NULL or "auto" (default): the kernels compiled in. Naming the compiled
-                                set ("avx512", "avx2-fma", "neon" or "portable") is accepted; another
-                                of those is DEIT_ERR_UNSUPPORTED (one set per build), any other name
-                                DEIT_ERR_INVALID_ARGUMENT */
+    const char *kernel_set;  /* NULL or "auto" (default): the environment variable DEIT_KERNEL_SET if
+                                set, else the best set this CPU runs (chosen at session creation).
+                                "avx512", "avx2-fma", "neon" or "portable" forces that set:
+                                DEIT_ERR_UNSUPPORTED when this build lacks it or this CPU cannot run
+                                it; any other name DEIT_ERR_INVALID_ARGUMENT */
     int32_t num_threads;     /* workers, the calling thread included: 1 (default) to 256 */
     int32_t max_batch;       /* most images per deit_session_run_batch call: 1 (default; 0 means 1) to
                                 4096. The arena holds the row-wise activations of that many images
@@ -256,6 +260,12 @@ deit_status deit_session_create(const deit_model *model, int32_t num_threads,
 
 /* Frees a session (not a caller-provided arena). NULL is a no-op. */
 void deit_session_free(deit_session *session);
+
+/* The kernel set the session runs, chosen when it was created (deit_session_options.kernel_set,
+ * else DEIT_KERNEL_SET, else the best set this CPU runs): "avx512", "avx2-fma", "neon" or
+ * "portable". *out_name points to a static string, valid for the life of the process.
+ * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, session in use, NULL out_name). */
+deit_status deit_session_get_kernel_set(const deit_session *session, const char **out_name);
 
 /* Runs one image: `input_chw` holds 3×S×S normalised floats, channel-major (timm's eval
  * transform output); `logits` receives deit_model_info.output_dim floats: num_classes logits, or

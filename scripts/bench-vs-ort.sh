@@ -15,7 +15,7 @@
 # --openblas also builds libdeit with DEIT_BLAS=openblas (linear layers through Debian's OpenBLAS,
 # in .build-openblas) and benchmarks it in the same rounds as `deit-openblas`.
 # Two models: DeiT-Ti and the distilled DeiT-Ti⚗ (two tokens, two heads averaged at inference).
-# Builds libdeit.so (release, kernels for this CPU unless DEIT_TARGET_CPU says otherwise), installs
+# Builds libdeit.so (release; kernels chosen at run time, DEIT_KERNEL_SET forces a set), installs
 # the pinned ONNX Runtime into .venv (scripts/setup-python.sh first: torch + timm for the export),
 # exports the same checkpoint to ONNX with timm, then runs scripts/python/bench_vs_ort.py.
 # DeiT-Ti is the real checkpoint from $DEIT_SHARED (default ../shared) when present, else a

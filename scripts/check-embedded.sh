@@ -22,7 +22,7 @@ for module_map in Sources/*/include/module.modulemap; do
 done
 
 # In dependency order: each module imports the .swiftmodule files emitted before it.
-modules=(DeiTKernels DeiTRuntime DeiT)
+modules=(DeiTKernelTable DeiTKernels DeiTRuntime DeiT)
 
 for module in "${modules[@]}"; do
     rm -f "$out_dir/$module".*   # no stale module may satisfy an import

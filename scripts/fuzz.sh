@@ -76,42 +76,30 @@ done
 [ -f /usr/include/stb/stb_image.h ] || {
     echo "fuzz: /usr/include/stb/stb_image.h not found: run scripts/setup.sh (Debian libstb-dev)" >&2; exit 2; }
 
-# The kernel set Package.swift picks (DEIT_TARGET_CPU, else the best this CPU has), so the kernels
-# are the ones that ship: without -march the SIMD code calls libm per lane and fuzzes slowly.
-kernel_set="${DEIT_TARGET_CPU:-auto}"
-if [ "$kernel_set" = auto ]; then
-    kernel_set=portable
-    if [ "$(uname -m)" = x86_64 ]; then
-        cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-        has_all() { local flag; for flag in "$@"; do [[ "$cpu_flags" == *" $flag "* ]] || return 1; done; }
-        if has_all avx avx2 bmi1 bmi2 f16c fma abm movbe xsave; then
-            kernel_set=avx2
-            has_all avx512f avx512bw avx512cd avx512dq avx512vl && kernel_set=avx512
-        fi
-    fi
-fi
-kernel_flags=()
-if [ "$(uname -m)" = x86_64 ]; then
-    case "$kernel_set" in
-        avx512) kernel_flags=(-Xcc -march=x86-64-v4 -D DEIT_FMA -D DEIT_AVX512) ;;
-        avx2) kernel_flags=(-Xcc -march=x86-64-v3 -D DEIT_FMA -D DEIT_AVX2) ;;
-        portable) ;;
-        *) echo "fuzz: DEIT_TARGET_CPU=$kernel_set: use auto, avx512, avx2 or portable" >&2; exit 2 ;;
+# The kernel modules as Package.swift builds them: the sources once per instruction set, each set
+# with its flags (the runtime picks one per session at run time; DEIT_KERNEL_SET forces one).
+kernel_modules=(DeiTKernels)
+if [ "$(uname -m)" = x86_64 ]; then kernel_modules=(DeiTKernels DeiTKernelsAVX2 DeiTKernelsAVX512); fi
+module_flags() {
+    case "$1" in
+        DeiTKernelsAVX2) echo -Xcc -march=x86-64-v3 -D DEIT_FMA -D DEIT_AVX2 ;;
+        DeiTKernelsAVX512) echo -Xcc -march=x86-64-v4 -D DEIT_FMA -D DEIT_AVX512 ;;
     esac
-fi
+}
+kernel_set="${DEIT_KERNEL_SET:-auto}"
 
 # MARK: Build (skipped when sources and flags are unchanged)
 
 c_include_flags=()
 for include_dir in Sources/CDeiTSupport/include Sources/CDeiTImage/include Sources/CDeiTLabels/include; do c_include_flags+=(-I "$include_dir"); done
 c_flags=(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address "${c_include_flags[@]}")
-swift_flags=(-O -g -parse-as-library -package-name deit -sanitize=fuzzer,address -I "$build_dir/modules" "${c_include_flags[@]}"
-             "${kernel_flags[@]}")
+swift_flags=(-O -g -parse-as-library -package-name deit -sanitize=fuzzer,address -I "$build_dir/modules" "${c_include_flags[@]}")
 link_flags=(-use-ld=lld -lpthread -lm)   # lld: gold warns about every ASan helper symbol
-modules=(DeiTKernels DeiTRuntime DeiT)   # dependency order
+modules=(DeiTKernelTable "${kernel_modules[@]}" DeiTRuntime DeiT)   # dependency order
 
 build_inputs() {  # everything the binaries depend on, for the up-to-date check
     echo "$clang ${c_flags[*]} | swiftc ${swift_flags[*]} ${link_flags[*]} | $(swiftc --version 2>&1 | head -1)"
+    for module in "${modules[@]}"; do echo "$module: $(module_flags "$module")"; done
     find Sources/CDeiTSupport Sources/CDeiTImage Sources/CDeiTLabels "${modules[@]/#/Sources/}" Tests/fuzz -maxdepth 2 \
         \( -name '*.swift' -o -name '*.c' -o -name '*.h' -o -name '*.modulemap' \) -print0 | sort -z | xargs -0 sha256sum
     sha256sum include/deit.h
@@ -136,8 +124,9 @@ else
     for module in "${modules[@]}"; do
         sources=()
         while IFS= read -r -d '' file; do sources+=("$file"); done \
-            < <(find "Sources/$module" -name '*.swift' -print0 | sort -z)
-        swiftc "${swift_flags[@]}" -wmo -module-name "$module" -c "${sources[@]}" \
+            < <(find -H "Sources/$module" -name '*.swift' -print0 | sort -z)   # -H: the per-set links
+        # shellcheck disable=SC2046  # the flags are words
+        swiftc "${swift_flags[@]}" $(module_flags "$module") -wmo -module-name "$module" -c "${sources[@]}" \
             -emit-module -emit-module-path "$build_dir/modules/$module.swiftmodule" -o "$build_dir/obj/$module.o"
         objects+=("$build_dir/obj/$module.o")
         say "$module compiled"

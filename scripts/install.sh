@@ -11,7 +11,7 @@
 #   <prefix>/lib/cmake/deit/deitConfig.cmake, deitConfigVersion.cmake   (targets deit::deit, deit::deit_static)
 #   <prefix>/bin/deit-cli
 # Environment: DEIT_BUILD_DIR (SwiftPM scratch path, default .build), DEIT_SKIP_SETUP=1 (do not
-# run scripts/setup.sh), DEIT_TARGET_CPU (kernel set, see Package.swift).
+# run scripts/setup.sh). The kernel set is chosen at run time (DEIT_KERNEL_SET overrides it).
 #
 # How the libraries are made. SwiftPM's own libdeit.so links the Swift runtime dynamically (fine
 # for the tests, which run beside the toolchain), so both installed libraries are linked here from

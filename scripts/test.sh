@@ -45,6 +45,10 @@ if [ "$quick" = 1 ]; then
     step "lint: nothing reachable from the C API traps (fatalError, try!, force unwrap, abort...)"
     python3 scripts/python/check_no_traps.py "$repo"
 
+    step "lint: the runtime, C API and CLI reach kernels only through the session's KernelTable"
+    python3 scripts/python/check_kernel_calls.py --self-test
+    python3 scripts/python/check_kernel_calls.py "$repo"
+
     step "swift build -c release (libdeit.so, deit-cli)"
     swift build -c release
     release_bin=$(swift build -c release --show-bin-path)
@@ -72,6 +76,10 @@ scripts/setup.sh
 
 step "lint: nothing reachable from the C API traps (fatalError, try!, force unwrap, abort...)"
 python3 scripts/python/check_no_traps.py "$repo"
+
+step "lint: the runtime, C API and CLI reach kernels only through the session's KernelTable"
+python3 scripts/python/check_kernel_calls.py --self-test
+python3 scripts/python/check_kernel_calls.py "$repo"
 
 step "swift build -c release (libdeit.so, deit-cli)"
 swift build -c release

@@ -1,5 +1,5 @@
 import CDeiTSupport
-import DeiTKernels
+import DeiTKernelTable
 import DeiTRuntime
 
 @_cdecl("deit_session_options_default")
@@ -14,9 +14,10 @@ private func defaultSessionOptions(threads: Int32) -> deit_session_options {
                          max_batch: 1, flags: 0)
 }
 
-/// The worker count and max batch deit_session_options asks for, after checking every field.
-private func requestedOptions(_ options: UnsafePointer<deit_session_options>?,
-                              _ function: String) throws(DeiTError) -> (threads: Int, maxBatch: Int) {
+/// The worker count, max batch and kernel set (nil: the automatic choice) deit_session_options asks
+/// for, after checking every field.
+private func requestedOptions(_ options: UnsafePointer<deit_session_options>?, _ function: String)
+    throws(DeiTError) -> (threads: Int, maxBatch: Int, kernelSet: KernelSet?) {
     guard let options else {
         throw DeiTError(.invalidArgument, "\(function): options is NULL; fill a deit_session_options with deit_session_options_default()")
     }
@@ -36,25 +37,26 @@ private func requestedOptions(_ options: UnsafePointer<deit_session_options>?,
         throw DeiTError(.invalidArgument,
                         "\(function): options->flags has unknown bits 0x\(String(given.flags, radix: 16)); no flags are defined yet, set it to 0")
     }
-    try checkKernelSet(given.kernel_set, function)
-    return (Int(given.num_threads), max(Int(given.max_batch), 1))
+    let kernelSet = try checkKernelSet(given.kernel_set, function)
+    return (Int(given.num_threads), max(Int(given.max_batch), 1), kernelSet)
 }
 
-/// Every kernel set deit builds, for telling a foreign name from a misspelt one.
-private let knownKernelSets: [KernelSet] = [.avx512, .avx2, .neon, .portable]
-
-/// Accepts NULL, "auto" or the compiled set's name; one set is compiled per build, so another
-/// known set is unsupported and anything else invalid.
-private func checkKernelSet(_ name: UnsafePointer<CChar>?, _ function: String) throws(DeiTError) {
-    guard let name else { return }
-    let active = KernelSet.active
-    if cStringEquals(name, "auto") || cStringEquals(name, active.name) { return }
-    for known in knownKernelSets where cStringEquals(name, known.name) {
-        throw DeiTError(.unsupported,
-                        "\(function): options->kernel_set is \"\(known.name)\" but this build has only \"\(active.name)\" (the kernel set is chosen at build time: DEIT_TARGET_CPU)")
+/// The kernel set `name` asks for: nil for NULL or "auto" (the session chooses: DEIT_KERNEL_SET, else
+/// the best set this CPU has). A set this build has not compiled, or this CPU cannot run, is
+/// unsupported (never a SIGILL later); a name that is no kernel set is invalid.
+private func checkKernelSet(_ name: UnsafePointer<CChar>?, _ function: String) throws(DeiTError) -> KernelSet? {
+    guard let name, !cStringEquals(name, "auto") else { return nil }
+    guard let set = KernelSet.allCases.first(where: { cStringEquals(name, $0.name) }) else {
+        let known = KernelSet.allCases.map { "\"" + $0.name + "\"" }.joined(separator: ", ")
+        throw DeiTError(.invalidArgument,
+                        "\(function): options->kernel_set \"\(String(cString: name))\" is not a kernel set; use NULL, \"auto\" or one of \(known)")
     }
-    throw DeiTError(.invalidArgument,
-                    "\(function): options->kernel_set \"\(String(cString: name))\" is not a kernel set; use NULL, \"auto\" or this build's \"\(active.name)\"")
+    do {
+        _ = try KernelChoice.table(for: set)
+    } catch {
+        throw DeiTError(error.status, "\(function): options->kernel_set: \(error.message)")
+    }
+    return set
 }
 
 /// Whether the NUL-terminated `cString` spells `text` (stops at the first difference).
@@ -126,7 +128,7 @@ private func createSession(_ handle: OpaquePointer?, _ options: UnsafePointer<de
         let session: Session
         do throws(DeiTError) {
             session = try Session(model: model, threads: requested.threads, maxBatch: requested.maxBatch, arena: arena,
-                                  arenaBytes: arenaSize)
+                                  arenaBytes: arenaSize, kernelSet: requested.kernelSet)
         } catch {
             throw DeiTError(error.status, "\(function): \(error.message)")
         }
@@ -145,6 +147,32 @@ public func deit_session_free(_ session: OpaquePointer?) {
     if Handles.release(session, magic: HandleMagic.session, as: Session.self) == .busy {
         _ = fail(.invalidArgument, "deit_session_free: session is in use by another thread; not freed")
     }
+}
+
+@_cdecl("deit_session_get_kernel_set")
+public func deit_session_get_kernel_set(_ handle: OpaquePointer?,
+                                        _ outName: UnsafeMutablePointer<UnsafePointer<CChar>?>?) -> deit_status {
+    let function = "deit_session_get_kernel_set"
+    guard let outName else { return fail(.invalidArgument, "\(function): out_name is NULL") }
+    do {
+        let set = try Handles.withSession(handle, function) { session throws(DeiTError) in session.kernels.set }
+        outName.pointee = kernelSetCName(set)
+        return DEIT_OK
+    } catch {
+        return fail(error)
+    }
+}
+
+/// `set.name` as a static NUL-terminated string (string literals are stored NUL-terminated).
+private func kernelSetCName(_ set: KernelSet) -> UnsafePointer<CChar> {
+    let literal: StaticString
+    switch set {
+    case .avx512: literal = "avx512"
+    case .avx2: literal = "avx2-fma"
+    case .neon: literal = "neon"
+    case .portable: literal = "portable"
+    }
+    return UnsafeRawPointer(literal.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 @_cdecl("deit_session_run")

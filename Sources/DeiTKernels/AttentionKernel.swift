@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// Scaled dot-product attention for one head, built from the attention tiles (`AttentionTiles.swift`)
 /// and the softmax kernel: S = Q·(scale·K)ᵀ, E = exp(S − rowmax(S)), out = diag(1/Σ E)·E·V — the
 /// softmax's 1/Σ applied to the hd outputs of a row rather than to its T probabilities.

@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// The two matrix products of attention, on register tiles shaped for them (not the general GEMM's):
 /// S = Q·(scale·K)ᵀ and out = diag(1/Σ)·E·V, with Kᵀ and V packed in 24-column panels.
 ///

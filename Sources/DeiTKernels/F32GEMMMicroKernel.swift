@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// The two protocols that tie the GEMM together: a register tile of a fixed row count, and a
 /// micro-kernel (one row of the table in `GEMMKernelTable.swift`) that names its tiles.
 ///

@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// The 16-column f32 GEMM tile family: a `rows`×16 block of C in one `SIMD16<Float>` accumulator per
 /// row, broadcasting one element of A per row against one 16-wide row of a packed panel.
 ///

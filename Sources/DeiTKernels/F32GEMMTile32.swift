@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// The 32-column f32 GEMM tile family: a `rows`×32 block of C in two `SIMD16<Float>` accumulators per
 /// row, broadcasting one element of A per row against one 32-wide row of a packed panel.
 ///

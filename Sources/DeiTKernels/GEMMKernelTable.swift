@@ -1,9 +1,10 @@
 /// The GEMM micro-kernel per instruction set, in one table (like XNNPACK's `gemm-config.c`).
 ///
-/// The instruction set is fixed at build time: Package.swift passes `-march` for the host (or for
-/// `DEIT_TARGET_CPU`) together with the compilation conditions tested here. `PackedGEMM` packs and
-/// multiplies with `ActiveGEMMKernel`; the tests also run every other entry (as code for this
-/// machine's ISA), so each tile shape is checked against the reference wherever the tests run.
+/// These sources are compiled once per instruction set (Package.swift: DeiTKernels for the baseline,
+/// DeiTKernelsAVX2 with `-march=x86-64-v3`, DeiTKernelsAVX512 with `-march=x86-64-v4`), each with the
+/// compilation conditions tested here, so each module's `ActiveGEMMKernel` is its set's entry.
+/// `PackedGEMM` packs and multiplies with it; the tests also run every other entry (as code for the
+/// module's ISA), so each tile shape is checked against the reference wherever the tests run.
 ///
 /// | kernel set | condition | kernel | why |
 /// |---|---|---|---|
@@ -64,47 +65,4 @@ enum F32GEMM2x16Portable: F32GEMMMicroKernel {
     typealias OneRowTile = F32GEMMTile16<1>
     static var panelWidth: Int { 16 }
     static var name: String { "f32_gemm_2x16__portable" }
-}
-
-/// Which kernel set this build uses, for tools to print (and to warn about the portable fallback).
-public enum KernelSet: Sendable {
-    case avx512
-    case avx2
-    case neon
-    case portable
-
-    /// The set compiled into this build.
-    public static var active: KernelSet {
-        #if DEIT_AVX512
-        .avx512
-        #elseif DEIT_AVX2
-        .avx2
-        #elseif arch(arm64)
-        .neon
-        #else
-        .portable
-        #endif
-    }
-
-    /// Short name: `avx512`, `avx2-fma`, `neon` or `portable`.
-    public var name: String {
-        switch self {
-        case .avx512: "avx512"
-        case .avx2: "avx2-fma"
-        case .neon: "neon"
-        case .portable: "portable"
-        }
-    }
-
-    /// True for the portable build: no FMA, narrow vectors, several times slower. Tools should say so.
-    public var isSlowFallback: Bool { self == .portable }
-
-    /// Whether the vector multiply-add is fused (one `vfmadd`/`fmla`) in this build.
-    public static var fusedMultiplyAdd: Bool {
-        #if DEIT_FMA || arch(arm64)
-        true
-        #else
-        false
-        #endif
-    }
 }

@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// Int8 GEMM with dynamically quantised activations: `C = epilogue(dequant(Aq·Wqᵀ) + bias)`.
 ///
 /// Both sides are quantised symmetrically to int8 per group of 32 inputs, as ggml's q8_0: the weight

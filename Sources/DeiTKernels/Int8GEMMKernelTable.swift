@@ -1,5 +1,6 @@
-/// The int8 GEMM micro-kernel per instruction set (the f32 table is `GEMMKernelTable.swift`), fixed
-/// at build time by the same conditions.
+/// The int8 GEMM micro-kernel per instruction set (the f32 table is `GEMMKernelTable.swift`), picked
+/// by the same conditions in each kernel module (DeiTKernels, DeiTKernelsAVX2, DeiTKernelsAVX512);
+/// the runtime reaches the chosen set's through `KernelTable.int8GEMM` (CompiledKernels.swift).
 ///
 /// | kernel set | condition | kernel | why |
 /// |---|---|---|---|

@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// The int8 GEMM's tile and micro-kernel protocols (the f32 ones are in `F32GEMMMicroKernel.swift`),
 /// the edge handling they share, and the epilogue every int8 tile ends with.
 ///

@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 #if DEIT_AVX2 || DEIT_AVX512
 import _Builtin_intrinsics.intel
 #endif

@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// Single-precision GEMM against a pre-packed right-hand matrix: `C = epilogue(A·Wᵀ + bias)`.
 ///
 /// W is packed once (``pack(weight:bias:n:k:into:)``); `multiply` walks its panels and covers the rows

@@ -1,4 +1,8 @@
-/// Packing of the GEMM's right-hand matrix into NR-wide panels, bias row first (done once, at load).
+import DeiTKernelTable
+
+/// Packing of the GEMM's right-hand matrix into NR-wide panels, bias row first (done once, at load),
+/// for this module's micro-kernel; the layout itself is `PanelPacking` (DeiTKernelTable), shared by
+/// every set.
 ///
 /// Layout (see README.md): panel `p` covers output columns `p·NR ..< p·NR + NR` and is `(1 + k) × NR`
 /// floats — the bias row, then row `i` holds `W[p·NR + j, i]` for `j` in `0..<NR`. Columns past `n`
@@ -19,12 +23,11 @@ extension PackedGEMM {
     }
 
     static func panelCount(n: Int, panelWidth: Int) -> Int {
-        SaturatingArithmetic.ceilingDivision(n, panelWidth)
+        PanelPacking.panelCount(n: n, panelWidth: panelWidth)
     }
 
     static func packedCount(n: Int, k: Int, panelWidth: Int) -> Int {
-        let panelFloats = SaturatingArithmetic.product(SaturatingArithmetic.sum(k, 1), panelWidth)
-        return SaturatingArithmetic.product(panelCount(n: n, panelWidth: panelWidth), panelFloats)
+        PanelPacking.packedCount(n: n, k: k, panelWidth: panelWidth)
     }
 
     /// Packs a PyTorch Linear weight (`[n, k]` row-major, `out × in`) and its bias `[n]`.
@@ -46,28 +49,6 @@ extension PackedGEMM {
         into packed: UnsafeMutablePointer<Float>,  // [packedCount(n, k, panelWidth)]
         panelWidth: Int
     ) {
-        guard n > 0, k >= 0 else { return }
-        var destination = packed
-        for panel in 0..<panelCount(n: n, panelWidth: panelWidth) {
-            let firstColumn = panel * panelWidth
-            let columns = min(panelWidth, n - firstColumn)
-
-            // Bias row, zero-padded past n.
-            destination.update(repeating: 0, count: panelWidth)
-            destination.update(from: bias + firstColumn, count: columns)
-            destination += panelWidth
-
-            // k rows: row i holds W[firstColumn + j, i], zero-padded past n.
-            for i in 0..<k {
-                let source = weight + firstColumn * k + i
-                for j in 0..<columns {
-                    destination[j] = source[j * k]
-                }
-                for j in columns..<panelWidth {
-                    destination[j] = 0
-                }
-                destination += panelWidth
-            }
-        }
+        PanelPacking.pack(weight: weight, bias: bias, n: n, k: k, into: packed, panelWidth: panelWidth)
     }
 }

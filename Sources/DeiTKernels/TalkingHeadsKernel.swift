@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// Talking-heads attention (Shazeer et al. 2020, as in CaiT's patch blocks) for a block of query rows,
 /// all heads at once: per head S_h = Q_h·(scale·K_h)ᵀ; L_g = b_l[g] + Σ_h W_l[g, h]·S_h (timm's
 /// `proj_l` across the heads); P_g = softmax(L_g) per row; A_g = b_w[g] + Σ_h W_w[g, h]·P_h

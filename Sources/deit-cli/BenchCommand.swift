@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 import DeiTRuntime
 
 /// `bench`: load time, first run, latency statistics, memory. `--batch N`: every run is one batch of
@@ -74,11 +74,16 @@ enum BenchCommand {
         if args.has("profile") { for _ in 0..<runs { _ = try once(profiled: true) } }
         let stats = LatencyStats(samples)
         let peak = peakResidentBytes()
-        let kernels = KernelSet.active
+        // The set the session chose at creation (KernelChoice: DEIT_KERNEL_SET, else the CPU's best).
+        let kernels = session.kernels.set
+        let gemmKernel = session.kernels.gemmKernelName
+        let best = KernelChoice.best.set
         if kernels.isSlowFallback {
-            writeStandardError("""
-                deit-cli: WARNING: the kernels were built for the portable fallback (no FMA, \(PackedGEMM.kernelName)):
-                deit-cli: WARNING: several times slower than this CPU allows. Rebuild with DEIT_TARGET_CPU=auto (or avx2/avx512).
+            writeStandardError(best == kernels ? """
+                deit-cli: WARNING: this CPU runs only the portable kernels (no AVX2/FMA, \(gemmKernel)): several times slower.
+
+                """ : """
+                deit-cli: WARNING: running the portable kernels (\(gemmKernel)), several times slower than this CPU's \(best.name): unset DEIT_KERNEL_SET.
 
                 """)
         }
@@ -89,7 +94,9 @@ enum BenchCommand {
                 "\"image_size\":\(config.imageSize)", "\"embed_dim\":\(config.embedDim)", "\"depth\":\(config.depth)",
                 "\"num_classes\":\(config.numClasses)", "\"distilled\":\(config.distilled)",
                 "\"threads\":\(threads)", "\"batch\":\(batch)", "\"warmup\":\(warmup)", "\"runs\":\(runs)",
-                "\"kernels\":\(jsonString(kernels.name))", "\"gemm_kernel\":\(jsonString(PackedGEMM.kernelName))",
+                "\"kernels\":\(jsonString(kernels.name))", "\"gemm_kernel\":\(jsonString(gemmKernel))",
+                // The int8 GEMM the blocks' Linear layers run (null at f32).
+                "\"int8_gemm_kernel\":\(model.precision == .int8 ? jsonString(session.kernels.int8GEMMKernelName) : "null")",
                 "\"linear_backend\":\(jsonString(LinearBackend.openBLASCoreName.map { "openblas " + $0 } ?? "deit"))",
                 "\"load_ms\":\(jsonNumber(milliseconds(loadNanoseconds)))",
                 "\"first_run_ms\":\(jsonNumber(milliseconds(firstRun)))",
@@ -106,12 +113,12 @@ enum BenchCommand {
         } else {
             print("model          \(source) (\(config.imageSize)px, D \(config.embedDim), depth \(config.depth), \(config.numClasses) classes\(config.distilled ? ", distilled" : ""))")
             print("threads        \(threads)   batch \(batch)   warmup \(warmup)   runs \(runs)")
-            print("precision      \(precisionDescription(model))")
-            let ours = "\(kernels.name) (\(PackedGEMM.kernelName))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")"
+            print("precision      \(precisionDescription(model, kernels: session.kernels))")
+            let ours = "\(kernels.name) (\(gemmKernel))\(kernels.isSlowFallback ? "  SLOW FALLBACK" : "")"
             if let core = LinearBackend.openBLASCoreName {   // DEIT_BLAS=openblas build
                 print("kernels        openblas \(core) for linear layers; attention \(ours)")
             } else {
-                print("kernels        \(ours)")
+                print("kernels        \(ours)\(kernels == best ? "" : "   (forced; this CPU's best: \(best.name))")")
             }
             print(format("load           %.1f ms", milliseconds(loadNanoseconds)))
             print(format("first run      %.3f ms", milliseconds(firstRun)))

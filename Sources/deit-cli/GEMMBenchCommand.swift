@@ -1,4 +1,8 @@
+import DeiTKernelTable
+// Layout arithmetic only (`Int8GEMM`'s sizes: the same in every set); the kernels run through a
+// `KernelTable`, as in a session.
 import DeiTKernels
+import DeiTRuntime
 
 /// `bench-gemm`: the Linear-layer kernels alone, f32 against int8, on one thread — to see where a
 /// precision's time goes without the rest of the forward pass (the model bench is `bench`).
@@ -7,7 +11,8 @@ import DeiTKernels
 /// 192→192, fc1 192→768, fc2 768→192; or `--m M --n N --k K`. For each shape and kernel: the minimum
 /// and median time of `--runs` calls after `--warmup`, and multiply-adds per nanosecond at the minimum
 /// (the least disturbed call on a shared machine). The int8 time includes quantising A (it runs before
-/// every int8 GEMM in the forward pass) and is also shown without it.
+/// every int8 GEMM in the forward pass) and is also shown without it. The kernels are the set a session
+/// would choose (`KernelChoice`: `DEIT_KERNEL_SET`, else this CPU's best), called through its table.
 enum GEMMBenchCommand {
     struct Shape { let name: String; let m: Int; let n: Int; let k: Int }
 
@@ -27,11 +32,12 @@ enum GEMMBenchCommand {
         default:
             throw UsageError(message: "bench-gemm takes all of --m, --n and --k, or none (DeiT-Ti's shapes)")
         }
-        print("kernels  f32 \(PackedGEMM.kernelName), int8 \(Int8GEMM.kernelName); 1 thread, \(runs) runs after \(warmup)")
+        let kernels = try attempt("kernel set") { () throws(DeiTError) in try KernelChoice.table(for: nil) }
+        print("kernels  \(kernels.set.name): f32 \(kernels.gemmKernelName), int8 \(kernels.int8GEMMKernelName); 1 thread, \(runs) runs after \(warmup)")
         print("shape            f32 min/median µs    int8 min/median µs   (GEMM only)     MAC/ns f32  int8  int8/f32")
         var totals = (f32: 0.0, int8: 0.0)
         for shape in shapes {
-            let result = measure(shape, warmup: warmup, runs: runs)
+            let result = measure(shape, kernels: kernels, warmup: warmup, runs: runs)
             let macs = Double(shape.m * shape.n * shape.k)
             totals.f32 += result.f32.min
             totals.int8 += result.int8.min
@@ -49,8 +55,9 @@ enum GEMMBenchCommand {
 
     struct Timing { let min: Double; let median: Double }
 
-    /// Packs random weights both ways, then times `runs` calls of each kernel (microseconds).
-    static func measure(_ shape: Shape, warmup: Int, runs: Int) -> (f32: Timing, int8: Timing, int8GEMM: Timing) {
+    /// Packs random weights both ways, then times `runs` calls of each of `kernels`' GEMMs (microseconds).
+    static func measure(_ shape: Shape, kernels: KernelTable, warmup: Int, runs: Int)
+        -> (f32: Timing, int8: Timing, int8GEMM: Timing) {
         let m = shape.m, n = shape.n, k = shape.k
         var state: UInt32 = 2024
         func random() -> Float {
@@ -60,14 +67,24 @@ enum GEMMBenchCommand {
         let a = (0..<(m * k)).map { _ in random() * 2 }  // [m, k]
         let weight = (0..<(n * k)).map { _ in random() * 0.1 }  // [n, k]
         let bias = (0..<n).map { _ in random() }  // [n]
-        var packed = [Float](repeating: 0, count: PackedGEMM.packedCount(n: n, k: k))  // f32 panels
+        let panelWidth = kernels.gemmPanelWidth
+        var packed = [Float](repeating: 0, count: PanelPacking.packedCount(n: n, k: k, panelWidth: panelWidth))  // f32 panels
         var packedInt8 = [UInt8](repeating: 0, count: Int8GEMM.packedByteCount(n: n, k: k))  // int8 panels
         let ldq = Int8GEMM.quantizedRowLength(k: k), groups = Int8GEMM.groupCount(k: k)
         var quantized = [Int16](repeating: 0, count: m * ldq)  // [m, ldq]
         var scales = [Float](repeating: 0, count: m * groups)  // [m, groups]
         var c = [Float](repeating: 0, count: m * n)  // [m, n]
-        PackedGEMM.pack(weight: weight, bias: bias, n: n, k: k, into: &packed)
-        packedInt8.withUnsafeMutableBytes { Int8GEMM.pack(weight: weight, bias: bias, n: n, k: k, into: $0.baseAddress!) }
+        let f32Panels = 0..<PanelPacking.panelCount(n: n, panelWidth: panelWidth)
+        let int8Panels = 0..<Int8GEMM.panelCount(n: n)
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { p in
+                    PanelPacking.pack(weight: w.baseAddress!, bias: b.baseAddress!, n: n, k: k, into: p.baseAddress!,
+                                      panelWidth: panelWidth)
+                }
+                packedInt8.withUnsafeMutableBytes { kernels.int8Pack(w.baseAddress!, b.baseAddress!, n, k, $0.baseAddress!) }
+            }
+        }
 
         func time(_ body: () -> Void) -> Timing {
             for _ in 0..<warmup { body() }
@@ -82,16 +99,36 @@ enum GEMMBenchCommand {
             return Timing(min: samples[0], median: samples[samples.count / 2])
         }
         func quantize() {
-            Int8GEMM.quantizeRows(rows: m, k: k, x: a, ldx: k, out: &quantized, ldOut: ldq, scales: &scales, ldScales: groups)
+            a.withUnsafeBufferPointer { x in
+                quantized.withUnsafeMutableBufferPointer { q in
+                    scales.withUnsafeMutableBufferPointer { s in
+                        kernels.int8QuantizeRows(m, k, x.baseAddress!, k, q.baseAddress!, ldq, s.baseAddress!, groups)
+                    }
+                }
+            }
         }
         func multiplyInt8() {
             packedInt8.withUnsafeBytes { panels in
-                Int8GEMM.multiply(m: m, n: n, k: k, a: quantized, lda: ldq, aScales: scales, ldScales: groups,
-                                  packed: panels.baseAddress!, c: &c, ldc: n, epilogue: .store,
-                                  panelRange: 0..<Int8GEMM.panelCount(n: n))
+                quantized.withUnsafeBufferPointer { q in
+                    scales.withUnsafeBufferPointer { s in
+                        c.withUnsafeMutableBufferPointer { out in
+                            kernels.int8GEMM(m, n, k, q.baseAddress!, ldq, s.baseAddress!, groups, panels.baseAddress!,
+                                             out.baseAddress!, n, .store, int8Panels)
+                        }
+                    }
+                }
             }
         }
-        let f32 = time { PackedGEMM.multiply(m: m, n: n, k: k, a: a, lda: k, packed: packed, c: &c, ldc: n, epilogue: .store) }
+        func multiplyF32() {
+            a.withUnsafeBufferPointer { x in
+                packed.withUnsafeBufferPointer { p in
+                    c.withUnsafeMutableBufferPointer { out in
+                        kernels.gemm(m, n, k, x.baseAddress!, k, p.baseAddress!, out.baseAddress!, n, .store, f32Panels)
+                    }
+                }
+            }
+        }
+        let f32 = time { multiplyF32() }
         let int8 = time { quantize(); multiplyInt8() }
         quantize()
         let int8GEMM = time { multiplyInt8() }

@@ -193,7 +193,8 @@ enum Help {
             arguments: "[--m M --n N --k K] [--warmup W] [--runs R]",
             summary: "the Linear-layer kernels alone: f32 against int8, one thread",
             details: """
-                Times this build's f32 and int8 GEMM kernels on one thread on random data: DeiT-Ti's four
+                Times the f32 and int8 GEMM kernels of the kernel set a session would run (DEIT_KERNEL_SET,
+                else this CPU's best; named on the first line) on one thread on random data: DeiT-Ti's four
                 Linear layers at 224 px (197 tokens; qkv, proj, fc1, fc2), or one M×K→N shape. Prints the
                 minimum and median microseconds per call, multiply-adds per nanosecond at the minimum and
                 the int8/f32 ratio. The int8 time includes quantising A (as in the forward pass); the GEMM

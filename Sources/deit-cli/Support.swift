@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 import DeiTRuntime
 
 /// Runs a typed-throwing runtime call, turning its error into a one-line failure naming `subject`.
@@ -47,8 +47,9 @@ func precisionOption(_ args: Arguments) throws -> Precision? {
 }
 
 /// What `bench` and `info` print for the precision and where it came from, e.g.
-/// `int8 from the file (blocks' Linear layers: qd8_f32_qc8w_gemm_6x16c2__avx2; …)`.
-func precisionDescription(_ model: Model) -> String {
+/// `int8 (from the file, stored int8; blocks' Linear layers: qd8_f32_qc8w_gemm_6x16c2__avx2; …)`: the int8 kernel of
+/// `kernels` (a session's, or for `info` the automatic choice's).
+func precisionDescription(_ model: Model, kernels: KernelTable) -> String {
     let origin: String
     switch model.precisionSource {
     case .default: origin = "default"
@@ -57,7 +58,7 @@ func precisionDescription(_ model: Model) -> String {
     }
     switch model.precision {
     case .f32: return "f32 (\(origin))"
-    case .int8: return "int8 (\(origin); blocks' Linear layers: \(Int8GEMM.kernelName); patch embedding, attention, head f32)"
+    case .int8: return "int8 (\(origin); blocks' Linear layers: \(kernels.int8GEMMKernelName); patch embedding, attention, head f32)"
     }
 }
 

@@ -1,3 +1,4 @@
+import DeiTKernelTable
 import DeiTRuntime
 
 /// `info`, `run` and `preprocess`: inspect a checkpoint, run raw tensors, write preprocessed tensors.
@@ -9,6 +10,8 @@ enum ToolCommands {
         let c = model.config
         let trained = c.trainedGridSize * c.patchSize
         let arena = try attempt("arena") { () throws(DeiTError) in try Session.arenaBytes(for: model, threads: 1) }
+        // The kernels a session would choose (DEIT_KERNEL_SET, else this CPU's best).
+        let kernels = try attempt("kernel set") { () throws(DeiTError) in try KernelChoice.table(for: nil) }
         print("""
             image size     \(c.imageSize)\(c.imageSize == trained ? "" : " (trained at \(trained); pos_embed resampled)")
             patch size     \(c.patchSize)
@@ -22,7 +25,8 @@ enum ToolCommands {
             parameters     \(model.parameterCount)
             weight bytes   \(model.weightBytes)
             arena bytes    \(arena)
-            precision      \(precisionDescription(model))
+            kernels        \(kernels.set.name) (\(kernels.gemmKernelName))
+            precision      \(precisionDescription(model, kernels: kernels))
             """)
         if let cait = c.cait {
             // CaiT: `depth` counts the talking-heads patch blocks; the class token joins after them.

@@ -1,12 +1,13 @@
 @testable import DeiTKernels
+import DeiTKernelTable
 import Testing
 import DeiTTestSupport
 
 /// Every micro-kernel of the table (`GEMMKernelTable.swift`), not just the one this build uses, against
 /// the double-precision reference: each is compiled for this machine's instruction set, so the tile
-/// shapes, edges and panel widths of every ISA path are checked wherever the tests run. (The
-/// portable build's instruction selection is checked by running the tests with
-/// DEIT_TARGET_CPU=portable.)
+/// shapes, edges and panel widths of every ISA path are checked wherever the tests run. (These tests
+/// run against the baseline module, DeiTKernels, and again against DeiTKernelsAVX2: the
+/// DeiTKernelsAVX2Tests target compiles this directory with `import DeiTKernels` aliased to it.)
 @Suite("GEMM kernel table")
 struct GEMMKernelTableTests {
     /// Ragged and aligned shapes around every tile height (1, 2, 4, 5, 6, 8) and both panel widths;
@@ -36,9 +37,11 @@ struct GEMMKernelTableTests {
         let names = [F32GEMM8x32AVX512.name, F32GEMM5x16AVX2.name, F32GEMM6x16NEON.name, F32GEMM2x16Portable.name]
         #expect(names.contains(PackedGEMM.kernelName))
         #expect(PackedGEMM.panelWidth == ActiveGEMMKernel.panelWidth)
-        #expect(KernelSet.fusedMultiplyAdd == (KernelSet.active != .portable))
+        #expect(CompiledKernels.fusedMultiplyAdd == (CompiledKernels.set != .portable))
+        #expect(CompiledKernels.table.gemmKernelName == PackedGEMM.kernelName)
+        #expect(CompiledKernels.table.gemmPanelWidth == PackedGEMM.panelWidth)
         #if arch(x86_64)
-        print("kernel set \(KernelSet.active.name), GEMM \(PackedGEMM.kernelName)")
+        print("kernel set \(CompiledKernels.set.name), GEMM \(PackedGEMM.kernelName)")
         #endif
     }
 

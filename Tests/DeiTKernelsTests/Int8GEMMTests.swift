@@ -1,4 +1,5 @@
 @testable import DeiTKernels
+import DeiTKernelTable
 import Testing
 import DeiTTestSupport
 
@@ -47,6 +48,7 @@ struct Int8GEMMTests {
         #else
         #expect(Int8GEMM.kernelName == QD8GEMM2x16c2Portable.name)
         #endif
+        #expect(CompiledKernels.table.int8GEMMKernelName == Int8GEMM.kernelName)
     }
 
     @Test("quantising a row: a scale max|x|/127 per 32 values, ties to even, zero groups give zeros")

@@ -1,4 +1,5 @@
 import DeiTKernels
+import DeiTKernelTable
 import Testing
 import DeiTTestSupport
 

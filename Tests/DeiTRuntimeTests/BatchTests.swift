@@ -1,3 +1,4 @@
+import DeiTKernelTable
 import DeiTRuntime
 import Foundation
 import Testing
@@ -19,13 +20,16 @@ import Testing
 
     /// Every image of `inputs` alone (max batch 1), then batches of every size 1...inputs.count (each
     /// starting at image 0) in one max-batch session; the batch's logits must equal the singles' bits.
-    static func checkBitIdentity(_ model: Model, _ inputs: [[Float]], threads: Int, _ name: String) throws {
+    /// With `kernelSet`, both sessions are forced to that set.
+    static func checkBitIdentity(_ model: Model, _ inputs: [[Float]], threads: Int, _ name: String,
+                                 kernelSet: KernelSet? = nil) throws {
         let config = model.config
-        let single = try Session(model: model, threads: threads)
+        let single = try Session(model: model, threads: threads, kernelSet: kernelSet)
         let singles = try inputs.map { try ThreadingTests.logits(single, $0) }
         #expect(singles.count < 2 || !singles[0].elementsEqual(singles[1]), "\(name): the test images give different logits")
-        let batched = try Session(model: model, threads: threads, maxBatch: inputs.count)
+        let batched = try Session(model: model, threads: threads, maxBatch: inputs.count, kernelSet: kernelSet)
         #expect(batched.maxBatch == inputs.count)
+        if let kernelSet { #expect(single.kernels.set == kernelSet && batched.kernels.set == kernelSet, "\(name)") }
         let flat = inputs.flatMap { $0 }
         for count in 1...inputs.count {
             var logits = [Float](repeating: .nan, count: count * config.outputDim)
@@ -73,6 +77,21 @@ import Testing
         let base = try fixture.inputs.map { try TestData.floats(fixture.directory.appendingPathComponent("\($0).in.f32")) }
         for threads in [1, 2] {
             try BatchTests.checkBitIdentity(model, BatchTests.inputs(base, count: 3), threads: threads, "deit_tiny_d2 int8")
+        }
+    }
+
+    /// The batch paths (stacked rows in GEMM row blocks, every image's attention in one step) run
+    /// through the session's kernel table: under every set this CPU runs, f32 and int8, a batch gives
+    /// that set's single-run bits.
+    @Test(arguments: KernelChoice.runnable)
+    func batchesAreBitIdenticalToSingleRunsWithEveryKernelSet(set: KernelSet) throws {
+        let fixture = try #require(try FixtureModel.all().first { $0.name == "deit_tiny_d2" })
+        let url = fixture.directory.appendingPathComponent("model.safetensors")
+        let base = try fixture.inputs.map { try TestData.floats(fixture.directory.appendingPathComponent("\($0).in.f32")) }
+        for precision in [Precision.f32, .int8] {
+            let model = try Int8PrecisionTests.model(url, precision)
+            try BatchTests.checkBitIdentity(model, BatchTests.inputs(base, count: 3), threads: 2,
+                                            "deit_tiny_d2 \(precision.name) \(set.name)", kernelSet: set)
         }
     }
 

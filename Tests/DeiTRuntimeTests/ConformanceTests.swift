@@ -1,3 +1,4 @@
+import DeiTKernelTable
 import DeiTRuntime
 import Foundation
 import Testing
@@ -11,9 +12,21 @@ import Testing
 
     @Test(arguments: try FixtureModel.all(), ConformanceTests.threadCounts)
     func fixtureMatchesTimmPerBlockAndAtLogits(_ fixture: FixtureModel, threads: Int) throws {
+        try checkFixture(fixture, threads: threads, kernelSet: nil)
+    }
+
+    /// The same check with each kernel set this build has and this CPU runs forced (portable always,
+    /// on x86-64), at 1 and 2 threads: every set, not just the one chosen here, keeps timm's answers.
+    @Test(arguments: try FixtureModel.all(), KernelChoice.runnable)
+    func fixtureMatchesTimmWithEveryKernelSet(_ fixture: FixtureModel, kernelSet: KernelSet) throws {
+        for threads in [1, 2] { try checkFixture(fixture, threads: threads, kernelSet: kernelSet) }
+    }
+
+    private func checkFixture(_ fixture: FixtureModel, threads: Int, kernelSet: KernelSet?) throws {
         let model = try TestData.model(fixture.directory.appendingPathComponent("model.safetensors"))
         #expect(model.config == fixture.config)
-        let session = try Session(model: model, threads: threads)
+        let session = try Session(model: model, threads: threads, kernelSet: kernelSet)
+        if let kernelSet { #expect(session.kernels.set == kernelSet) }
         let c = fixture.config
         let sliceCount = c.numTokens * c.embedDim
         for input in fixture.inputs {

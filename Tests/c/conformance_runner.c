@@ -311,6 +311,37 @@ static int open_with_options(const char *label, const char *model_path, const ex
                                                      &s->with_options));
 }
 
+/** Every session's kernel set (deit_session_get_kernel_set): the same for all four (each chose it at
+ * creation), and when DEIT_EXPECT_KERNEL_SET is set, that set (scripts/check-kernel-sets.sh runs this
+ * library under qemu CPUs that must choose portable or avx2-fma). Printed for the first model. */
+static int check_kernel_set(const char *label, const sessions *s) {
+    static int printed;
+    const deit_session *all[4];
+    const char *first = NULL, *expected = getenv("DEIT_EXPECT_KERNEL_SET");
+    char detail[256];
+    int i;
+    all[0] = s->single, all[1] = s->in_arena, all[2] = s->two_threads, all[3] = s->with_options;
+    for (i = 0; i < 4; i++) {
+        const char *name = NULL;
+        if (!check_ok(label, "deit_session_get_kernel_set", deit_session_get_kernel_set(all[i], &name))) return 0;
+        if (name == NULL || (first != NULL && strcmp(name, first) != 0)) {
+            sprintf(detail, "session %d runs kernel set \"%.32s\", session 0 \"%.32s\"", i, name ? name : "(null)",
+                    first ? first : "(null)");
+            fail(label, detail);
+            return 0;
+        }
+        first = name;
+    }
+    if (expected != NULL && *expected != '\0' && strcmp(first, expected) != 0) {
+        sprintf(detail, "the sessions chose kernel set \"%.32s\"; DEIT_EXPECT_KERNEL_SET is \"%.32s\"", first, expected);
+        fail(label, detail);
+        return 0;
+    }
+    if (!printed) printf("kernel set: %s (chosen by the library)\n", first);
+    printed = 1;
+    return 1;
+}
+
 /** Loads the model three ways and creates the four sessions; returns 0 (after reporting) on failure. */
 static int open_model(const char *label, const char *model_path, const expected_model *expected, sessions *s) {
     size_t size = 0, arena_bytes = 0;
@@ -347,7 +378,7 @@ static int open_model(const char *label, const char *model_path, const expected_
                           deit_session_create(s->memory_model, 1, s->arena, arena_bytes, &s->in_arena)) &&
            check_ok(label, "deit_session_create (2 threads)",
                           deit_session_create(s->file_model, 2, NULL, 0, &s->two_threads)) &&
-           open_with_options(label, model_path, expected, arena_bytes, s);
+           open_with_options(label, model_path, expected, arena_bytes, s) && check_kernel_set(label, s);
 }
 
 /** deit_session_run_tokens against timm's forward_features (1 and 2 threads), a wrong count refused, and a

@@ -284,6 +284,22 @@ expect 0 "run the int8 file" -- "$cli" run --model "$work/int8.safetensors" --in
 expect 0 "run the float file at int8" -- "$cli" run --model "$model" --precision int8 --input "$input" --output "$work/loadtime.f32"
 if cmp -s "$work/stored.f32" "$work/loadtime.f32"; then echo "ok    int8 file logits = --precision int8 logits, bit for bit"
 else echo "FAIL  int8 file logits differ from --precision int8"; failures=$((failures + 1)); fi
+# The same int8 file under the portable set (its int8 panels are the same in every set): the same logits.
+DEIT_KERNEL_SET=portable "$cli" run --model "$work/int8.safetensors" --input "$input" --output "$work/stored-portable.f32" >/dev/null 2>&1
+DEIT_KERNEL_SET=portable "$cli" run --model "$model" --precision int8 --input "$input" --output "$work/loadtime-portable.f32" >/dev/null 2>&1
+if [ -s "$work/stored-portable.f32" ] && cmp -s "$work/stored-portable.f32" "$work/loadtime-portable.f32"; then
+    echo "ok    DEIT_KERNEL_SET=portable: int8 file logits = --precision int8 logits, bit for bit"
+else echo "FAIL  DEIT_KERNEL_SET=portable: int8 file logits differ from --precision int8 (or missing)"; failures=$((failures + 1)); fi
+
+# bench-gemm: the GEMMs of the set a session would choose, named on the first line.
+expect 0 "bench-gemm one shape" -- "$cli" bench-gemm --m 7 --n 20 --k 40 --runs 2 --warmup 0
+contains out "^kernels  [a-z0-9-]*: f32 f32_gemm_.*, int8 qd8_f32_qc8w_gemm_" "bench-gemm names the set and both kernels"
+contains out "custom 7×40→20" "bench-gemm prints the shape"
+expect 0 "bench-gemm, DEIT_KERNEL_SET=portable" -- env DEIT_KERNEL_SET=portable "$cli" bench-gemm --m 3 --n 17 --k 33 --runs 1 --warmup 0
+contains out "^kernels  portable: f32 f32_gemm_2x16__portable, int8 qd8_f32_qc8w_gemm_2x16c2__portable" "bench-gemm runs the forced set"
+expect 2 "bench-gemm with --m alone → exit 2" -- "$cli" bench-gemm --m 3
+expect 1 "bench-gemm, DEIT_KERNEL_SET=avx1024 → exit 1" -- env DEIT_KERNEL_SET=avx1024 "$cli" bench-gemm --m 3 --n 3 --k 3
+contains err "avx1024" "the error names the set"
 
 if [ "$failures" -gt 0 ]; then echo "cli tests: $failures FAILED"; exit 1; fi
 echo "cli tests: all passed"

@@ -101,6 +101,7 @@ _SIGNATURES = {
     "deit_session_options_default": (None, [POINTER(SessionOptionsStruct)]),
     "deit_session_create_with_options": (c_int, [c_void_p, POINTER(SessionOptionsStruct), c_void_p, c_size_t, POINTER(c_void_p)]),
     "deit_session_free": (None, [c_void_p]),
+    "deit_session_get_kernel_set": (c_int, [c_void_p, POINTER(c_char_p)]),
     "deit_session_run": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "deit_session_run_features": (c_int, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "deit_session_run_batch": (c_int, [c_void_p, c_int32, c_void_p, c_size_t, c_void_p, c_size_t]),

@@ -69,10 +69,12 @@ class Model:
 
     Model(path, threads=1, image_size=None, kernel_set=None, max_batch=1): `threads` workers per call
     (1 to 256); `image_size` runs the model at another multiple of its patch size (pos_embed resampled
-    at load, as timm does); `kernel_set` names the compiled kernels ("auto" by default); `max_batch`
-    (1 to 4096) the images run() passes to libdeit at once (deit_session_run_batch: the images'
-    tokens stacked for every Linear layer, faster per image; the same logits, bit for bit). The
-    session's memory grows with it (about 1 MB per image for DeiT-Ti); CaiT models take only 1.
+    at load, as timm does); `kernel_set` forces a kernel set ("portable", "avx2-fma", "avx512", "neon";
+    default "auto": DEIT_KERNEL_SET, else the best set this CPU runs, chosen when the session is
+    created; the `kernel_set` attribute names the set it runs); `max_batch` (1 to 4096) the images
+    run() passes to libdeit at once (deit_session_run_batch: the images' tokens stacked for every
+    Linear layer, faster per image; the same logits, bit for bit). The session's memory grows with it
+    (about 1 MB per image for DeiT-Ti); CaiT models take only 1.
 
     Calls on one Model are serialised by a lock (libdeit's session is one thread at a time); use one
     Model per thread to run in parallel. close() (or `with Model(...) as model:`) frees it at once,
@@ -134,6 +136,9 @@ class Model:
         self._handles[0] = session.value
         self.threads = threads
         self.max_batch = max_batch
+        name = ctypes.c_char_p()
+        check(_lib.deit_session_get_kernel_set(self._handles[0], ctypes.byref(name)))
+        self.kernel_set = name.value.decode("ascii")  # the set the session chose, e.g. "avx2-fma"
 
     # MARK: Lifetime
 

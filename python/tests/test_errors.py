@@ -1,6 +1,8 @@
 """Bad input is an exception carrying deit's status and message, never a crash: what the bindings
 refuse before calling libdeit (InputError), and what libdeit itself reports (DeiTError)."""
 
+import platform
+
 import numpy as np
 import pytest
 
@@ -80,6 +82,9 @@ def test_load_options_are_checked():
     with pytest.raises(deit.DeiTError) as raised:
         deit.Model(TINY, image_size=100)  # not a multiple of the patch size: libdeit says so
     assert "patch size 16" in raised.value.message
+    assert deit.Model(TINY).kernel_set in ("avx512", "avx2-fma", "neon", "portable")
+    baseline = "neon" if platform.machine() in ("aarch64", "arm64") else "portable"
+    assert deit.Model(TINY, kernel_set=baseline).kernel_set == baseline  # the baseline runs everywhere
     with pytest.raises(deit.DeiTError) as raised:
         deit.Model(TINY, kernel_set="sse9")
     assert raised.value.status == deit.Status.INVALID_ARGUMENT and "sse9" in raised.value.message

@@ -5,7 +5,8 @@
  *              returns NULL instead of trapping
  *   here       the atomic busy flag of a session handle (inline)
  *   pool.c     the monotonic clock and the worker pool (pthreads)
- *   blas.c     the optional OpenBLAS sgemm (stubs unless built with DEIT_BLAS=openblas) */
+ *   blas.c     the optional OpenBLAS sgemm (stubs unless built with DEIT_BLAS=openblas)
+ *   cpu.c      what the CPU and OS support (CPUID + XGETBV, getauxval), for the kernel-set choice */
 #ifndef DEIT_SUPPORT_H
 #define DEIT_SUPPORT_H
 
@@ -107,6 +108,23 @@ void deit_support_sgemm_nt(int64_t m, int64_t n, int64_t k, const float *a, int6
 /** OpenBLAS's kernel family for this CPU (openblas_get_corename(), e.g. "Haswell"; it follows
  *  OPENBLAS_CORETYPE), or "" without OpenBLAS. */
 const char *deit_support_blas_core_name(void);
+
+/* MARK: CPU features (cpu.c), read once per process */
+
+/** x86-64-v3 as the AVX2 kernels are compiled for it (-march=x86-64-v3): AVX, AVX2, FMA, F16C, BMI1,
+ *  BMI2, LZCNT, MOVBE, and the OS saves the ymm registers (XGETBV). */
+#define DEIT_CPU_X86_64_V3 1u
+/** x86-64-v4 (-march=x86-64-v4): v3 plus AVX-512 F, BW, CD, DQ, VL, and the OS saves the zmm and
+ *  opmask registers. */
+#define DEIT_CPU_X86_64_V4 2u
+/** aarch64 with the dot-product instructions (SDOT/UDOT: ARMv8.2 `asimddp`, HWCAP_ASIMDDP). */
+#define DEIT_CPU_ARM_DOTPROD 4u
+
+/** The DEIT_CPU_* bits this CPU and OS support; 0 where nothing beyond the baseline is known. */
+uint32_t deit_support_cpu_features(void);
+
+/** getenv(name): the environment variable's value, or NULL. */
+const char *deit_support_environment(const char *name);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,7 @@
+// The attention panels' sizes only: their layout (24-column panels, 8-float steps) is the same in
+// every kernel set, so the arena can be planned before a set is chosen (SetIndependentLayoutTests
+// checks it against the baseline and AVX2 modules).
+// Every kernel call goes through the session's `KernelTable`.
 import DeiTKernels
 
 /// The steps of one forward pass, in order. The buffers a step touches must be live at that step;

@@ -1,5 +1,5 @@
 import CDeiTSupport
-import DeiTKernels
+import DeiTKernelTable
 
 // The one Swift file that reads the `DEIT_OPENBLAS` build switch (Package.swift, `DEIT_BLAS=openblas`;
 // the C side is CDeiTSupport/blas.c). Everything else reaches OpenBLAS through `LinearFormat`: the
@@ -10,12 +10,12 @@ import DeiTKernels
 
 extension LinearFormat {
     /// The format every Linear layer is stored in by this build: `.plainF32` (OpenBLAS) with
-    /// `DEIT_BLAS=openblas`, else `.packedF32` (our kernels).
-    static var native: LinearFormat {
+    /// `DEIT_BLAS=openblas`, else `.packedF32` (our kernels) for GEMM panels `panelWidth` wide.
+    static func native(panelWidth: Int) -> LinearFormat {
         #if DEIT_OPENBLAS
         .plainF32
         #else
-        .packedF32
+        .packedF32(panelWidth: panelWidth)
         #endif
     }
 }
@@ -24,7 +24,7 @@ extension LinearFormat {
 package enum LinearBackend {
     /// OpenBLAS's kernel family for this CPU (e.g. `Haswell`, `Zen`; it follows `OPENBLAS_CORETYPE`)
     /// when this build runs the Linear layers through OpenBLAS (`DEIT_BLAS=openblas`); nil in the
-    /// default build, where our packed kernels (`PackedGEMM.kernelName`) run them.
+    /// default build, where our packed kernels (`KernelTable.gemmKernelName`) run them.
     package static var openBLASCoreName: String? {
         #if DEIT_OPENBLAS
         String(cString: deit_support_blas_core_name())
@@ -97,7 +97,7 @@ struct BLASLinearStep {
     /// Columns `task·B ..< min(n, (task+1)·B)`: the bias goes into C first (written for `.store` and
     /// `.gelu`, added to the residual for `.accumulate`) so sgemm with beta = 1 serves every epilogue,
     /// then GELU over the block for `.gelu`.
-    func run(task: Int) {
+    func run(task: Int, kernels: KernelTable) {
         let first = task * BLASLinearStep.columnBlock
         guard first < n else { return }
         let columns = min(BLASLinearStep.columnBlock, n - first)
@@ -106,13 +106,13 @@ struct BLASLinearStep {
         for row in 0..<m {
             switch epilogue {
             case .store, .gelu: (block + row * ldc).update(from: bias, count: columns)
-            case .accumulate: Elementwise.add(bias, into: block + row * ldc, count: columns)
+            case .accumulate: kernels.add(bias, block + row * ldc, columns)
             }
         }
         deit_support_sgemm_nt(Int64(m), Int64(columns), Int64(k), a, Int64(lda), weights + first * k, Int64(k), 1,
                               block, Int64(ldc))
         if case .gelu = epilogue {
-            for row in 0..<m { Elementwise.applyGELU(block + row * ldc, count: columns) }
+            for row in 0..<m { kernels.applyGELU(block + row * ldc, columns) }
         }
     }
 }

@@ -1,3 +1,6 @@
+import DeiTKernelTable
+// Layout arithmetic only (`TalkingHeadsKernel.scratchCount`); the kernels run through the session's
+// `KernelTable`.
 import DeiTKernels
 
 extension Session {
@@ -12,7 +15,7 @@ extension Session {
     /// class token in row 0 of every slice.
     func caitForward(input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
         let config = model.config
-        let weights = model.weights
+        let weights = self.weights, kernels = pool.kernels
         guard let cait = weights.cait else { return }  // a CaiT config always has them (PackedWeights)
         let capture = taps.capture
         let b = buffers
@@ -22,13 +25,12 @@ extension Session {
         var clock = ProfileClock(taps.profile)
 
         // Patch embedding, then pos_embed on the patches only; the class token waits in row 0.
-        PatchKernel.extractPatches(image: input, channels: config.inChannels, imageSize: config.imageSize,
-                                   patchSize: config.patchSize, out: b.patches)
+        kernels.extractPatches(input, config.inChannels, config.imageSize, config.patchSize, b.patches)
         linear(m: n, a: b.patches, lda: config.patchValues, weights: weights.patchEmbed, c: patches, ldc: d,
                epilogue: .store)
         clock.lap(.patchEmbed)
         if let classToken = weights.classToken { b.tokens.update(from: classToken, count: d) }  // CaiT always has one
-        Elementwise.add(weights.posEmbed, into: patches, count: n * d)
+        kernels.add(weights.posEmbed, patches, n * d)
         capture?.update(from: b.tokens, count: tokenFloats)
         clock.lap(.other)
 

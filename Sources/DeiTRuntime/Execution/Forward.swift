@@ -1,3 +1,6 @@
+import DeiTKernelTable
+// Layout arithmetic only (`Int8GEMM`'s row lengths, scale groups and panel counts: the same in every
+// kernel set); every kernel runs through the session's `KernelTable` (`kernels.…`, ParallelStep).
 import DeiTKernels
 
 /// The optional outputs of a forward pass besides the logits, each nil when not wanted. A plain value
@@ -60,7 +63,8 @@ extension Session {
     func forward(images: Int, input: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps) {
         let capture = taps.capture
         let config = model.config
-        let weights = model.weights
+        let weights = self.weights
+        let kernels = pool.kernels
         let b = buffers
         let t = config.numTokens, d = config.embedDim, hd = config.headDim, h = config.mlpHiddenDim
         let prefixCount = config.numPrefixTokens
@@ -71,8 +75,8 @@ extension Session {
         for image in 0..<images {
             let tokens = b.tokens + image * tokenFloats  // (T, D): this image's rows
             // Patch embedding: a stride-P convolution, as im2col + GEMM, written below the prefix tokens.
-            PatchKernel.extractPatches(image: input + image * config.inputCount, channels: config.inChannels,
-                                       imageSize: config.imageSize, patchSize: config.patchSize, out: b.patches)
+            kernels.extractPatches(input + image * config.inputCount, config.inChannels, config.imageSize,
+                                   config.patchSize, b.patches)
             linear(m: config.numPatches, a: b.patches, lda: config.patchValues,
                    weights: weights.patchEmbed, c: tokens + prefixCount * d, ldc: d, epilogue: .store)
             clock.lap(.patchEmbed)
@@ -91,9 +95,9 @@ extension Session {
             }
             if config.noEmbedClass {
                 // DeiT III, register models: pos_embed covers the patches only; the prefix tokens get none.
-                Elementwise.add(weights.posEmbed, into: tokens + prefixCount * d, count: config.numPatches * d)
+                kernels.add(weights.posEmbed, tokens + prefixCount * d, config.numPatches * d)
             } else {
-                Elementwise.add(weights.posEmbed, into: tokens, count: tokenFloats)
+                kernels.add(weights.posEmbed, tokens, tokenFloats)
             }
         }
         if let gamma = weights.normPreGamma, let beta = weights.normPreBeta {
@@ -182,15 +186,15 @@ extension Session {
     /// `tokens`: this image's (T, D) rows of the residual stream (the prefix rows at least); nil: b.tokens.
     func poolAndHead(logits: UnsafeMutablePointer<Float>?, taps: ForwardTaps, clock: inout ProfileClock,
                      tokens: UnsafeMutablePointer<Float>? = nil) {
-        let config = model.config, weights = model.weights, b = buffers
+        let config = model.config, weights = self.weights, b = buffers, kernels = pool.kernels
         let d = config.embedDim, prefixCount = config.numPrefixTokens
         let tokens = tokens ?? b.tokens
         switch config.globalPool {
         case .token:
             // Only the prefix tokens reach a head, so the final LayerNorm runs on those rows alone
             // (`norm` before pooling or `fc_norm` after it: the same on one row).
-            LayerNormKernel.normalize(rows: prefixCount, width: d, x: tokens, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: config.layerNormEpsilon, out: b.prefix, ldOut: d)
+            kernels.layerNorm(prefixCount, d, tokens, d, weights.normGamma, weights.normBeta,
+                              config.layerNormEpsilon, b.prefix, d)
         case .average:
             averagePool(config: config, weights: weights, tokens: tokens)
         case .max, .averageMax:
@@ -233,20 +237,18 @@ extension Session {
         let d = config.embedDim, first = config.numPrefixTokens, count = config.numPatches
         let pooled = b.prefix, scratch = b.prefix + d
         let epsilon = config.layerNormEpsilon
+        let kernels = pool.kernels
         if config.fcNorm {
             scratch.update(from: tokens + first * d, count: d)
-            for row in 1..<count { Elementwise.add(tokens + (first + row) * d, into: scratch, count: d) }
+            for row in 1..<count { kernels.add(tokens + (first + row) * d, scratch, d) }
             for i in 0..<d { scratch[i] /= Float(count) }
-            LayerNormKernel.normalize(rows: 1, width: d, x: scratch, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+            kernels.layerNorm(1, d, scratch, d, weights.normGamma, weights.normBeta, epsilon, pooled, d)
         } else {
-            LayerNormKernel.normalize(rows: 1, width: d, x: tokens + first * d, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+            kernels.layerNorm(1, d, tokens + first * d, d, weights.normGamma, weights.normBeta, epsilon, pooled, d)
             for row in 1..<count {
-                LayerNormKernel.normalize(rows: 1, width: d, x: tokens + (first + row) * d, ldx: d,
-                                          gamma: weights.normGamma, beta: weights.normBeta, epsilon: epsilon,
-                                          out: scratch, ldOut: d)
-                Elementwise.add(scratch, into: pooled, count: d)
+                kernels.layerNorm(1, d, tokens + (first + row) * d, d, weights.normGamma, weights.normBeta,
+                                  epsilon, scratch, d)
+                kernels.add(scratch, pooled, d)
             }
             for i in 0..<d { pooled[i] /= Float(count) }
         }
@@ -262,11 +264,11 @@ extension Session {
         let pooled = b.prefix, runningMax = b.prefix + d, runningSum = b.prefix + 2 * d, normedRow = b.prefix + 3 * d
         let withMean = config.globalPool == .averageMax
         let epsilon = config.layerNormEpsilon
+        let kernels = pool.kernels
         for row in 0..<count {
             var x = UnsafePointer(tokens + (first + row) * d)
             if !config.fcNorm {
-                LayerNormKernel.normalize(rows: 1, width: d, x: x, ldx: d, gamma: weights.normGamma, beta: weights.normBeta,
-                                          epsilon: epsilon, out: normedRow, ldOut: d)
+                kernels.layerNorm(1, d, x, d, weights.normGamma, weights.normBeta, epsilon, normedRow, d)
                 x = UnsafePointer(normedRow)
             }
             if row == 0 {
@@ -274,7 +276,7 @@ extension Session {
                 if withMean { runningSum.update(from: x, count: d) }
             } else {
                 for i in 0..<d where !(runningMax[i] >= x[i]) { runningMax[i] = x[i] }  // NaN wins, as amax
-                if withMean { Elementwise.add(x, into: runningSum, count: d) }
+                if withMean { kernels.add(x, runningSum, d) }
             }
         }
         // Before fc_norm the pooled row goes to the scratch row, then normalised into row 0.
@@ -283,8 +285,7 @@ extension Session {
             out[i] = withMean ? 0.5 * (runningMax[i] + runningSum[i] / Float(count)) : runningMax[i]
         }
         if config.fcNorm {
-            LayerNormKernel.normalize(rows: 1, width: d, x: normedRow, ldx: d, gamma: weights.normGamma,
-                                      beta: weights.normBeta, epsilon: epsilon, out: pooled, ldOut: d)
+            kernels.layerNorm(1, d, normedRow, d, weights.normGamma, weights.normBeta, epsilon, pooled, d)
         }
     }
 
@@ -294,12 +295,11 @@ extension Session {
     private func normalizeQueriesAndKeys(_ norm: QKNormWeights, rows: Int) {
         let config = model.config
         let d = config.embedDim, hd = config.headDim, heads = config.numHeads
+        let kernels = pool.kernels, epsilon = config.layerNormEpsilon
         for token in 0..<rows {
             let q = buffers.qkv + token * 3 * d, k = q + d
-            LayerNormKernel.normalize(rows: heads, width: hd, x: q, ldx: hd, gamma: norm.qGamma, beta: norm.qBeta,
-                                      epsilon: config.layerNormEpsilon, out: q, ldOut: hd)
-            LayerNormKernel.normalize(rows: heads, width: hd, x: k, ldx: hd, gamma: norm.kGamma, beta: norm.kBeta,
-                                      epsilon: config.layerNormEpsilon, out: k, ldOut: hd)
+            kernels.layerNorm(heads, hd, q, hd, norm.qGamma, norm.qBeta, epsilon, q, hd)
+            kernels.layerNorm(heads, hd, k, hd, norm.kGamma, norm.kBeta, epsilon, k, hd)
         }
     }
 
@@ -311,9 +311,9 @@ extension Session {
     func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                         c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
         switch weights.format {
-        case .packedF32:
+        case .packedF32(let panelWidth):
             let n = weights.n, k = weights.k
-            let panelCount = PackedGEMM.panelCount(n: n)
+            let panelCount = PanelPacking.panelCount(n: n, panelWidth: panelWidth)
             let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
             pool.run(.linear(LinearStep(m: m, n: n, k: k, a: a, lda: lda, packed: weights.floats, c: c, ldc: ldc,
                                         epilogue: epilogue, panelCount: panelCount, chunks: chunks)),

@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 
 /// One parallel step of the forward pass: what every task of a `WorkerPool.run` does.
 ///
@@ -35,7 +35,7 @@ enum ParallelStep {
     /// Blocks of `gemmRowBlock` rows covering m rows (1 for m ≤ 240).
     static func rowBlocks(_ m: Int) -> Int { max(1, (m + gemmRowBlock - 1) / gemmRowBlock) }
 
-    func run(task: Int, worker: Int) {
+    func run(task: Int, worker: Int, kernels: KernelTable) {
         switch self {
         case .linear(let s):
             // Task = (block of rows, range of panels), row-block-major: the workers share out one
@@ -45,66 +45,59 @@ enum ParallelStep {
             let chunk = task % s.chunks, first = task / s.chunks * ParallelStep.gemmRowBlock
             let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
             let rows = min(ParallelStep.gemmRowBlock, s.m - first)
-            PackedGEMM.multiply(m: rows, n: s.n, k: s.k, a: s.a + first * s.lda, lda: s.lda, packed: s.packed,
-                                c: s.c + first * s.ldc, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
+            kernels.gemm(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.packed, s.c + first * s.ldc, s.ldc,
+                         s.epilogue, panels)
         case .packHeads(let s):
             // Task = (image, head); image i's K and V in packed slot i·heads + head.
             let image = task / s.heads, head = task % s.heads
             let q = s.qkv + image * s.tokens * 3 * s.width + head * s.headDim
-            AttentionKernel.packHead(tokens: s.tokens, headDim: s.headDim, k: q + s.width, v: q + 2 * s.width,
-                                     ldQKV: 3 * s.width, scale: s.scale,
-                                     packedKeys: s.packedKeys + task * s.packedKeysCount,
-                                     packedValues: s.packedValues + task * s.packedValuesCount)
+            kernels.attentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
+                                      s.packedKeys + task * s.packedKeysCount,
+                                      s.packedValues + task * s.packedValuesCount)
         case .attentionRows(let s):
             // Task = (image, head, block of query rows).
             let image = task / (s.heads * s.blocksPerHead), slot = task / s.blocksPerHead  // slot: image·heads + head
             let head = slot % s.heads
             let first = (task % s.blocksPerHead) * s.rowBlock
             let q = s.qkv + image * s.tokens * 3 * s.width
-            AttentionKernel.rows(first..<min(s.queryRows, first + s.rowBlock), tokens: s.tokens, headDim: s.headDim,
-                                 q: q + head * s.headDim, ldQKV: 3 * s.width,
-                                 packedKeys: s.packedKeys + slot * s.packedKeysCount,
-                                 packedValues: s.packedValues + slot * s.packedValuesCount,
-                                 scores: s.scores + worker * s.rowBlock * s.tokens,
-                                 out: s.out + image * s.tokens * s.width + head * s.headDim, ldOut: s.width,
-                                 probabilities: s.probabilities.map { $0 + head * s.probabilityRows * s.tokens },
-                                 probabilityRows: s.probabilityRows)
+            kernels.attentionRows(first..<min(s.queryRows, first + s.rowBlock), s.tokens, s.headDim,
+                                  q + head * s.headDim, 3 * s.width,
+                                  s.packedKeys + slot * s.packedKeysCount,
+                                  s.packedValues + slot * s.packedValuesCount,
+                                  s.scores + worker * s.rowBlock * s.tokens,
+                                  s.out + image * s.tokens * s.width + head * s.headDim, s.width,
+                                  s.probabilities.map { $0 + head * s.probabilityRows * s.tokens }, s.probabilityRows)
         case .talkingHeadsRows(let s):
             let a = s.attention
             let first = task * a.rowBlock
-            TalkingHeadsKernel.rows(first..<min(a.queryRows, first + a.rowBlock), tokens: a.tokens, heads: s.heads,
-                                    headDim: a.headDim, q: a.qkv, ldQKV: 3 * a.width,
-                                    packedKeys: a.packedKeys, packedKeysStride: a.packedKeysCount,
-                                    packedValues: a.packedValues, packedValuesStride: a.packedValuesCount,
-                                    logitsMix: s.mix.logitsWeight, logitsBias: s.mix.logitsBias,
-                                    weightsMix: s.mix.weightsWeight, weightsBias: s.mix.weightsBias,
-                                    scratch: a.scores + worker * s.scratchPerWorker, out: a.out, ldOut: a.width)
+            kernels.talkingHeadsRows(first..<min(a.queryRows, first + a.rowBlock), a.tokens, s.heads, a.headDim,
+                                     a.qkv, 3 * a.width, a.packedKeys, a.packedKeysCount,
+                                     a.packedValues, a.packedValuesCount,
+                                     s.mix.logitsWeight, s.mix.logitsBias, s.mix.weightsWeight, s.mix.weightsBias,
+                                     a.scores + worker * s.scratchPerWorker, a.out, a.width)
         case .gelu(let s):
             let rows = task * s.rows / s.chunks ..< (task + 1) * s.rows / s.chunks
             switch s.activation {
-            case .gelu: Elementwise.applyGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
-            case .quickGELU: Elementwise.applyQuickGELU(s.x + rows.lowerBound * s.width, count: rows.count * s.width)
+            case .gelu: kernels.applyGELU(s.x + rows.lowerBound * s.width, rows.count * s.width)
+            case .quickGELU: kernels.applyQuickGELU(s.x + rows.lowerBound * s.width, rows.count * s.width)
             }
         case .layerNorm(let s):
             let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
-            LayerNormKernel.normalize(rows: end - first, width: s.width, x: s.x + first * s.width, ldx: s.width,
-                                      gamma: s.gamma, beta: s.beta, epsilon: s.epsilon,
-                                      out: s.out + first * s.width, ldOut: s.width)
+            kernels.layerNorm(end - first, s.width, s.x + first * s.width, s.width, s.gamma, s.beta,
+                              s.epsilon, s.out + first * s.width, s.width)
         case .blasLinear(let s):
-            s.run(task: task)
+            s.run(task: task, kernels: kernels)
         case .quantizeRows(let s):
             let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
-            Int8GEMM.quantizeRows(rows: end - first, k: s.k, x: s.x + first * s.ldx, ldx: s.ldx,
-                                  out: s.out + first * s.ldOut, ldOut: s.ldOut,
-                                  scales: s.scales + first * s.ldScales, ldScales: s.ldScales)
+            kernels.int8QuantizeRows(end - first, s.k, s.x + first * s.ldx, s.ldx, s.out + first * s.ldOut, s.ldOut,
+                                     s.scales + first * s.ldScales, s.ldScales)
         case .int8Linear(let s):
             // (block of rows, range of panels), as .linear.
             let chunk = task % s.chunks, first = task / s.chunks * ParallelStep.gemmRowBlock
             let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
             let rows = min(ParallelStep.gemmRowBlock, s.m - first)
-            Int8GEMM.multiply(m: rows, n: s.n, k: s.k, a: s.a + first * s.lda, lda: s.lda,
-                              aScales: s.aScales + first * s.ldScales, ldScales: s.ldScales, packed: s.packed,
-                              c: s.c + first * s.ldc, ldc: s.ldc, epilogue: s.epilogue, panelRange: panels)
+            kernels.int8GEMM(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
+                             s.packed, s.c + first * s.ldc, s.ldc, s.epilogue, panels)
         }
     }
 }

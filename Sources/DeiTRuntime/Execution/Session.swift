@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// The mutable half of inference: one arena of activations planned for a model. Use a session
 /// from one thread at a time; give each thread its own.
 public final class Session {
@@ -7,6 +9,8 @@ public final class Session {
     /// Bytes of arena the session uses (its own, or the caller's).
     public let arenaBytes: Int
 
+    /// The model's weights, or for a kernel set that packs differently, a re-packed copy of them.
+    let weights: PackedWeights
     let buffers: ActivationBuffers
     let plan: ActivationPlan
     let pool: WorkerPool
@@ -35,13 +39,19 @@ public final class Session {
         return try ActivationPlan(config: config, threads: threads, precision: precision, batch: maxBatch).arenaBytes
     }
 
+    /// The kernels this session runs (chosen at creation: `KernelChoice`).
+    public var kernels: KernelTable { pool.kernels }
+
     /// A session over `arena` (caller memory of `arenaBytes` bytes, any alignment, outliving the
     /// session) or, when `arena` is nil, over an arena allocated here once. `maxBatch` > 1 plans the
-    /// arena for `runBatch` of up to that many images (CaiT: unsupported).
+    /// arena for `runBatch` of up to that many images (CaiT: unsupported). `kernelSet` forces an
+    /// instruction set (`.unsupported` when this CPU cannot run it); nil lets `KernelChoice` pick
+    /// (`DEIT_KERNEL_SET`, else the best this CPU has).
     public init(model: Model, threads: Int = 1, maxBatch: Int = 1, arena: UnsafeMutableRawPointer? = nil,
-                arenaBytes: Int = 0) throws(DeiTError) {
+                arenaBytes: Int = 0, kernelSet: KernelSet? = nil) throws(DeiTError) {
         try Session.validate(threads: threads)
         try Session.validate(maxBatch: maxBatch, config: model.config)
+        let kernels = try KernelChoice.table(for: kernelSet)
         let plan = try ActivationPlan(config: model.config, threads: threads, precision: model.precision, batch: maxBatch)
         let base: UnsafeMutableRawPointer
         if let arena {
@@ -64,7 +74,8 @@ public final class Session {
         self.maxBatch = maxBatch
         self.buffers = ActivationBuffers(arena: aligned, plan: plan)
         self.plan = plan
-        self.pool = try WorkerPool(threads: threads)
+        self.weights = try model.weights.repacked(forPanelWidth: kernels.gemmPanelWidth)
+        self.pool = try WorkerPool(threads: threads, kernels: kernels)
     }
 
     private static func validate(threads: Int) throws(DeiTError) {

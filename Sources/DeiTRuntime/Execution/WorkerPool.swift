@@ -1,4 +1,5 @@
 import CDeiTSupport
+import DeiTKernelTable
 
 /// The worker threads of one session (`threads − 1` of them; the calling thread is worker 0).
 /// Created with the session and reused by every run: a parallel step hands out task indices from a
@@ -6,10 +7,13 @@ import CDeiTSupport
 final class WorkerPool {
     /// Threads taking part in a step, the caller included.
     let threadCount: Int
+    /// The session's kernel set, which every step calls through.
+    let kernels: KernelTable
     private let pool: OpaquePointer?  // deit_support_pool *, nil for one thread
 
-    init(threads: Int) throws(DeiTError) {
+    init(threads: Int, kernels: KernelTable) throws(DeiTError) {
         threadCount = threads
+        self.kernels = kernels
         if threads <= 1 {
             pool = nil
             return
@@ -28,14 +32,15 @@ final class WorkerPool {
     func run(_ step: ParallelStep, taskCount: Int) {
         guard taskCount > 0 else { return }
         guard let pool, taskCount > 1 else {
-            for task in 0..<taskCount { step.run(task: task, worker: 0) }
+            for task in 0..<taskCount { step.run(task: task, worker: 0, kernels: kernels) }
             return
         }
-        var step = step
-        withUnsafeMutablePointer(to: &step) { context in
+        var scheduled = ScheduledStep(step: step, kernels: kernels)
+        withUnsafeMutablePointer(to: &scheduled) { context in
             deit_support_pool_run(pool, Int64(taskCount), { context, task, worker in
                 guard let context else { return }
-                context.assumingMemoryBound(to: ParallelStep.self).pointee.run(task: Int(task), worker: Int(worker))
+                let scheduled = context.assumingMemoryBound(to: ScheduledStep.self)
+                scheduled.pointee.step.run(task: Int(task), worker: Int(worker), kernels: scheduled.pointee.kernels)
             }, context)
         }
     }
@@ -44,4 +49,10 @@ final class WorkerPool {
     func chunkCount(of count: Int, tasksPerThread: Int) -> Int {
         min(count, max(1, threadCount * tasksPerThread))
     }
+}
+
+/// A step and the kernels it runs with, handed to the C pool as one stack value.
+private struct ScheduledStep {
+    var step: ParallelStep
+    let kernels: KernelTable
 }

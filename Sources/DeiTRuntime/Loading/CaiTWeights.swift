@@ -29,6 +29,15 @@ final class CaiTWeights {
 
     var byteCount: Int { storage.byteCount }
 
+    /// `original`'s allocation and mixes with other class blocks: the same norms, and Linear layers
+    /// re-packed elsewhere for another kernel set (`PackedWeights.repacked(forPanelWidth:)`, which owns
+    /// the allocation they point into).
+    init(sharing original: CaiTWeights, classBlocks: [ClassBlock]) {
+        storage = original.storage
+        mixes = original.mixes
+        self.classBlocks = classBlocks
+    }
+
     init(checkpoint: Checkpoint, table: CaiTTable, format: LinearFormat, source: TensorSource) throws(DeiTError) {
         let config = checkpoint.config
         let tensors = checkpoint.file.tensors

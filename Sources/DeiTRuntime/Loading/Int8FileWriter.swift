@@ -1,3 +1,6 @@
+import DeiTKernelTable
+// Layout arithmetic only (`Int8GEMM.groupCount`, `groupSize`: the same in every set); quantising runs through
+// the load-time `KernelTable`.
 import DeiTKernels
 
 /// Writes int8 model files (StoredInt8.swift) from float checkpoints: `deit-cli quantize`.
@@ -87,7 +90,8 @@ package enum Int8FileWriter {
                     quantized.withUnsafeMutableBufferPointer { q in
                         scales.withUnsafeMutableBufferPointer { s in
                             if let w = w.baseAddress, let q = q.baseAddress, let s = s.baseAddress {
-                                Int8GEMM.quantizeWeight(weight: w, n: n, k: k, quantized: q, scales: s)
+                                // The load-time choice's kernels (the same bits in every set).
+                                KernelChoice.loadTable.int8QuantizeWeight(w, n, k, q, s)
                             }
                         }
                     }

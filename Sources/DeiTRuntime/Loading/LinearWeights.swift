@@ -1,11 +1,15 @@
+import DeiTKernelTable
+// Layout arithmetic only (`Int8GEMM.packedByteCount`, the same in every set); packing runs through
+// the load-time `KernelTable`.
 import DeiTKernels
 
 /// How a Linear layer's weights are stored in `PackedWeights`: the one place a weight format is
 /// named. The format is chosen once, at load (`LinearFormat.native`, BLASLinear.swift), and the
 /// forward pass's `linear` switches on it once per call.
 enum LinearFormat: Equatable {
-    /// Our kernels' panels with the bias inside (`PackedGEMM.pack`), Float32: the default build.
-    case packedF32
+    /// Our kernels' panels with the bias inside (`PanelPacking`), Float32, for a kernel set whose GEMM
+    /// panels are `panelWidth` wide: the default build.
+    case packedF32(panelWidth: Int)
     /// The checkpoint's row-major weight [n, k] followed by the bias [n], Float32: the OpenBLAS build
     /// (`DEIT_BLAS=openblas`), which hands the weight to `cblas_sgemm` as it is.
     case plainF32
@@ -16,7 +20,7 @@ enum LinearFormat: Equatable {
     /// Floats of one Linear layer's region (weight [n, k] and bias [n]) in this format.
     func floatCount(n: Int, k: Int) throws(DeiTError) -> Int {
         switch self {
-        case .packedF32: return PackedGEMM.packedCount(n: n, k: k)
+        case .packedF32(let panelWidth): return PanelPacking.packedCount(n: n, k: k, panelWidth: panelWidth)
         case .plainF32: return try BLASLinear.floatCount(n: n, k: k)
         case .packedInt8:
             // The regions are counted in floats; a packed int8 weight is a multiple of 32 bytes.
@@ -29,9 +33,12 @@ enum LinearFormat: Equatable {
     func store(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int, k: Int,
                into destination: UnsafeMutablePointer<Float>) {
         switch self {
-        case .packedF32: PackedGEMM.pack(weight: weight, bias: bias, n: n, k: k, into: destination)
+        case .packedF32(let panelWidth):
+            PanelPacking.pack(weight: weight, bias: bias, n: n, k: k, into: destination, panelWidth: panelWidth)
         case .plainF32: BLASLinear.store(weight: weight, bias: bias, n: n, k: k, into: destination)
-        case .packedInt8: Int8GEMM.pack(weight: weight, bias: bias, n: n, k: k, into: UnsafeMutableRawPointer(destination))
+        case .packedInt8:
+            // The load-time choice's kernels (the same layout and bits in every set).
+            KernelChoice.loadTable.int8Pack(weight, bias, n, k, UnsafeMutableRawPointer(destination))
         }
     }
 

@@ -1,3 +1,6 @@
+import DeiTKernelTable
+// Layout arithmetic only (`Int8GEMM.groupCount`, `groupSize`: the same in every set); packing runs
+// through the load-time `KernelTable`.
 import DeiTKernels
 
 /// Weights of one transformer block, as pointers into the model's single weight allocation.
@@ -41,6 +44,9 @@ final class PackedWeights {
     /// The precision the blocks' Linear layers were stored at.
     let precision: Precision
     let cait: CaiTWeights?                 // a CaiT's mixes and class-attention blocks; nil for a ViT
+    /// The weights these were re-packed from (`repacked(forPanelWidth:)`), whose allocations hold
+    /// every tensor but the re-packed Linear layers; nil for weights loaded from a checkpoint.
+    private let original: PackedWeights?
 
     var byteCount: Int { storage.byteCount + (cait?.byteCount ?? 0) }
 
@@ -53,7 +59,10 @@ final class PackedWeights {
         let schema = CheckpointSchema.deit
         let table = checkpoint.table
         let tensors = checkpoint.file.tensors
-        let topFormat = LinearFormat.native, blockFormat = precision.blockLinearFormat
+        // The Float32 layers are packed for the kernel set sessions choose by default, so they use these
+        // weights as they are (int8 panels are the same in every set).
+        let topFormat = LinearFormat.native(panelWidth: KernelChoice.loadPanelWidth)
+        let blockFormat = precision.blockLinearFormat(native: topFormat)
         if checkpoint.storedPrecision == .int8 && precision != .int8 {
             throw DeiTError(.unsupported, "the model file is int8 (written by deit-cli quantize): it runs at int8 only (load the float checkpoint for f32)")
         }
@@ -165,6 +174,110 @@ final class PackedWeights {
         cait = try checkpoint.caitTable.map { caitTable throws(DeiTError) in
             try CaiTWeights(checkpoint: checkpoint, table: caitTable, format: topFormat, source: source)
         }
+        original = nil
+    }
+
+    /// These weights for a kernel set whose GEMM panels are `panelWidth` wide: `self` when every
+    /// Float32 Linear layer is packed that way already (or none is packed: the OpenBLAS build), else a
+    /// copy with those layers re-packed (`PanelPacking.repack`, the same bits) into one new allocation,
+    /// sharing every other tensor (int8 layers, whose panels are the same in every set, included).
+    /// Only a session forced to a set that packs differently from the one the model was loaded for
+    /// (e.g. avx2-fma's 16-wide panels on an AVX-512 CPU, whose 32-wide panels the model holds) pays
+    /// for the copy: the Float32 Linear layers' bytes once more, at session creation.
+    func repacked(forPanelWidth panelWidth: Int) throws(DeiTError) -> PackedWeights {
+        func needsRepacking(_ linear: LinearWeights) -> Bool {
+            if case .packedF32(let current) = linear.format { return current != panelWidth }
+            return false
+        }
+        var anyToRepack = false
+        _ = mappingLinears { linear in
+            if needsRepacking(linear) { anyToRepack = true }
+            return linear
+        }
+        guard anyToRepack else { return self }
+        let format = LinearFormat.packedF32(panelWidth: panelWidth)
+        // Pass 1: lay out the re-packed regions in the order `mappingLinears` visits the layers.
+        var layout = RegionLayout()
+        var regions: [Int] = []
+        var layoutError: DeiTError?
+        _ = mappingLinears { linear in
+            guard needsRepacking(linear), layoutError == nil else { return linear }
+            do throws(DeiTError) {
+                regions.append(try layout.reserveLinear(n: linear.n, k: linear.k, format: format))
+            } catch {
+                layoutError = error
+            }
+            return linear
+        }
+        if let layoutError { throw layoutError }
+        // Pass 2: one allocation, then each layer re-packed into its region, in the same order.
+        let storage = try AlignedBuffer(byteCount: try checkedProduct(layout.floatCount, 4, "re-packed weights"),
+                                        purpose: "re-packed weights")
+        var next = 0
+        return mappingLinears(storage: storage) { linear in
+            guard needsRepacking(linear), case .packedF32(let fromWidth) = linear.format, next < regions.count else {
+                return linear
+            }
+            let destination = storage.floats + regions[next]
+            next += 1
+            PanelPacking.repack(linear.floats, fromWidth: fromWidth, into: destination, toWidth: panelWidth,
+                                n: linear.n, k: linear.k)
+            return LinearWeights(format: format, data: UnsafeRawPointer(destination), n: linear.n, k: linear.k)
+        }
+    }
+
+    /// A copy sharing every tensor but the Linear layers, which `transform` replaces (visited in a
+    /// fixed order: patch embedding, each block's qkv, proj, fc1, fc2, the heads, then a CaiT's
+    /// class-attention blocks' q, k, v, proj, fc1, fc2).
+    private func mappingLinears(storage: AlignedBuffer? = nil,
+                                _ transform: (LinearWeights) -> LinearWeights) -> PackedWeights {
+        let patchEmbed = transform(self.patchEmbed)
+        var blocks: [BlockWeights] = []
+        blocks.reserveCapacity(self.blocks.count)
+        for var block in self.blocks {
+            block.qkv = transform(block.qkv)
+            block.proj = transform(block.proj)
+            block.fc1 = transform(block.fc1)
+            block.fc2 = transform(block.fc2)
+            blocks.append(block)
+        }
+        let head = self.head.map(transform)
+        let headDist = self.headDist.map(transform)
+        let cait = self.cait.map { cait in
+            CaiTWeights(sharing: cait, classBlocks: cait.classBlocks.map { original in
+                var block = original
+                block.q = transform(block.q)
+                block.k = transform(block.k)
+                block.v = transform(block.v)
+                block.proj = transform(block.proj)
+                block.fc1 = transform(block.fc1)
+                block.fc2 = transform(block.fc2)
+                return block
+            })
+        }
+        return PackedWeights(storage: storage ?? self.storage, original: self, patchEmbed: patchEmbed, blocks: blocks,
+                             head: head, headDist: headDist, cait: cait)
+    }
+
+    /// `original`'s tensors with re-packed Linear layers in `storage`.
+    private init(storage: AlignedBuffer, original: PackedWeights, patchEmbed: LinearWeights, blocks: [BlockWeights],
+                 head: LinearWeights?, headDist: LinearWeights?, cait: CaiTWeights?) {
+        self.storage = storage
+        self.original = original
+        self.patchEmbed = patchEmbed
+        classToken = original.classToken
+        registers = original.registers
+        normPreGamma = original.normPreGamma
+        normPreBeta = original.normPreBeta
+        distToken = original.distToken
+        posEmbed = original.posEmbed
+        self.blocks = blocks
+        normGamma = original.normGamma
+        normBeta = original.normBeta
+        self.head = head
+        self.headDist = headDist
+        precision = original.precision
+        self.cait = cait
     }
 }
 
@@ -312,8 +425,10 @@ struct WeightFiller {
                 }
             }
         }
-        Int8GEMM.pack(quantized: quantized, scales: scaleFloats, bias: biasFloats, n: n, k: k,
-                      into: UnsafeMutableRawPointer(destination))
+        // The load-time choice's kernels, as `LinearFormat.store` (the same panel bytes in every set,
+        // and the bytes `int8Pack` writes for the float weight these were quantised from).
+        KernelChoice.loadTable.int8PackQuantized(quantized, scaleFloats, biasFloats, n, k,
+                                                 UnsafeMutableRawPointer(destination))
     }
 
     mutating func release() { scratch = nil }

@@ -1,5 +1,3 @@
-import DeiTKernels
-
 /// How a model's transformer blocks compute, chosen at load (`deit_load_options.precision`).
 public enum Precision: Sendable, Equatable {
     /// Float32 weights and arithmetic everywhere (F16/BF16 checkpoints are widened): the default.
@@ -30,11 +28,11 @@ public enum Precision: Sendable, Equatable {
         }
     }
 
-    /// The format the blocks' Linear layers are stored in at this precision; the patch embedding and
-    /// heads always use `LinearFormat.native`.
-    var blockLinearFormat: LinearFormat {
+    /// The format the blocks' Linear layers are stored in at this precision, given the build's
+    /// Float32 format (`LinearFormat.native`), which the patch embedding and heads always use.
+    func blockLinearFormat(native: LinearFormat) -> LinearFormat {
         switch self {
-        case .f32: .native
+        case .f32: native
         case .int8: .packedInt8
         }
     }

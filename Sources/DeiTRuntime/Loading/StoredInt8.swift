@@ -1,3 +1,4 @@
+// Layout arithmetic only (`Int8GEMM.groupSize`: the same in every set).
 import DeiTKernels
 
 /// Int8 model files (`deit-cli quantize`): a checkpoint whose blocks' Linear weights (qkv, proj, fc1,
@@ -13,9 +14,10 @@ import DeiTKernels
 /// (before quantising) and into the F32 biases of proj and fc2, and is not applied again (the γ
 /// tensors stay in the file, so the tensors still describe the architecture).
 ///
-/// The quantisation is `Int8GEMM.quantizeWeight`, exactly what `Precision.int8` does at load, so a
-/// quantised file runs bit-identically to loading its float checkpoint with `Precision.int8`. The
-/// panels the kernels read are built at load (`Int8GEMM.pack(quantized:scales:bias:n:k:into:)`).
+/// The quantisation is `Int8GEMM.quantizeWeight` (`KernelTable.int8QuantizeWeight`), exactly what
+/// `Precision.int8` does at load, so a quantised file runs bit-identically to loading its float
+/// checkpoint with `Precision.int8`. The panels the kernels read are built at load
+/// (`Int8GEMM.pack(quantized:…)`, `KernelTable.int8PackQuantized`: the same bytes in every set).
 package enum StoredInt8 {
     /// `__metadata__` keys of an int8 file.
     package static let precisionKey = "deit.precision"

@@ -1,4 +1,4 @@
-import DeiTKernels
+import DeiTKernelTable
 
 /// One class of a classification result (the C API's `deit_prediction`).
 public struct Prediction: Equatable, Sendable {
@@ -49,10 +49,13 @@ public enum TopK {
     public static func select(logits: UnsafeBufferPointer<Float>, count checked: TopKCount,
                               emit: (Int, Prediction) -> Void) {
         let count = checked.value
+        // The exp of the best kernel set this CPU runs (no session here): the bits of every build
+        // before the sets were chosen at run time, which used the build machine's best.
+        let exp = KernelChoice.best.exp
         var maximum = -Float.infinity
         for logit in logits where logit > maximum { maximum = logit }
         var sum = 0.0
-        for logit in logits { sum += Double(VectorMath.exp(logit - maximum)) }
+        for logit in logits { sum += Double(exp(logit - maximum)) }
 
         var previous = -1
         for rank in 0..<min(max(count, 0), logits.count) {
@@ -63,7 +66,7 @@ public enum TopK {
             }
             guard best >= 0 else { return }   // unreachable: count ≤ logits.count
             let logit = logits[best]
-            let numerator = Double(VectorMath.exp(logit - maximum))
+            let numerator = Double(exp(logit - maximum))
             emit(rank, Prediction(classIndex: best, logit: logit, probability: sum > 0 ? Float(numerator / sum) : 0))
             previous = best
         }
