@@ -161,8 +161,8 @@ echo "kernel sets: qemu -cpu qemu64: api_misuse: $(tail -n 1 "$log")"
 qemu_start=$SECONDS
 for cpu in qemu64 Haswell; do
     case "$cpu" in
-        qemu64) want=portable want_int8=qd8_f32_qc8w_gemm_2x16c2__portable ;;
-        Haswell) want=avx2-fma want_int8=qd8_f32_qc8w_gemm_6x16c2__avx2 ;;
+        qemu64) want=portable want_int8=qd8_f32_qc7w_gemm_2x16c4__portable ;;
+        Haswell) want=avx2-fma want_int8=qd8_f32_qc7w_gemm_6x16c4__avx2 ;;
     esac
     chosen=$(bench_under "$cpu" f32 | awk '$1 == "kernels" { print $2 }')
     if [ "$chosen" != "$want" ]; then

@@ -84,24 +84,24 @@ public struct KernelTable: Sendable {
     /// `VectorMath.exp` (scalar): the probabilities of `Prediction`, so they match the set's bits.
     public let exp: @Sendable (_ x: Float) -> Float
 
-    /// The int8 GEMM micro-kernel, e.g. `qd8_f32_qc8w_gemm_6x16c2__avx2`. Its packed layout
+    /// The int8 GEMM micro-kernel, e.g. `qd8_f32_qc7w_gemm_6x16c4__avx2`. Its packed layout
     /// (`Int8GEMM.pack`: 16-column panels) and the quantised rows are the same in every set, and every
     /// set's int8 kernel gives the same bits (multiplies then adds, never fused), so int8 weights are
     /// never re-packed.
     public let int8GEMMKernelName: String
 
-    /// `Int8GEMM.quantizeRows`: rows of A to int8 values (as Int16) with one scale per row and 32 inputs.
+    /// `Int8GEMM.quantizeRows`: rows of A to int8 values (as bytes q + 128) with one scale per row and 32 inputs.
     public let int8QuantizeRows: @Sendable (
         _ rows: Int, _ k: Int,
         _ x: UnsafePointer<Float>, _ ldx: Int,  // [rows, k]
-        _ out: UnsafeMutablePointer<Int16>, _ ldOut: Int,  // [rows, Int8GEMM.quantizedRowLength(k)]
+        _ out: UnsafeMutablePointer<UInt8>, _ ldOut: Int,  // [rows, Int8GEMM.quantizedRowLength(k)]
         _ scales: UnsafeMutablePointer<Float>, _ ldScales: Int  // [rows, Int8GEMM.groupCount(k)]
     ) -> Void
 
     /// `Int8GEMM.multiply`: C ⟵ epilogue(dequant(Aq·Wqᵀ) + bias) over the panels in `panelRange`.
     public let int8GEMM: @Sendable (
         _ m: Int, _ n: Int, _ k: Int,
-        _ a: UnsafePointer<Int16>, _ lda: Int,  // [m, Int8GEMM.quantizedRowLength(k)]
+        _ a: UnsafePointer<UInt8>, _ lda: Int,  // [m, Int8GEMM.quantizedRowLength(k)]
         _ aScales: UnsafePointer<Float>, _ ldScales: Int,  // [m, Int8GEMM.groupCount(k)]
         _ packed: UnsafeRawPointer,  // [Int8GEMM.packedByteCount(n, k)] bytes
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int,  // [m, n]
@@ -128,7 +128,7 @@ public struct KernelTable: Sendable {
     /// `Int8GEMM.pack(quantized:…)` (at load, int8 model files): `int8QuantizeWeight`'s output with its
     /// bias into the panels `int8Pack` writes for the same float weight (the same bytes).
     public let int8PackQuantized: @Sendable (
-        _ quantized: UnsafePointer<Int8>,  // [n, k], in [−127, 127]
+        _ quantized: UnsafePointer<Int8>,  // [n, k], in [−64, 64]
         _ scales: UnsafePointer<Float>,  // [n, Int8GEMM.groupCount(k)]
         _ bias: UnsafePointer<Float>,  // [n]
         _ n: Int, _ k: Int,
@@ -157,9 +157,9 @@ public struct KernelTable: Sendable {
         extractPatches: @escaping @Sendable (UnsafePointer<Float>, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void,
         exp: @escaping @Sendable (Float) -> Float,
         int8GEMMKernelName: String,
-        int8QuantizeRows: @escaping @Sendable (Int, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Int16>, Int,
+        int8QuantizeRows: @escaping @Sendable (Int, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<UInt8>, Int,
                                                UnsafeMutablePointer<Float>, Int) -> Void,
-        int8GEMM: @escaping @Sendable (Int, Int, Int, UnsafePointer<Int16>, Int, UnsafePointer<Float>, Int,
+        int8GEMM: @escaping @Sendable (Int, Int, Int, UnsafePointer<UInt8>, Int, UnsafePointer<Float>, Int,
                                        UnsafeRawPointer, UnsafeMutablePointer<Float>, Int, GEMMEpilogue,
                                        Range<Int>) -> Void,
         int8Pack: @escaping @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, Int, Int,

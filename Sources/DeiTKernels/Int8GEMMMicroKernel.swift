@@ -9,13 +9,13 @@ protocol Int8GEMMTile {
     static var rowCount: Int { get }
 
     /// C[rowCount × columns] (ldc) ⟵ epilogue(dequant(Aq · panel) + bias) for one packed panel
-    /// (`Int8GEMM.pack`): `pairs` = ⌈k/2⌉ rows of 16 column pairs after the 128-byte bias/scale header,
-    /// in groups of 16 pairs (32 inputs) with one activation scale each.
-    /// Only the first `columns` (1...16) columns of C are read or written.
+    /// (`Int8GEMM.pack`): `quads` = ⌈k/4⌉ rows of 16 column quads after the 64-byte bias header, in
+    /// groups of 8 quads (32 inputs), each after its 128-byte scale/correction header, with one
+    /// activation scale each. Only the first `columns` (1...16) columns of C are read or written.
     static func run(
-        pairs: Int,
-        a: UnsafePointer<Int16>, lda: Int,  // [rowCount, 2·pairs]
-        aScales: UnsafePointer<Float>, ldScales: Int,  // [rowCount, ⌈pairs/16⌉]
+        quads: Int,
+        a: UnsafePointer<UInt8>, lda: Int,  // [rowCount, 4·quads]
+        aScales: UnsafePointer<Float>, ldScales: Int,  // [rowCount, ⌈quads/8⌉]
         panel: UnsafeRawPointer,  // [Int8GEMM.panelBytes(k)] bytes
         c: UnsafeMutablePointer<Float>, ldc: Int,  // [rowCount, columns]
         columns: Int,
@@ -28,12 +28,12 @@ protocol Int8GEMMMicroKernel {
     associatedtype FullTile: Int8GEMMTile
     associatedtype TwoRowTile: Int8GEMMTile = FullTile
     associatedtype OneRowTile: Int8GEMMTile
-    /// XNNPACK-style name: `qd8_f32_qc8w_gemm` (dynamically quantised int8 activations, f32 output,
-    /// int8 weights with a scale per channel), MR×NR, `c2` (pairs along k), ISA.
+    /// XNNPACK-style name: `qd8_f32_qc7w_gemm` (dynamically quantised int8 activations, f32 output,
+    /// 7-bit weights with a scale per channel and group), MR×NR, `c4` (quads along k), ISA.
     static var name: String { get }
-    /// Quantises one row of k floats into `out` (`Int8GEMM.quantizedRowLength(k:)` Int16, the padding
-    /// zero) and its `groupCount(k:)` scales; the same bits as `Int8GEMM.quantizeRowScalar`.
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Int16>,
+    /// Quantises one row of k floats into `out` (`Int8GEMM.quantizedRowLength(k:)` bytes `q + 128`, the
+    /// padding 128) and its `groupCount(k:)` scales; the same bits as `Int8GEMM.quantizeRowScalar`.
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>)
 }
 
@@ -41,9 +41,9 @@ extension Int8GEMMMicroKernel {
     /// All m rows against one panel: full tiles, then at most one 2-row and one 1-row tile.
     @inline(__always)
     static func multiplyPanel(
-        m: Int, pairs: Int,
-        a: UnsafePointer<Int16>, lda: Int,  // [m, 2·pairs]
-        aScales: UnsafePointer<Float>, ldScales: Int,  // [m, ⌈pairs/16⌉]
+        m: Int, quads: Int,
+        a: UnsafePointer<UInt8>, lda: Int,  // [m, 4·quads]
+        aScales: UnsafePointer<Float>, ldScales: Int,  // [m, ⌈quads/8⌉]
         panel: UnsafeRawPointer,
         c: UnsafeMutablePointer<Float>, ldc: Int,  // [m, columns]
         columns: Int,
@@ -51,17 +51,17 @@ extension Int8GEMMMicroKernel {
     ) {
         var row = 0
         while m - row >= FullTile.rowCount {
-            FullTile.run(pairs: pairs, a: a + row * lda, lda: lda, aScales: aScales + row * ldScales, ldScales: ldScales, panel: panel,
+            FullTile.run(quads: quads, a: a + row * lda, lda: lda, aScales: aScales + row * ldScales, ldScales: ldScales, panel: panel,
                          c: c + row * ldc, ldc: ldc, columns: columns, epilogue: epilogue)
             row += FullTile.rowCount
         }
         while TwoRowTile.rowCount < FullTile.rowCount && m - row >= TwoRowTile.rowCount {
-            TwoRowTile.run(pairs: pairs, a: a + row * lda, lda: lda, aScales: aScales + row * ldScales, ldScales: ldScales, panel: panel,
+            TwoRowTile.run(quads: quads, a: a + row * lda, lda: lda, aScales: aScales + row * ldScales, ldScales: ldScales, panel: panel,
                            c: c + row * ldc, ldc: ldc, columns: columns, epilogue: epilogue)
             row += TwoRowTile.rowCount
         }
         while m - row >= 1 {
-            OneRowTile.run(pairs: pairs, a: a + row * lda, lda: lda, aScales: aScales + row * ldScales, ldScales: ldScales, panel: panel,
+            OneRowTile.run(quads: quads, a: a + row * lda, lda: lda, aScales: aScales + row * ldScales, ldScales: ldScales, panel: panel,
                            c: c + row * ldc, ldc: ldc, columns: columns, epilogue: epilogue)
             row += 1
         }

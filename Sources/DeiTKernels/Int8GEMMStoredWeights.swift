@@ -1,14 +1,13 @@
 /// Int8 weights that were quantised ahead of time (`deit-cli quantize`) instead of at load: the same
 /// quantisation as ``Int8GEMM/pack(weight:bias:n:k:into:)``, split in two so that a file can hold its
 /// result in the canonical PyTorch layout — `Wq` [n, k] int8 and `sw` [n, ⌈k/32⌉] Float32 — and the
-/// panels are built from it at load. Packing `quantizeWeight`'s output with `pack(quantized:…)` gives
-/// exactly the bytes `pack(weight:…)` gives (Int8GEMMStoredWeightsTests checks it), so a quantised
-/// file runs bit-identically to quantising its float checkpoint at load, and a change of the panel
-/// layout never breaks a file.
+/// panels are built from it at load. `pack(weight:…)` is these two in a row, so a quantised file runs
+/// bit-identically to quantising its float checkpoint at load, and a change of the panel layout never
+/// breaks a file.
 extension Int8GEMM {
     /// Quantises a Linear weight [n, k] per output channel and group of 32 inputs, as `pack` does:
-    /// `scales[j, g] = max|W[j, 32g ..< 32g + 32]| / 127` (0 for an all-zero group, whose values are
-    /// then all 0) and `quantized[j, i] = round(W[j, i] · 127 / max)`, nearest-even, in [−127, 127].
+    /// `scales[j, g] = max|W[j, 32g ..< 32g + 32]| / 64` (0 for an all-zero group, whose values are
+    /// then all 0) and `quantized[j, i] = round(W[j, i] · 64 / max)`, nearest-even, in [−64, 64].
     public static func quantizeWeight(
         weight: UnsafePointer<Float>,  // [n, k]
         n: Int, k: Int,
@@ -24,9 +23,11 @@ extension Int8GEMM {
                 let values = weight + row * k + start
                 var largest: Float = 0
                 for i in 0..<count { largest = max(largest, abs(values[i])) }
-                let inverse: Float = largest > 0 ? 127 / largest : 0
-                scales[row * groups + group] = largest / 127
-                for i in 0..<count { quantized[row * k + start + i] = Int8(quantizedInt16(values[i] * inverse)) }
+                let inverse: Float = largest > 0 ? Float(weightLimit) / largest : 0
+                scales[row * groups + group] = largest / Float(weightLimit)
+                for i in 0..<count {
+                    quantized[row * k + start + i] = Int8(truncatingIfNeeded: Int8GEMM.quantized(values[i] * inverse, limit: weightLimit))
+                }
                 start += count
                 group += 1
             }
@@ -34,8 +35,14 @@ extension Int8GEMM {
     }
 
     /// Packs an already quantised weight (`quantizeWeight`'s layout: `quantized` [n, k] in
-    /// [−127, 127], `scales` [n, groupCount(k)]) with its bias [n] into the panels `pack(weight:…)`
-    /// writes, `packedByteCount(n:k:)` bytes at `packed`.
+    /// [−64, 64] — the caller checks the range: larger values could saturate `vpmaddubsw` —, `scales`
+    /// [n, groupCount(k)]) with its bias [n] into `packedByteCount(n:k:)` bytes at `packed`.
+    ///
+    /// Panel layout: bias[16] f32, then per group g: scale[16] f32 (`sw[c, g]`), correction[16] int32
+    /// (`−128 · Σ_{i∈g} Wq[c, i]`, the unsigned activations' offset taken back out), then for each
+    /// quad q of the group's inputs the 64 bytes `Wq[c, 4q ..< 4q + 4]` for c in 0..<16 — one 32-byte
+    /// load gives 8 columns' quads, one per 32-bit lane, as `vpmaddubsw` + `vpmaddwd` sum them.
+    /// Columns past n and inputs past k are zero.
     public static func pack(
         quantized: UnsafePointer<Int8>,  // [n, k]
         scales: UnsafePointer<Float>,  // [n, groupCount(k)]
@@ -58,24 +65,27 @@ extension Int8GEMM {
             while start < k {
                 let count = min(groupSize, k - start)
                 let panelScales = groupStart.assumingMemoryBound(to: Float.self)
-                let body = (groupStart + 64).assumingMemoryBound(to: Int8.self)
-                for column in 0..<columns { panelScales[column] = scales[(first + column) * groups + group] }
-                // Pairs (Wq[c, 2p], Wq[c, 2p+1]) are adjacent in the row and in the panel: one 16-bit
-                // move each, from row c to byte p·32 + 2c (pointer steps, no index arithmetic).
-                let pairs = count / 2
+                let corrections = (groupStart + 64).assumingMemoryBound(to: Int32.self)
+                let body = (groupStart + groupHeaderBytes).assumingMemoryBound(to: Int8.self)
                 for column in 0..<columns {
-                    var source = UnsafeRawPointer(quantized + (first + column) * k + start)
-                    var target = UnsafeMutableRawPointer(body) + column * 2
-                    for _ in 0..<pairs {
-                        target.storeBytes(of: source.loadUnaligned(as: UInt16.self), as: UInt16.self)
-                        source += 2
-                        target += 32
+                    panelScales[column] = scales[(first + column) * groups + group]
+                    let source = quantized + (first + column) * k + start
+                    var sum: Int32 = 0
+                    for i in 0..<count { sum &+= Int32(source[i]) }
+                    corrections[column] = -Int32(activationOffset) &* sum
+                    // Quads (Wq[c, 4q ..< 4q+4]) are adjacent in the row and in the panel: one 32-bit
+                    // move each, from row c to byte q·64 + 4c (pointer steps, no index arithmetic).
+                    let wholeQuads = count / 4
+                    var from = UnsafeRawPointer(source)
+                    var to = UnsafeMutableRawPointer(body) + column * 4
+                    for _ in 0..<wholeQuads {
+                        to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                        from += 4
+                        to += 64
                     }
+                    for i in (wholeQuads * 4)..<count { body[wholeQuads * 64 + column * 4 + i % 4] = source[i] }
                 }
-                if count % 2 == 1 {
-                    for column in 0..<columns { body[pairs * 32 + column * 2] = quantized[(first + column) * k + start + count - 1] }
-                }
-                groupStart += 64 + pairCount(k: count) * 32
+                groupStart += groupHeaderBytes + quadCount(k: count) * 64
                 start += count
                 group += 1
             }

@@ -4,20 +4,21 @@ import DeiTKernelTable
 import _Builtin_intrinsics.intel
 #endif
 
-/// Pairs of inputs per activation scale: `Int8GEMM.groupSize` / 2.
-let pairsPerGroup = 16
+/// Quads of inputs per scale: `Int8GEMM.groupSize` / 4.
+let quadsPerGroup = 8
 
-/// The portable int8 tile: `rows`×16, a group's int32 sums in one `SIMD16<Int32>` per row, scaled
-/// into one `SIMD16<Float>` per row. Plain Swift, for builds without an int8 kernel of their own (and
-/// the reference the others must match bit for bit).
+/// The portable int8 tile: `rows`×16, a group's int32 sums in one `SIMD16<Int32>` per row (starting
+/// at the panel's corrections, as the unsigned activations need), scaled into one `SIMD16<Float>` per
+/// row. Plain Swift, for builds without an int8 kernel of their own (and the reference the others
+/// must match bit for bit).
 struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
     static var rowCount: Int { rows }
 
     @inline(never)
     static func run(
-        pairs: Int,
-        a: UnsafePointer<Int16>, lda: Int,  // [rows, 2·pairs]
-        aScales: UnsafePointer<Float>, ldScales: Int,  // [rows, ⌈pairs/16⌉]
+        quads: Int,
+        a: UnsafePointer<UInt8>, lda: Int,  // [rows, 4·quads]
+        aScales: UnsafePointer<Float>, ldScales: Int,  // [rows, ⌈quads/8⌉]
         panel: UnsafeRawPointer,  // [Int8GEMM.panelBytes(k)] bytes
         c: UnsafeMutablePointer<Float>, ldc: Int,  // [rows, columns]
         columns: Int,
@@ -25,22 +26,23 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
     ) {
         var scaled = InlineArray<rows, SIMD16<Float>>(repeating: .zero)
         var groupStart = panel + Int8GEMM.headerBytes
-        var firstPair = 0, group = 0
-        while firstPair < pairs {
+        var firstQuad = 0, group = 0
+        while firstQuad < quads {
             let weightScales = loadSIMD16(groupStart.assumingMemoryBound(to: Float.self))
-            var weights = (groupStart + 64).assumingMemoryBound(to: Int8.self)
-            var sums = InlineArray<rows, SIMD16<Int32>>(repeating: .zero)
-            for pair in firstPair..<min(pairs, firstPair &+ pairsPerGroup) {
-                var even = SIMD16<Int32>.zero, odd = SIMD16<Int32>.zero
-                for column in 0..<16 {
-                    even[column] = Int32(weights[2 &* column])
-                    odd[column] = Int32(weights[2 &* column &+ 1])
+            let corrections = groupStart + 64
+            var start = SIMD16<Int32>.zero
+            for column in 0..<16 { start[column] = corrections.load(fromByteOffset: column &* 4, as: Int32.self) }
+            var weights = (groupStart + Int8GEMM.groupHeaderBytes).assumingMemoryBound(to: Int8.self)
+            var sums = InlineArray<rows, SIMD16<Int32>>(repeating: start)
+            for quad in firstQuad..<min(quads, firstQuad &+ quadsPerGroup) {
+                for lane in 0..<4 {
+                    var column16 = SIMD16<Int32>.zero
+                    for column in 0..<16 { column16[column] = Int32(weights[4 &* column &+ lane]) }
+                    for row in 0..<rows {
+                        sums[row] &+= column16 &* Int32(a[row &* lda &+ 4 &* quad &+ lane])
+                    }
                 }
-                for row in 0..<rows {
-                    let activations = a + row &* lda + 2 &* pair
-                    sums[row] &+= even &* Int32(activations[0]) &+ odd &* Int32(activations[1])
-                }
-                weights += 32
+                weights += 64
             }
             for row in 0..<rows {
                 var floats = SIMD16<Float>.zero
@@ -49,7 +51,7 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
                 scaled[row] = scaled[row] + floats * scale
             }
             groupStart = UnsafeRawPointer(weights)
-            firstPair &+= pairsPerGroup
+            firstQuad &+= quadsPerGroup
             group &+= 1
         }
         for row in 0..<rows {
@@ -62,21 +64,21 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
 /// The AVX2 int8 tile: `rows`×16 in 2·`rows` ymm int32 accumulators (8 columns each) per group of 32
 /// inputs, then 2·`rows` ymm Float32 sums across the groups.
 ///
-/// Per pair of inputs: the panel's 32 bytes are sign-extended to two ymm of 16-bit (column, pair)
-/// values (`vpmovsxbw`), each row's two 16-bit activations are broadcast as one 32-bit value
-/// (`vpbroadcastd`), and `vpmaddwd` multiplies and adds each pair into 32 bits: |a·w + a'·w'| ≤
-/// 2·127·127 = 32258 before the 32-bit sum — no 16-bit sum exists to saturate — then `vpaddd`.
-/// `vpmaddwd` does 16 multiply-adds where `vfmadd231ps` does 8, at the same rate on Zen 3. After 16
-/// pairs: `vcvtdq2ps`, times the group's scales (weight per column × activation per row), added to
-/// the Float32 sums.
+/// Per quad of inputs: the panel's 64 bytes are two ymm of 8 columns' quads (signed, |w| ≤ 64), each
+/// row's four unsigned activation bytes (`q + 128` ≤ 255) are broadcast as one 32-bit value
+/// (`vpbroadcastd`), `vpmaddubsw` multiplies and adds byte pairs into 16 bits — at most 2·255·64 =
+/// 32640, below the 32767 where it would saturate — and `vpmaddwd` with ones adds the two pairs of a
+/// quad into 32 bits, then `vpaddd`. Each group's sums start at the panel's corrections (−128·ΣWq).
+/// After 8 quads: `vcvtdq2ps`, times the group's scales (weight per column × activation per row),
+/// added to the Float32 sums. 12 accumulators + 2 weights + ones + the broadcast: all 16 ymm.
 struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
     static var rowCount: Int { rows }
 
     @inline(never)
     static func run(
-        pairs: Int,
-        a: UnsafePointer<Int16>, lda: Int,  // [rows, 2·pairs]
-        aScales: UnsafePointer<Float>, ldScales: Int,  // [rows, ⌈pairs/16⌉]
+        quads: Int,
+        a: UnsafePointer<UInt8>, lda: Int,  // [rows, 4·quads]
+        aScales: UnsafePointer<Float>, ldScales: Int,  // [rows, ⌈quads/8⌉]
         panel: UnsafeRawPointer,  // [Int8GEMM.panelBytes(k)] bytes
         c: UnsafeMutablePointer<Float>, ldc: Int,  // [rows, columns]
         columns: Int,
@@ -86,23 +88,25 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
         var scaledHigh = InlineArray<rows, SIMD8<Float>>(repeating: .zero)  // columns 8..<16
         var weights = panel + Int8GEMM.headerBytes
         var activations = UnsafeRawPointer(a)
-        let rowBytes = lda &* 2
-        var remaining = pairs, group = 0
+        let ones = _mm256_set1_epi16(1)
+        var remaining = quads, group = 0
         while remaining > 0 {
             let weightScales = weights.assumingMemoryBound(to: Float.self)
             let weightScalesLow = loadSIMD8(weightScales), weightScalesHigh = loadSIMD8(weightScales + 8)
-            weights += 64
-            var low = InlineArray<rows, SIMD4<Int64>>(repeating: _mm256_setzero_si256())
-            var high = InlineArray<rows, SIMD4<Int64>>(repeating: _mm256_setzero_si256())
-            for _ in 0..<min(remaining, pairsPerGroup) {
-                let weightsLow = _mm256_cvtepi8_epi16(weights.loadUnaligned(as: SIMD2<Int64>.self))
-                let weightsHigh = _mm256_cvtepi8_epi16((weights + 16).loadUnaligned(as: SIMD2<Int64>.self))
+            let correctionLow = (weights + 64).loadUnaligned(as: SIMD4<Int64>.self)
+            let correctionHigh = (weights + 96).loadUnaligned(as: SIMD4<Int64>.self)
+            weights += Int8GEMM.groupHeaderBytes
+            var low = InlineArray<rows, SIMD4<Int64>>(repeating: correctionLow)
+            var high = InlineArray<rows, SIMD4<Int64>>(repeating: correctionHigh)
+            for _ in 0..<min(remaining, quadsPerGroup) {
+                let weightsLow = weights.loadUnaligned(as: SIMD4<Int64>.self)
+                let weightsHigh = (weights + 32).loadUnaligned(as: SIMD4<Int64>.self)
                 for row in 0..<rows {
-                    let pair = _mm256_set1_epi32((activations + row &* rowBytes).loadUnaligned(as: Int32.self))
-                    low[row] = _mm256_add_epi32(low[row], _mm256_madd_epi16(pair, weightsLow))
-                    high[row] = _mm256_add_epi32(high[row], _mm256_madd_epi16(pair, weightsHigh))
+                    let quad = _mm256_set1_epi32((activations + row &* lda).loadUnaligned(as: Int32.self))
+                    low[row] = _mm256_add_epi32(low[row], _mm256_madd_epi16(_mm256_maddubs_epi16(quad, weightsLow), ones))
+                    high[row] = _mm256_add_epi32(high[row], _mm256_madd_epi16(_mm256_maddubs_epi16(quad, weightsHigh), ones))
                 }
-                weights += 32
+                weights += 64
                 activations += 4
             }
             for row in 0..<rows {
@@ -111,7 +115,7 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
                 scaledLow[row] = _mm256_add_ps(scaledLow[row], _mm256_mul_ps(_mm256_cvtepi32_ps(low[row]), scaleLow))
                 scaledHigh[row] = _mm256_add_ps(scaledHigh[row], _mm256_mul_ps(_mm256_cvtepi32_ps(high[row]), scaleHigh))
             }
-            remaining &-= pairsPerGroup
+            remaining &-= quadsPerGroup
             group &+= 1
         }
         for row in 0..<rows {
@@ -122,14 +126,16 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
 }
 
 /// The AVX2 activation quantiser, one group of 32 at a time: |x| maximum over four ymm, then the 32
-/// values multiplied by 127/max, rounded to nearest even (`vcvtps2dq`), clamped to [−127, 127] in 32
-/// bits and packed to 16 bits. A last partial group goes through the scalar quantiser, which gives
-/// the same bits.
-func quantizeRowAVX2(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Int16>,
+/// values multiplied by 127/max, rounded to nearest even (`vcvtps2dq`), clamped to [−127, 127] and
+/// offset by 128 in 32 bits, packed to 16 bits and then to unsigned bytes. A last partial group goes
+/// through the scalar quantiser, which gives the same bits.
+func quantizeRowAVX2(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                      scales: UnsafeMutablePointer<Float>) {
     let magnitudeMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff))
-    let upper = _mm256_set1_epi32(127), lower = _mm256_set1_epi32(-127)
-    let order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7)  // undoes vpackssdw's lane interleave
+    let upper = _mm256_set1_epi32(Int32(Int8GEMM.activationLimit)), lower = _mm256_set1_epi32(-Int32(Int8GEMM.activationLimit))
+    let offset = _mm256_set1_epi32(Int32(Int8GEMM.activationOffset))
+    // vpackssdw then vpackuswb leave the 32 bytes' quads in the order 0, 2, 4, 6, 1, 3, 5, 7.
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)
     var start = 0, group = 0
     while start &+ 32 <= k {
         let source = x + start
@@ -137,29 +143,27 @@ func quantizeRowAVX2(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<
         let maxima = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v0, magnitudeMask), _mm256_and_ps(v1, magnitudeMask)),
                                    _mm256_max_ps(_mm256_and_ps(v2, magnitudeMask), _mm256_and_ps(v3, magnitudeMask)))
         // The eight lanes' maximum in three shuffles; NaN lanes count as 0, as the scalar loop
-        // `max(largest, lane)` this replaced skipped them (the values are magnitudes, so 0 is neutral).
+        // `max(largest, lane)` skips them (the values are magnitudes, so 0 is neutral).
         let ordered = maxima.replacing(with: 0, where: maxima .!= maxima)
         var four = _mm_max_ps(ordered.lowHalf, ordered.highHalf)
         four = _mm_max_ps(four, _mm_movehl_ps(four, four))
         four = _mm_max_ss(four, _mm_movehdup_ps(four))
         let largest = _mm_cvtss_f32(four)
-        let inverse: Float = largest > 0 ? 127 / largest : 0
+        let inverse: Float = largest > 0 ? Float(Int8GEMM.activationLimit) / largest : 0
         let factor = SIMD8<Float>(repeating: inverse)
         func quantized(_ v: SIMD8<Float>) -> SIMD4<Int64> {
-            _mm256_max_epi32(_mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, factor)), upper), lower)
+            _mm256_add_epi32(_mm256_max_epi32(_mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, factor)), upper), lower), offset)
         }
-        let destination = UnsafeMutableRawPointer(out + start)
-        destination.storeBytes(of: _mm256_permutevar8x32_epi32(_mm256_packs_epi32(quantized(v0), quantized(v1)), order),
-                               as: SIMD4<Int64>.self)
-        (destination + 32).storeBytes(of: _mm256_permutevar8x32_epi32(_mm256_packs_epi32(quantized(v2), quantized(v3)), order),
-                                      as: SIMD4<Int64>.self)
-        scales[group] = largest / 127
+        let bytes = _mm256_packus_epi16(_mm256_packs_epi32(quantized(v0), quantized(v1)),
+                                        _mm256_packs_epi32(quantized(v2), quantized(v3)))
+        UnsafeMutableRawPointer(out + start).storeBytes(of: _mm256_permutevar8x32_epi32(bytes, order), as: SIMD4<Int64>.self)
+        scales[group] = largest / Float(Int8GEMM.activationLimit)
         start &+= 32
         group &+= 1
     }
     if start < k {
         scales[group] = Int8GEMM.quantizeGroupScalar(count: k &- start, x: x + start, out: out + start)
     }
-    if k % 2 == 1 { out[k] = 0 }
+    for padding in k..<Int8GEMM.quantizedRowLength(k: k) { out[padding] = UInt8(Int8GEMM.activationOffset) }
 }
 #endif

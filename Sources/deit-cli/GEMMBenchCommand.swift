@@ -71,7 +71,7 @@ enum GEMMBenchCommand {
         var packed = [Float](repeating: 0, count: PanelPacking.packedCount(n: n, k: k, panelWidth: panelWidth))  // f32 panels
         var packedInt8 = [UInt8](repeating: 0, count: Int8GEMM.packedByteCount(n: n, k: k))  // int8 panels
         let ldq = Int8GEMM.quantizedRowLength(k: k), groups = Int8GEMM.groupCount(k: k)
-        var quantized = [Int16](repeating: 0, count: m * ldq)  // [m, ldq]
+        var quantized = [UInt8](repeating: 0, count: m * ldq)  // [m, ldq]
         var scales = [Float](repeating: 0, count: m * groups)  // [m, groups]
         var c = [Float](repeating: 0, count: m * n)  // [m, n]
         let f32Panels = 0..<PanelPacking.panelCount(n: n, panelWidth: panelWidth)

@@ -47,7 +47,7 @@ func precisionOption(_ args: Arguments) throws -> Precision? {
 }
 
 /// What `bench` and `info` print for the precision and where it came from, e.g.
-/// `int8 (from the file, stored int8; blocks' Linear layers: qd8_f32_qc8w_gemm_6x16c2__avx2; …)`: the int8 kernel of
+/// `int8 (from the file, stored int8; blocks' Linear layers: qd8_f32_qc7w_gemm_6x16c4__avx2; …)`: the int8 kernel of
 /// `kernels` (a session's, or for `info` the automatic choice's).
 func precisionDescription(_ model: Model, kernels: KernelTable) -> String {
     let origin: String

@@ -19,12 +19,12 @@ struct Int8GEMMStoredWeightsTests {
         let bias = random.floats(n, in: -1...1)                    // [n]
         if k > 32 { for i in 0..<32 { weight[i] = 0 } }            // row 0's first group: all zero
         if n > 2 { for i in 0..<k { weight[2 * k + i] = 0 } }      // row 2: all zero
-        if n > 1 && k > 5 { weight[k + 5] = 0.5; weight[k + 4] = 0.5 / 127 * 2.5 }   // row 1: a tie, rounded to even
+        if n > 1 && k > 5 { weight[k + 5] = 0.5; weight[k + 4] = 0.5 / 64 * 2.5 }   // row 1: a tie, rounded to even
         let groups = Int8GEMM.groupCount(k: k)
         var quantized = [Int8](repeating: 99, count: n * k)        // [n, k]
         var scales = [Float](repeating: .nan, count: n * groups)   // [n, ⌈k/32⌉]
         Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
-        #expect(quantized.allSatisfy { $0 >= -127 && $0 <= 127 })
+        #expect(quantized.allSatisfy { $0 >= -64 && $0 <= 64 })
         #expect(scales.allSatisfy { $0 >= 0 && $0.isFinite })
         if k > 32 { #expect(scales[0] == 0 && quantized[0..<32].allSatisfy { $0 == 0 }) }
 

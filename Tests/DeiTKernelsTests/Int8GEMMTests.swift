@@ -15,12 +15,12 @@ struct Int8GEMMTests {
         GEMMShape(m: 198, n: 7, k: 0), GEMMShape(m: 6, n: 17, k: 768),
     ]
 
-    @Test("qd8_f32_qc8w_gemm_2x16c2__portable matches the integer reference", arguments: shapes)
-    func portable(shape: GEMMShape) { check(QD8GEMM2x16c2Portable.self, shape) }
+    @Test("qd8_f32_qc7w_gemm_2x16c4__portable matches the integer reference", arguments: shapes)
+    func portable(shape: GEMMShape) { check(QD8GEMM2x16c4Portable.self, shape) }
 
     #if DEIT_AVX2 || DEIT_AVX512
-    @Test("qd8_f32_qc8w_gemm_6x16c2__avx2 matches the integer reference", arguments: shapes)
-    func avx2(shape: GEMMShape) { check(QD8GEMM6x16c2AVX2.self, shape) }
+    @Test("qd8_f32_qc7w_gemm_6x16c4__avx2 matches the integer reference", arguments: shapes)
+    func avx2(shape: GEMMShape) { check(QD8GEMM6x16c4AVX2.self, shape) }
 
     @Test("the AVX2 quantiser gives the scalar quantiser's bits", arguments: [1, 2, 7, 15, 16, 17, 31, 32, 33, 64, 192, 197, 768])
     func avx2Quantizer(k: Int) {
@@ -29,46 +29,48 @@ struct Int8GEMMTests {
         x[0] = 3.5  // the first group's maximum, so that the ties below land on .5 of a step
         if k > 4 { x[1] = 3.5 / 127 * 2.5; x[2] = -3.5 / 127 * 0.5; x[3] = 0 }
         if k > 64 { for i in 32..<64 { x[i] = 0 } }  // a zero group
-        var scalar = [Int16](repeating: 99, count: k + 1), vector = scalar
+        var scalar = [UInt8](repeating: 99, count: k + 4), vector = scalar
         let groups = Int8GEMM.groupCount(k: k)
         var scalarScales = [Float](repeating: .nan, count: groups), vectorScales = scalarScales
         Int8GEMM.quantizeRowScalar(k: k, x: x, out: &scalar, scales: &scalarScales)
         quantizeRowAVX2(k: k, x: x, out: &vector, scales: &vectorScales)
         #expect(scalarScales == vectorScales)
         #expect(scalar[0..<Int8GEMM.quantizedRowLength(k: k)] == vector[0..<Int8GEMM.quantizedRowLength(k: k)])
-        #expect(scalar.allSatisfy { abs(Int($0)) <= 127 || $0 == 99 })
-        if k > 4 { #expect(scalar[1] == 2 && scalar[2] == 0 && scalar[0] == 127) }
+        #expect(scalar[0..<k].allSatisfy { $0 >= 1 })  // q + 128 with q in [−127, 127]
+        #expect(scalar[k..<Int8GEMM.quantizedRowLength(k: k)].allSatisfy { $0 == 128 })  // padding: zeros
+        if k > 4 { #expect(scalar[1] == 128 + 2 && scalar[2] == 128 && scalar[0] == 255) }
     }
     #endif
 
     @Test("the build's int8 kernel is one of the table's")
     func activeKernel() {
         #if DEIT_AVX2 || DEIT_AVX512
-        #expect(Int8GEMM.kernelName == QD8GEMM6x16c2AVX2.name)
+        #expect(Int8GEMM.kernelName == QD8GEMM6x16c4AVX2.name)
         #else
-        #expect(Int8GEMM.kernelName == QD8GEMM2x16c2Portable.name)
+        #expect(Int8GEMM.kernelName == QD8GEMM2x16c4Portable.name)
         #endif
         #expect(CompiledKernels.table.int8GEMMKernelName == Int8GEMM.kernelName)
     }
 
-    @Test("quantising a row: a scale max|x|/127 per 32 values, ties to even, zero groups give zeros")
+    @Test("quantising a row: a scale max|x|/127 per 32 values, ties to even, zero groups give zeros, bytes q + 128")
     func quantizer() {
-        var out = [Int16](repeating: 99, count: 38)
+        var out = [UInt8](repeating: 99, count: 40)
         var scales: [Float] = [.nan, .nan]
         var x: [Float] = [127, 0.5, 1.5, -2.5, -127] + [Float](repeating: 0, count: 27) + [0, -0, 0, 0, 254]
         Int8GEMM.quantizeRowScalar(k: 37, x: x, out: &out, scales: &scales)
         #expect(scales == [1, 2])
-        #expect(Array(out[0..<5]) == [127, 0, 2, -2, -127])
-        #expect(Array(out[32..<38]) == [0, 0, 0, 0, 127, 0])
+        #expect(Array(out[0..<5]) == [255, 128, 130, 126, 1])
+        #expect(Array(out[32..<40]) == [128, 128, 128, 128, 255, 128, 128, 128])
         x = [0, -0, 0]
         Int8GEMM.quantizeRowScalar(k: 3, x: x, out: &out, scales: &scales)
         #expect(scales[0] == 0)
-        #expect(out[0..<4] == [0, 0, 0, 0])
+        #expect(out[0..<4] == [128, 128, 128, 128])
     }
 
-    /// The sums that would saturate a 16-bit pair sum (`vpmaddubsw` with unsigned activations): every
-    /// pair is 127·127 + 127·127 = 32258 (or its negative), k large. Each kernel's result must equal
-    /// the exact sum: 32 inputs of ±1 per group, each ±127·127 before the scales (1/127 each).
+    /// The largest pair sums `vpmaddubsw` ever sees: activations ±1 quantise to ±127, stored as 255 and
+    /// 1, weights ±1 to ±64, so a pair of +1·+1 or +1·−1 is ±2·255·64 = ±32640 — 127 short of int16's
+    /// saturation — with k large. Each kernel's result must equal the exact sum: 32 inputs of ±1 per
+    /// group, each ±127·64 before the scales (1/127 and 1/64).
     @Test("worst-case products neither saturate nor overflow", arguments: [1023, 4097])
     func worstCase(k: Int) {
         let m = 3, n = 18
@@ -88,15 +90,15 @@ struct Int8GEMMTests {
                     for group in 0..<(k + 31) / 32 {
                         var sum = 0
                         for i in group * 32..<min(k, group * 32 + 32) {
-                            sum += Int(a[row * k + i] * 127) * Int(weight[column * k + i] * 127)
+                            sum += Int(a[row * k + i] * 127) * Int(weight[column * k + i] * 64)
                         }
                         total += sum
-                        scaled = scaled + Float(sum) * ((Float(1) / 127) * (Float(1) / 127))
+                        scaled = scaled + Float(sum) * ((Float(1) / 64) * (Float(1) / 127))
                     }
-                    #expect(abs(total) == k * 127 * 127 || abs(total) <= 127 * 127)
+                    #expect(abs(total) == k * 127 * 64 || abs(total) <= 127 * 64)
                     let expected = scaled
                     #expect(got[row * n + column] == expected, "\(kernel.name) row \(row) column \(column)")
-                    #expect(abs(Double(got[row * n + column]) - Double(total) / (127 * 127)) <= 1e-3 * Double(k))
+                    #expect(abs(Double(got[row * n + column]) - Double(total) / (127 * 64)) <= 1e-3 * Double(k))
                 }
             }
         }
@@ -104,9 +106,9 @@ struct Int8GEMMTests {
 
     /// The kernels compiled into this build, type-erased for the loops above (closures, not existentials).
     static var kernels: [AnyInt8Kernel] {
-        var list = [AnyInt8Kernel(QD8GEMM2x16c2Portable.self)]
+        var list = [AnyInt8Kernel(QD8GEMM2x16c4Portable.self)]
         #if DEIT_AVX2 || DEIT_AVX512
-        list.append(AnyInt8Kernel(QD8GEMM6x16c2AVX2.self))
+        list.append(AnyInt8Kernel(QD8GEMM6x16c4AVX2.self))
         #endif
         return list
     }
@@ -137,7 +139,7 @@ struct Int8GEMMTests {
                 }
             }
             // And the quantisation is faithful: close to the f32 product (per-row and per-channel scales,
-            // half a step of error per term at most).
+            // half a step of error per side and term at most: max/254 for A, max/128 for W).
             if epilogue == .store {
                 for row in 0..<m {
                     // Bounded with the row's largest value (each group's is smaller or equal).
@@ -146,7 +148,7 @@ struct Int8GEMMTests {
                         let weightMax = (0..<k).map { abs(Double(weight[column * k + $0])) }.max() ?? 0
                         var exact = Double(bias[column])
                         for i in 0..<k { exact += Double(a[row * k + i]) * Double(weight[column * k + i]) }
-                        let bound = Double(k) * (rowMax * weightMax / 127 + rowMax * weightMax / (127 * 127 * 4)) + 1e-5
+                        let bound = Double(k) * rowMax * weightMax * (1.0 / 128 + 1.0 / 254 + 1.0 / (128 * 254)) + 1e-5
                         #expect(abs(Double(got[row * n + column]) - exact) <= bound)
                     }
                 }
@@ -155,17 +157,18 @@ struct Int8GEMMTests {
     }
 
     /// C = Σ_g Float(Σ_{i∈g} qa·qw) · (sw[g] · sa[g]) + b with the integer sums exact, the groups added
-    /// in order, quantised as the kernels document (A per row, W per column, both per 32 inputs).
+    /// in order, quantised as the kernels document (A per row to [−127, 127], W per column to
+    /// [−64, 64], both per 32 inputs).
     private func integerReference(m: Int, n: Int, k: Int, a: [Float], weight: [Float], bias: [Float]) -> [Float] {
-        func quantize(_ values: ArraySlice<Float>) -> (values: [Int], scale: Float) {
+        func quantize(_ values: ArraySlice<Float>, limit: Float) -> (values: [Int], scale: Float) {
             let largest = values.map { abs($0) }.max() ?? 0
-            let inverse: Float = largest > 0 ? 127 / largest : 0
-            return (values.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }, largest / 127)
+            let inverse: Float = largest > 0 ? limit / largest : 0
+            return (values.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }, largest / limit)
         }
         let groups = (k + 31) / 32
         // rows[r][g]: group g of row r.
-        let rows = (0..<m).map { r in (0..<groups).map { g in quantize(a[r * k + g * 32..<r * k + min(k, g * 32 + 32)]) } }
-        let columns = (0..<n).map { j in (0..<groups).map { g in quantize(weight[j * k + g * 32..<j * k + min(k, g * 32 + 32)]) } }
+        let rows = (0..<m).map { r in (0..<groups).map { g in quantize(a[r * k + g * 32..<r * k + min(k, g * 32 + 32)], limit: 127) } }
+        let columns = (0..<n).map { j in (0..<groups).map { g in quantize(weight[j * k + g * 32..<j * k + min(k, g * 32 + 32)], limit: 64) } }
         var c = [Float](repeating: 0, count: m * n)
         for row in 0..<m {
             for column in 0..<n {
@@ -206,8 +209,8 @@ struct AnyInt8Kernel {
     init<Kernel: Int8GEMMMicroKernel>(_ kernel: Kernel.Type) {
         name = Kernel.name
         run = { m, n, k, a, weight, bias, epilogue, initialC in
-            let lda = Int8GEMM.quantizedRowLength(k: k) + 2  // strided rows catch lda/k mix-ups
-            var quantized = [Int16](repeating: 0x5555, count: max(m * lda, 1))
+            let lda = Int8GEMM.quantizedRowLength(k: k) + 4  // strided rows catch lda/k mix-ups
+            var quantized = [UInt8](repeating: 0x55, count: max(m * lda, 1))
             let ldScales = Int8GEMM.groupCount(k: k) + 1
             var scales = [Float](repeating: .nan, count: max(m * ldScales, 1))
             quantized.withUnsafeMutableBufferPointer { q in

@@ -181,11 +181,11 @@ import Testing
             let session = try Session(model: int8, threads: 2, kernelSet: set)
             #expect(session.kernels.set == set)
             let suffix = set == .avx2 || set == .avx512 ? "__avx2" : (set == .neon ? "" : "__portable")
-            #expect(session.kernels.int8GEMMKernelName.hasPrefix("qd8_f32_qc8w_gemm_")
+            #expect(session.kernels.int8GEMMKernelName.hasPrefix("qd8_f32_qc7w_gemm_")
                     && session.kernels.int8GEMMKernelName.hasSuffix(suffix), "\(session.kernels.int8GEMMKernelName)")
             if set == .avx2 || set == .avx512 {
                 // The 6-row AVX2 tile (12 ymm int32 sums), not the older 4-row one.
-                #expect(session.kernels.int8GEMMKernelName == "qd8_f32_qc8w_gemm_6x16c2__avx2")
+                #expect(session.kernels.int8GEMMKernelName == "qd8_f32_qc7w_gemm_6x16c4__avx2")
             }
             let input = try TestData.floats(fixture.directory.appendingPathComponent("\(fixture.inputs[0]).in.f32"))
             let reference = try ThreadingTests.logits(try Session(model: f32, threads: 1, kernelSet: set), input)

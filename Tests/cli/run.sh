@@ -293,10 +293,10 @@ else echo "FAIL  DEIT_KERNEL_SET=portable: int8 file logits differ from --precis
 
 # bench-gemm: the GEMMs of the set a session would choose, named on the first line.
 expect 0 "bench-gemm one shape" -- "$cli" bench-gemm --m 7 --n 20 --k 40 --runs 2 --warmup 0
-contains out "^kernels  [a-z0-9-]*: f32 f32_gemm_.*, int8 qd8_f32_qc8w_gemm_" "bench-gemm names the set and both kernels"
+contains out "^kernels  [a-z0-9-]*: f32 f32_gemm_.*, int8 qd8_f32_qc7w_gemm_" "bench-gemm names the set and both kernels"
 contains out "custom 7×40→20" "bench-gemm prints the shape"
 expect 0 "bench-gemm, DEIT_KERNEL_SET=portable" -- env DEIT_KERNEL_SET=portable "$cli" bench-gemm --m 3 --n 17 --k 33 --runs 1 --warmup 0
-contains out "^kernels  portable: f32 f32_gemm_2x16__portable, int8 qd8_f32_qc8w_gemm_2x16c2__portable" "bench-gemm runs the forced set"
+contains out "^kernels  portable: f32 f32_gemm_2x16__portable, int8 qd8_f32_qc7w_gemm_2x16c4__portable" "bench-gemm runs the forced set"
 expect 2 "bench-gemm with --m alone → exit 2" -- "$cli" bench-gemm --m 3
 expect 1 "bench-gemm, DEIT_KERNEL_SET=avx1024 → exit 1" -- env DEIT_KERNEL_SET=avx1024 "$cli" bench-gemm --m 3 --n 3 --k 3
 contains err "avx1024" "the error names the set"

@@ -56,7 +56,7 @@ enum ActivationSlot: Int, CaseIterable {
     case input               // (3, S, S)    the model input (classify: the preprocessed image)
     case logits              // (C)          classify: the logits
     case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
-    case quantizedRows       // (B·T, ⌈max(D, H)/2⌉·2) Int16  int8 precision: a GEMM's input quantised per row (else empty)
+    case quantizedRows       // (B·T, ⌈max(D, H)/4⌉·4) UInt8  int8 precision: a GEMM's input quantised per row, q + 128 (else empty)
     case rowScales           // (B·T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
     case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
 
@@ -121,7 +121,7 @@ enum ActivationSlot: Int, CaseIterable {
         case .quantizedRows:
             guard precision == .int8 else { return 0 }
             let width = Int8GEMM.quantizedRowLength(k: max(d, config.mlpHiddenDim))
-            return try checkedProduct(try checkedProduct(t, width, "quantized rows"), MemoryLayout<Int16>.stride, "quantized rows")
+            return try checkedProduct(try checkedProduct(t, width, "quantized rows"), MemoryLayout<UInt8>.stride, "quantized rows")
         case .rowScales:
             return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: max(d, config.mlpHiddenDim)), "row scales")
         case .talkingHeadsScores:

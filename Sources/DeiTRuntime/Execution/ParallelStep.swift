@@ -116,7 +116,7 @@ struct LinearStep {
 /// A GEMM's input rows quantised per row, in `chunks` tasks of whole rows.
 struct QuantizeRowsStep {
     var x: UnsafePointer<Float>, ldx: Int            // [rows, k]
-    var out: UnsafeMutablePointer<Int16>, ldOut: Int // [rows, Int8GEMM.quantizedRowLength(k)]
+    var out: UnsafeMutablePointer<UInt8>, ldOut: Int // [rows, Int8GEMM.quantizedRowLength(k)]
     var scales: UnsafeMutablePointer<Float>, ldScales: Int  // [rows, Int8GEMM.groupCount(k)]
     var rows: Int, k: Int, chunks: Int
 }
@@ -124,7 +124,7 @@ struct QuantizeRowsStep {
 /// An int8 GEMM split over panel ranges.
 struct Int8LinearStep {
     var m: Int, n: Int, k: Int
-    var a: UnsafePointer<Int16>, lda: Int            // [m, quantizedRowLength(k)]
+    var a: UnsafePointer<UInt8>, lda: Int            // [m, quantizedRowLength(k)]
     var aScales: UnsafePointer<Float>, ldScales: Int // [m, Int8GEMM.groupCount(k)]
     var packed: UnsafeRawPointer                     // Int8GEMM.pack of W [n, k] with bias
     var c: UnsafeMutablePointer<Float>, ldc: Int     // [m, n]

@@ -264,12 +264,12 @@ struct ActivationBuffers {
     let input: UnsafeMutablePointer<Float>
     let logits: UnsafeMutablePointer<Float>
     let preprocessScratch: UnsafeMutableRawBufferPointer
-    let quantizedRows: UnsafeMutablePointer<Int16>
+    let quantizedRows: UnsafeMutablePointer<UInt8>
     let rowScales: UnsafeMutablePointer<Float>
     let talkingHeadsScores: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
-        // Every buffer holds Float32 but the quantized rows (Int16); offsets are multiples of 64 bytes.
+        // Every buffer holds Float32 but the quantized rows (UInt8); offsets are multiples of 64 bytes.
         let floats = arena.bindMemory(to: Float.self, capacity: plan.plannedBytes / MemoryLayout<Float>.stride)
         func at(_ slot: ActivationSlot) -> UnsafeMutablePointer<Float> {
             floats + plan.offset(of: slot) / MemoryLayout<Float>.stride
@@ -279,8 +279,8 @@ struct ActivationBuffers {
         normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
         input = at(.input); logits = at(.logits); rowScales = at(.rowScales)
         talkingHeadsScores = at(.talkingHeadsScores)
-        // Int16 in bytes no Float slot shares at the same time (disjoint lifetimes or offsets).
-        quantizedRows = (arena + plan.offset(of: .quantizedRows)).assumingMemoryBound(to: Int16.self)
+        // Bytes no Float slot shares at the same time (disjoint lifetimes or offsets).
+        quantizedRows = (arena + plan.offset(of: .quantizedRows)).assumingMemoryBound(to: UInt8.self)
         preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + plan.offset(of: .preprocessScratch),
                                                           count: EvalTransform.scratchBytes)
     }

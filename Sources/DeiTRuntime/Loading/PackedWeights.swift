@@ -377,7 +377,7 @@ struct WeightFiller {
         format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
     }
 
-    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−127, 127]), `scales` (F32,
+    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−64, 64]), `scales` (F32,
     /// n × ⌈k/32⌉, each finite and positive, or zero for a group whose weights are all zero) and `bias`
     /// (n; zeros when nil), shapes and dtypes already validated, as `LinearFormat.packedInt8` at
     /// `destination`. `.format` naming the tensor for a value outside those rules.
@@ -402,12 +402,15 @@ struct WeightFiller {
         }
         let quantized = raw.assumingMemoryBound(to: Int8.self)
         // Two branch-free passes that vectorise (the rare failure is located afterwards): the weights'
-        // minimum, then each scale; a scale that is not positive is allowed only as +0 over zeros.
-        var smallest: Int8 = 0
-        for i in 0..<(n * k) { smallest = min(smallest, quantized[i]) }
-        if smallest == -128 {
-            let i = (0..<(n * k)).first { quantized[$0] == -128 } ?? 0
-            throw DeiTError(.format, "tensor \(quotedName(weight.name)) has -128 at [\(i / k), \(i % k)]; int8 weights are in [-127, 127]")
+        // extremes, then each scale; a scale that is not positive is allowed only as +0 over zeros.
+        // Weights beyond ±64 are valid I8 the kernels cannot take (`vpmaddubsw` pair sums of 255·|w|
+        // would saturate): `.unsupported`, e.g. a file from an 8-bit quantiser.
+        var smallest: Int8 = 0, largest: Int8 = 0
+        for i in 0..<(n * k) { smallest = min(smallest, quantized[i]); largest = max(largest, quantized[i]) }
+        let limit = Int8(Int8GEMM.weightLimit)
+        if smallest < -limit || largest > limit {
+            let i = (0..<(n * k)).first { quantized[$0] < -limit || quantized[$0] > limit } ?? 0
+            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) at [\(i / k), \(i % k)]; this runtime's int8 weights lie in [-\(limit), \(limit)] (7 bits, max|w|/\(limit) per 32 inputs: quantise the float checkpoint with this deit-cli)")
         }
         var smallestScale = Float.infinity
         for i in 0..<(n * groups) { smallestScale = min(smallestScale, scaleFloats[i]) }

@@ -4,8 +4,8 @@ import DeiTKernels
 /// Int8 model files (`deit-cli quantize`): a checkpoint whose blocks' Linear weights (qkv, proj, fc1,
 /// fc2) are stored already quantised, in the canonical PyTorch layout, beside their scales:
 ///
-///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−127, 127]
-///     blocks.i.attn.qkv.weight_scale  F32 [3D, ⌈D/32⌉] sw[j, g] = max|W[j, 32g ..< 32g+32]| / 127
+///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−64, 64] (7 bits: Int8GEMM.swift says why)
+///     blocks.i.attn.qkv.weight_scale  F32 [3D, ⌈D/32⌉] sw[j, g] = max|W[j, 32g ..< 32g+32]| / 64
 ///     (the same for attn.proj, mlp.fc1, mlp.fc2)
 ///
 /// and every other tensor as in the float checkpoint. `__metadata__` says so:
@@ -25,7 +25,7 @@ package enum StoredInt8 {
     package static let schemeKey = "deit.int8.scheme"
     package static let layerScaleKey = "deit.int8.layer_scale"
     /// What `deit.int8.scheme` says.
-    package static let scheme = "symmetric int8, one F32 scale per output channel and group of 32 inputs (max|w|/127), round to nearest even; activations quantised at run time per token and group of 32"
+    package static let scheme = "symmetric 7-bit in int8 (weights in [-64, 64]), one F32 scale per output channel and group of 32 inputs (max|w|/64), round to nearest even; activations quantised at run time to [-127, 127] per token and group of 32"
     /// The suffix of a scale tensor's name: `<weight name>` + `_scale`.
     package static let scaleSuffix: StaticString = "_scale"
 
