@@ -15,8 +15,9 @@ import DeiTKernelTable
 ///
 /// Why 7-bit weights: AVX2's only byte multiply, `vpmaddubsw`, multiplies unsigned by signed bytes
 /// and adds each pair into a saturating int16. With `Aq + 128` ≤ 255 and |Wq| ≤ 64 a pair is at most
-/// 2·255·64 = 32640 < 32767: it never saturates, and it does twice the multiply-adds per instruction
-/// of the 16-bit `vpmaddwd` (2 per cycle on Zen 3 for both). The +128 comes back out exactly: each
+/// 2·255·64 = 32640 < 32767: it never saturates, and with `vpmaddwd` against ones after it, it does
+/// 32 multiply-adds per two multiply instructions where the 16-bit `vpmaddwd` alone does 16 per one
+/// (a 6×16 C loop of each on Zen 3: 70.8 against 51.5 multiply-adds/ns). The +128 comes back out exactly: each
 /// group's int32 sum starts at `−128·Σ Wq[j, group]`, stored per group in the panel.
 /// Each group's sum is converted to Float32 and added as `acc += Float(sum_g) · (sw[j, g] · sa[r, g])`
 /// and the epilogue is `c = acc + b[j]` — multiplies then adds, never fused, so the portable and AVX2
