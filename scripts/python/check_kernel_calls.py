@@ -30,7 +30,7 @@ SET_INDEPENDENT = {
     "TalkingHeadsKernel": {"scratchCount"},
     "Int8GEMM": {"groupCount", "groupSize", "quantizedRowLength", "panelCount", "panelWidth", "packedByteCount"},
 }
-PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512)\b")
+PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512|DeiTKernelsDotProd)\b")
 
 
 def kernel_types(root: pathlib.Path) -> set:
