@@ -19,8 +19,11 @@ import PackageDescription
 //   DeiTKernels        no -march: x86-64 baseline (SSE2, no FMA), 2×16 GEMM tile; on aarch64 NEON
 //   DeiTKernelsAVX2    -march=x86-64-v3 (AVX2 + FMA, Haswell/Zen and later), 5×16 tile  (x86-64 only)
 //   DeiTKernelsAVX512  -march=x86-64-v4 (AVX-512 F/BW/CD/DQ/VL + FMA), 8×32 tile      (x86-64 only)
+//   DeiTKernelsDotProd -march=armv8-a+dotprod (ARMv8.2's dot product alone): int8 `sdot` (aarch64 only)
 // `-Xcc -march` sets the target features for Swift code too (through its Clang importer); the
-// DEIT_FMA / DEIT_AVX2 / DEIT_AVX512 conditions tell the kernels what they may use (GEMMKernelTable).
+// DEIT_FMA / DEIT_AVX2 / DEIT_AVX512 / DEIT_DOTPROD conditions tell the kernels what they may use
+// (GEMMKernelTable, Int8GEMMKernelTable). The aarch64 cross build (scripts/build-aarch64.sh, Embedded
+// Swift through scripts/check-embedded.sh) compiles the same modules with the same flags.
 if Context.environment["DEIT_TARGET_CPU"] != nil {
     fatalError("DEIT_TARGET_CPU is gone: one build holds every kernel set and picks one at run time; force one with DEIT_KERNEL_SET=portable|avx2-fma|avx512")
 }
@@ -29,10 +32,17 @@ let hostHasKernelSets = true
 #else
 let hostHasKernelSets = false
 #endif
+#if arch(arm64)
+let hostIsARM64 = true
+#else
+let hostIsARM64 = false
+#endif
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("DEIT_FMA"), .define("DEIT_AVX2")]
 let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("DEIT_FMA"), .define("DEIT_AVX512")]
 /// The kernel modules of this platform, baseline first (the runtime imports them all).
-let kernelModules: [Target.Dependency] = hostHasKernelSets ? ["DeiTKernels", "DeiTKernelsAVX2", "DeiTKernelsAVX512"] : ["DeiTKernels"]
+let dotProdSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=armv8-a+dotprod"]), .define("DEIT_DOTPROD")]
+let kernelModules: [Target.Dependency] = hostHasKernelSets ? ["DeiTKernels", "DeiTKernelsAVX2", "DeiTKernelsAVX512"]
+    : (hostIsARM64 ? ["DeiTKernels", "DeiTKernelsDotProd"] : ["DeiTKernels"])
 let kernelSetTargets: [Target] = hostHasKernelSets ? [
     .target(name: "DeiTKernelsAVX2", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx2Settings),
     .target(name: "DeiTKernelsAVX512", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512Settings),
@@ -40,6 +50,8 @@ let kernelSetTargets: [Target] = hostHasKernelSets ? [
     // -module-alias); Tests/DeiTKernelsAVX2Tests links to Tests/DeiTKernelsTests. Needs an AVX2 CPU.
     .testTarget(name: "DeiTKernelsAVX2Tests", dependencies: ["DeiTKernelsAVX2", "DeiTKernelTable", "DeiTTestSupport"],
                 swiftSettings: [.unsafeFlags(["-module-alias", "DeiTKernels=DeiTKernelsAVX2"])] + avx2Settings),
+] : hostIsARM64 ? [
+    .target(name: "DeiTKernelsDotProd", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: dotProdSettings),
 ] : []
 
 // MARK: Linear-layer backend (optional OpenBLAS, off by default)

@@ -218,9 +218,9 @@ typedef struct deit_session_options {
     size_t struct_size;      /* sizeof(deit_session_options), set by deit_session_options_default() */
     const char *kernel_set;  /* NULL or "auto" (default): the environment variable DEIT_KERNEL_SET if
                                 set, else the best set this CPU runs (chosen at session creation).
-                                "avx512", "avx2-fma", "neon" or "portable" forces that set:
-                                DEIT_ERR_UNSUPPORTED when this build lacks it or this CPU cannot run
-                                it; any other name DEIT_ERR_INVALID_ARGUMENT */
+                                "avx512", "avx2-fma", "neon-dotprod", "neon" or "portable" forces
+                                that set: DEIT_ERR_UNSUPPORTED when this build lacks it or this CPU
+                                cannot run it; any other name DEIT_ERR_INVALID_ARGUMENT */
     int32_t num_threads;     /* workers, the calling thread included: 1 (default) to 256 */
     int32_t max_batch;       /* most images per deit_session_run_batch call: 1 (default; 0 means 1) to
                                 4096. The arena holds the row-wise activations of that many images
@@ -262,8 +262,8 @@ deit_status deit_session_create(const deit_model *model, int32_t num_threads,
 void deit_session_free(deit_session *session);
 
 /* The kernel set the session runs, chosen when it was created (deit_session_options.kernel_set,
- * else DEIT_KERNEL_SET, else the best set this CPU runs): "avx512", "avx2-fma", "neon" or
- * "portable". *out_name points to a static string, valid for the life of the process.
+ * else DEIT_KERNEL_SET, else the best set this CPU runs): "avx512", "avx2-fma", "neon-dotprod",
+ * "neon" or "portable". *out_name points to a static string, valid for the life of the process.
  * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, session in use, NULL out_name). */
 deit_status deit_session_get_kernel_set(const deit_session *session, const char **out_name);
 

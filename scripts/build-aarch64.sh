@@ -58,7 +58,8 @@ lld_dir=$(dirname "$(command -v swiftc)")
 step "Embedded Swift objects (scripts/check-embedded.sh)"
 scripts/check-embedded.sh "$build_dir/embedded" >"$build_dir/embedded.log" 2>&1 ||
     { cat "$build_dir/embedded.log" >&2; exit 1; }
-swift_objects=("$build_dir/embedded/DeiTKernelTable.o" "$build_dir/embedded/DeiTKernels.o" "$build_dir/embedded/DeiTRuntime.o" "$build_dir/embedded/DeiT.o")
+swift_objects=("$build_dir/embedded/DeiTKernelTable.o" "$build_dir/embedded/DeiTKernels.o" "$build_dir/embedded/DeiTKernelsDotProd.o"
+               "$build_dir/embedded/DeiTRuntime.o" "$build_dir/embedded/DeiT.o")
 
 # 3. C shims with the cross compiler (stb_image from Debian's libstb-dev header, /usr/include/stb).
 step "C shims with $cross-gcc"

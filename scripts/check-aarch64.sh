@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Checks the aarch64 Linux build under qemu-aarch64 (exit 0 = pass):
 #   1. cross-builds libdeit.so / libdeit.a into a prefix (scripts/build-aarch64.sh);
-#   2. checks that the GEMM inner loop is NEON `fmla` with no stack spills (llvm-objdump);
+#   2. checks that the GEMM inner loop is NEON `fmla` with no stack spills, that the int8 kernels'
+#      loops are `smull`/`smlal` and `sdot` without spills, and that `sdot` appears only in
+#      DeiTKernelsDotProd's functions (llvm-objdump);
 #   3. cross-compiles examples/ with CMake and cmake/aarch64-linux-gnu.cmake (deit::deit and
-#      deit::deit_static) and the C tests (Tests/c) with the cross compilers;
-#   4. runs under qemu-aarch64, in two parallel lanes: the conformance fixtures (runner linked
+#      deit::deit_static), the C tests (Tests/c) with the cross compilers, and the int8 kernel
+#      check (Tests/aarch64/Int8KernelCheck.swift, Embedded Swift, static);
+#   4. runs under qemu-aarch64, in two parallel lanes, on `-cpu max` (ARMv8.2+ with the dot product:
+#      the neon-dotprod set is chosen) unless said: the conformance fixtures (runner linked
 #      statically with libdeit.a) and, when ../shared exists, the real-weight reference check on a
-#      few of timm's reference inputs, same tolerances as on x86; api_misuse, alloc_count and
-#      header_cxx against libdeit.so; the examples; and a handful of ImageNet photos through
-#      deit_classify_file, top-1 compared with timm's (Tests/c/classify_photos.c).
+#      few of timm's reference inputs, same tolerances as on x86; the fixtures again on `-cpu
+#      cortex-a72` (ARMv8.0, no dot product: the neon set is chosen); the int8 kernel check on both
+#      CPUs (each runnable set's int8 kernel bit-exact against an integer reference, the chosen
+#      kernel named, neon-dotprod refused as DEIT_ERR_UNSUPPORTED on the A72, an int8 model's logits
+#      identical across the sets); api_misuse (on both CPUs), alloc_count and header_cxx against
+#      libdeit.so; the examples; and a handful of ImageNet photos through deit_classify_file, top-1
+#      compared with timm's (Tests/c/classify_photos.c).
 # Usage: scripts/check-aarch64.sh [build-dir]   (default: .build/aarch64)
 # Env: DEIT_SHARED (default ../shared beside the checkout); DEIT_AARCH64_REFERENCE_LIMIT (reference
 # inputs for the real-weight check, default 2; "all" for the 16, ~11 min under qemu);
@@ -78,6 +86,51 @@ if [ "$fmla_count" -lt 16 ] || [ $((2 * fmla_count)) -lt "$loop_instructions" ] 
     exit 1
 fi
 
+# The int8 kernels (Int8GEMMTilesNEON.swift): per kind of multiply, the densest loop in functions
+# whose name has `pattern` — `smull`/`smlal` in the baseline's, `sdot` in the dot-product module's —
+# with its instruction count and stack accesses; and `sdot` nowhere outside DeiTKernelsDotProd (the
+# baseline module and the runtime must run on ARMv8.0: KernelChoice reaches the dot-product module
+# only through its table, on CPUs with HWCAP_ASIMDDP).
+int8_report=$("$objdump_tool" -d --no-show-raw-insn --mattr=+dotprod "$build_dir/deit-objects.o" | awk '
+    function hex(text,   i, value) {
+        sub(/^0x/, "", text); sub(/:$/, "", text); value = 0
+        for (i = 1; i <= length(text); i++) value = value * 16 + index("0123456789abcdef", substr(text, i, 1)) - 1
+        return value
+    }
+    /^[0-9a-f]+ <.*>:$/ {
+        name = $2; n = 0
+        kind = (name ~ /Int8GEMMTileNEONMull/ && name !~ /DeiTKernelsDotProd/) ? "mull" : (name ~ /DeiTKernelsDotProd.*Int8GEMMTileNEONDot/ ? "dot" : "")
+        next
+    }
+    !/^ *[0-9a-f]+:/ { next }
+    $2 == "sdot" && name !~ /DeiTKernelsDotProd/ { stray++; stray_name = name }
+    kind == "" { next }
+    {
+        address = hex($1); n++; addresses[n] = address; ops[n] = $2; stack[n] = ($0 ~ /\[sp/)
+        if ($2 ~ /^b\./ && $3 ~ /^0x/ && hex($3) < address) {
+            target = hex($3); multiplies = 0; total = 0; spills = 0
+            for (i = 1; i <= n; i++) if (addresses[i] >= target) {
+                total++; spills += stack[i]
+                multiplies += (kind == "mull" ? (ops[i] ~ /^smull|^smlal/) : (ops[i] == "sdot"))
+            }
+            if (multiplies > best[kind] || (multiplies == best[kind] && total < size[kind])) {
+                best[kind] = multiplies; size[kind] = total; spill[kind] = spills
+            }
+        }
+    }
+    END { printf "%d %d %d %d %d %d %d %s\n", best["mull"], size["mull"], spill["mull"], best["dot"], size["dot"], spill["dot"], stray, stray_name }')
+read -r mull_count mull_instructions mull_spills dot_count dot_instructions dot_spills stray_sdot stray_function <<<"$int8_report"
+echo "check-aarch64: int8 smull/smlal loop (neon): $mull_count smull/smlal of $mull_instructions instructions, $mull_spills stack accesses"
+echo "check-aarch64: int8 sdot loop (neon-dotprod): $dot_count sdot of $dot_instructions instructions, $dot_spills stack accesses"
+if [ "$mull_count" -lt 32 ] || [ "$mull_spills" -ne 0 ] || [ "$dot_count" -lt 32 ] || [ "$dot_spills" -ne 0 ]; then
+    echo "check-aarch64: FAIL: no spill-free int8 smull/smlal or sdot loop" >&2
+    exit 1
+fi
+if [ "$stray_sdot" -ne 0 ]; then
+    echo "check-aarch64: FAIL: $stray_sdot sdot outside DeiTKernelsDotProd (in $stray_function): SIGILL on ARMv8.0" >&2
+    exit 1
+fi
+
 # 3. Programs: the examples through CMake and the toolchain file, the C tests with the cross compilers.
 step "cross-compiling examples/ (CMake, cmake/aarch64-linux-gnu.cmake) and Tests/c"
 cmake_build() {  # <build dir> <extra cmake args...>
@@ -104,10 +157,21 @@ shared_lib=(-L"$prefix/lib" -ldeit -Wl,-rpath,"$prefix/lib")
 "$cross-gcc" -std=c99 "${strict[@]}" Tests/c/alloc_count.c -o "$tests/alloc_count" "${shared_lib[@]}"
 "$cross-gcc" -std=c99 "${strict[@]}" Tests/c/classify_photos.c -o "$tests/classify_photos" "${shared_lib[@]}" -lm
 "$cross-g++" -std=c++11 "${strict[@]}" Tests/c/header_cxx.cpp -o "$tests/header_cxx" "${shared_lib[@]}"
+# The int8 kernel check: Embedded Swift against the modules build-aarch64.sh emitted, linked with the
+# pre-linked object (lld: the Embedded objects' weak protected duplicates, as build-aarch64.sh).
+lld_dir=$(dirname "$(command -v swiftc)")
+embedded_includes=()
+for module_map in Sources/*/include/module.modulemap; do embedded_includes+=(-I "$(dirname "$module_map")"); done
+swiftc -target aarch64-none-none-elf -enable-experimental-feature Embedded -enable-experimental-feature Extern \
+    -wmo -O -package-name deit -I "$build_dir/embedded" "${embedded_includes[@]}" -module-name Int8KernelCheck \
+    -c Tests/aarch64/Int8KernelCheck.swift -o "$tests/Int8KernelCheck.o"
+"$cross-gcc" -static -fuse-ld=lld -B"$lld_dir" -pthread -o "$tests/int8_kernel_check" "$tests/Int8KernelCheck.o" \
+    "$build_dir/deit-objects.o" -lm
 
 # 4. Run everything under qemu-aarch64 in two lanes (each single-threaded qemu is the bottleneck).
 export QEMU_LD_PREFIX="$sysroot"   # the target's ld-linux and libc for dynamic binaries
-qemu() { qemu-aarch64 "$@"; }
+qemu() { qemu-aarch64 -cpu max "$@"; }   # every feature qemu has, the dot product included
+qemu_a72() { qemu-aarch64 -cpu cortex-a72 "$@"; }   # ARMv8.0 (Raspberry Pi 4): no dot product
 fixtures=Tests/Fixtures/conformance
 fixture_model=$fixtures/deit_tiny_d2/model.safetensors
 fixture_image=Tests/Fixtures/images/photo_120x90.jpg
@@ -133,7 +197,15 @@ conformance_lane() {
     # A few reference inputs: each costs three forward passes (~10 s each under qemu).
     [ "$reference_limit" = all ] || export DEIT_REFERENCE_LIMIT="$reference_limit"
     [ -f "$real_model" ] || echo "SKIP: $shared not found (set DEIT_SHARED): fixtures only, no real-weight check"
-    run "conformance_runner (libdeit.a, static)" qemu "$tests/conformance_runner" "$fixtures" "$shared"
+    DEIT_EXPECT_KERNEL_SET=neon-dotprod \
+        run "conformance_runner (libdeit.a, static; -cpu max: neon-dotprod)" qemu "$tests/conformance_runner" "$fixtures" "$shared"
+    DEIT_EXPECT_KERNEL_SET=neon \
+        run "conformance_runner, fixtures only (-cpu cortex-a72: neon)" qemu_a72 "$tests/conformance_runner" "$fixtures" /nonexistent
+}
+int8_kernels() {  # <qemu function> <the int8 kernel it must choose>
+    local out
+    out=$(DEIT_EXPECT_INT8_KERNEL="$2" DEIT_CHECK_MODEL="$fixture_model" "$1" "$tests/int8_kernel_check") &&
+        printf '%s\n' "$out" || { printf '%s\n' "$out"; return 1; }
 }
 
 classify_same() {  # the example's output with libdeit.so and with libdeit.a must be identical
@@ -148,7 +220,12 @@ embed_weights_from_root() {  # no arguments, from /: the compiled-in weights are
 }
 programs_lane() {
     run "header_cxx" qemu "$tests/header_cxx"
+    run "int8 kernels (-cpu cortex-a72: qd8_f32_qc7w_gemm_2x16c4__neon_mlal)" \
+        int8_kernels qemu_a72 qd8_f32_qc7w_gemm_2x16c4__neon_mlal
+    run "int8 kernels (-cpu max: qd8_f32_qc7w_gemm_4x16c4__neondot)" \
+        int8_kernels qemu qd8_f32_qc7w_gemm_4x16c4__neondot
     run "api_misuse" qemu "$tests/api_misuse" "$fixture_model"
+    run "api_misuse (-cpu cortex-a72: neon-dotprod forced is DEIT_ERR_UNSUPPORTED)" qemu_a72 "$tests/api_misuse" "$fixture_model"
     # The smallest fixture model: 20 runs × 4 session kinds stay quick under qemu.
     run "alloc_count (malloc interposed in front of libdeit.so)" qemu "$tests/alloc_count" "$fixtures/vit_ragged/model.safetensors"
     run "examples/classify (deit::deit and deit::deit_static agree)" classify_same

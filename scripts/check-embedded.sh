@@ -22,19 +22,29 @@ for module_map in Sources/*/include/module.modulemap; do
 done
 
 # In dependency order: each module imports the .swiftmodule files emitted before it.
-modules=(DeiTKernelTable DeiTKernels DeiTRuntime DeiT)
+# DeiTKernelsDotProd is Sources/DeiTKernels again (a symbolic link), for ARMv8.2 with the dot product
+# (the int8 GEMM's `sdot` kernel); the runtime uses it only where HWCAP_ASIMDDP says the CPU has it.
+modules=(DeiTKernelTable DeiTKernels DeiTKernelsDotProd DeiTRuntime DeiT)
+module_flags() {
+    case "$1" in
+        # armv8-a + dotprod, not armv8.2-a: the dot product alone, no LSE atomics or other v8.1/v8.2
+        # instructions in the module's copies of shared code (the refcounting, weak in every object).
+        DeiTKernelsDotProd) echo -Xcc -march=armv8-a+dotprod -D DEIT_DOTPROD ;;
+    esac
+}
 
 for module in "${modules[@]}"; do
     rm -f "$out_dir/$module".*   # no stale module may satisfy an import
     sources=()
     while IFS= read -r -d '' file; do sources+=("$file"); done \
-        < <(find "Sources/$module" -name '*.swift' -print0 | sort -z)
+        < <(find "Sources/$module/" -name '*.swift' -print0 | sort -z)
     if [ "${#sources[@]}" -eq 0 ]; then
         echo "check-embedded: no Swift sources in Sources/$module" >&2
         exit 1
     fi
     echo "check-embedded: $module (${#sources[@]} files)"
-    swiftc "${embedded_flags[@]}" -c "${sources[@]}" \
+    # shellcheck disable=SC2046  # the flags are words
+    swiftc "${embedded_flags[@]}" $(module_flags "$module") -c "${sources[@]}" \
         -module-name "$module" \
         -emit-module -emit-module-path "$out_dir/$module.swiftmodule" \
         -o "$out_dir/$module.o"

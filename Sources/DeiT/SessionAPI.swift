@@ -169,6 +169,7 @@ private func kernelSetCName(_ set: KernelSet) -> UnsafePointer<CChar> {
     switch set {
     case .avx512: literal = "avx512"
     case .avx2: literal = "avx2-fma"
+    case .neonDotProd: literal = "neon-dotprod"
     case .neon: literal = "neon"
     case .portable: literal = "portable"
     }

@@ -3,15 +3,18 @@
 public enum KernelSet: Sendable, CaseIterable {
     case avx512
     case avx2
+    /// aarch64 with the ARMv8.2 dot product (`sdot`, HWCAP_ASIMDDP): the int8 GEMM's `sdot` kernel.
+    case neonDotProd
     case neon
     case portable
 
     /// Short name, as `deit_session_options.kernel_set` and `DEIT_KERNEL_SET` spell it: `avx512`,
-    /// `avx2-fma`, `neon` or `portable`.
+    /// `avx2-fma`, `neon-dotprod`, `neon` or `portable`.
     public var name: String {
         switch self {
         case .avx512: "avx512"
         case .avx2: "avx2-fma"
+        case .neonDotProd: "neon-dotprod"
         case .neon: "neon"
         case .portable: "portable"
         }

@@ -2,8 +2,8 @@ import DeiTKernelTable
 
 /// This module's kernels as one `KernelTable` entry. The kernel sources are compiled once per
 /// instruction set (Package.swift), so `DeiTKernels.CompiledKernels`, `DeiTKernelsAVX2.CompiledKernels`
-/// and `DeiTKernelsAVX512.CompiledKernels` are three tables of the same code built three ways; the
-/// runtime picks one per session (DeiTRuntime's `KernelChoice`).
+/// and `DeiTKernelsAVX512.CompiledKernels` are three tables of the same code built three ways (on
+/// aarch64: `DeiTKernels` and `DeiTKernelsDotProd`, two); the runtime picks one per session (DeiTRuntime's `KernelChoice`).
 public enum CompiledKernels {
     /// The instruction set this module was compiled for.
     public static var set: KernelSet {
@@ -11,6 +11,8 @@ public enum CompiledKernels {
         .avx512
         #elseif DEIT_AVX2
         .avx2
+        #elseif DEIT_DOTPROD
+        .neonDotProd
         #elseif arch(arm64)
         .neon
         #else
@@ -28,6 +30,7 @@ public enum CompiledKernels {
     }
 
     /// Every kernel of this module, for the runtime to call through. A new kernel: one line here.
+    /// (DeiTKernelsDotProd's reaches the runtime through `dotProdKernelTable`, not this name.)
     public static var table: KernelTable {
         KernelTable(
             set: set, gemmKernelName: PackedGEMM.kernelName, gemmPanelWidth: PackedGEMM.panelWidth,
@@ -87,3 +90,14 @@ public enum CompiledKernels {
             })
     }
 }
+
+#if DEIT_DOTPROD
+/// DeiTKernelsDotProd's table under a plain symbol, which DeiTRuntime's KernelChoice declares and
+/// calls without importing this module. Embedded Swift compiles every function a client reaches
+/// into the client's own object — the runtime, compiled without `+dotprod` — and LLVM cannot emit
+/// `sdot` there ("Cannot select AArch64ISD::SDOT"); behind this symbol the kernels stay in this
+/// module's object, compiled with `+dotprod`, and run only where KernelChoice found HWCAP_ASIMDDP.
+@_silgen_name("deit_internal_dotprod_kernel_table")
+@inline(never)
+public func dotProdKernelTable() -> KernelTable { CompiledKernels.table }
+#endif

@@ -5,11 +5,22 @@
 /// | kernel set | condition | kernel | why |
 /// |---|---|---|---|
 /// | AVX2 (and AVX-512 builds) | `DEIT_AVX2`, `DEIT_AVX512` | 6×16c4 | 12 ymm int32 sums + 2 weights + ones + 1 broadcast: all 16 ymm; the f32 sums (touched once per 8 quads) live in memory |
+/// | NEON dot product (aarch64, ARMv8.2 `+dotprod`) | `DEIT_DOTPROD` | 4×16c4 `sdot` | 16 q int32 sums + 4 weights + 4 activations |
+/// | NEON (aarch64 baseline, ARMv8.0) | `arch(arm64)` | 2×16c4 `smull`/`smlal` | 8 q int32 sums + weights split in halves + 4 activations; 4 rows spill (below) |
 /// | otherwise | — | 2×16c4 portable | plain Swift, int32 lanes |
 ///
-/// No VNNI (`vpdpbusd`/`vpdpwssd`) or NEON `SDOT` kernel yet: those builds run the AVX2 or portable one.
+/// No VNNI (`vpdpbusd`/`vpdpwssd`) or i8mm (`usdot`/`smmla`) kernel yet.
+///
+/// aarch64, not measured on a board: llvm-mca 19's model of the inner loops (scripts/aarch64-loop-mca.sh,
+/// multiply-adds per cycle; the f32 tile's `fmla` loop for comparison): Cortex-A72 f32 3.6, `smull`/`smlal`
+/// 8.0; Cortex-A55 f32 4.5, `smull`/`smlal` 4.4, `sdot` 15.1; Cortex-A76 (LLVM's Neoverse-N1 model)
+/// f32 3.6, `smull`/`smlal` 8.0, `sdot` 29.3.
 #if DEIT_AVX2 || DEIT_AVX512
 typealias ActiveInt8GEMMKernel = QD8GEMM6x16c4AVX2
+#elseif DEIT_DOTPROD
+typealias ActiveInt8GEMMKernel = QD8GEMM4x16c4NEONDot
+#elseif arch(arm64)
+typealias ActiveInt8GEMMKernel = QD8GEMM2x16c4NEONMull
 #else
 typealias ActiveInt8GEMMKernel = QD8GEMM2x16c4Portable
 #endif
@@ -28,6 +39,39 @@ enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {
         quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif
+
+#if arch(arm64)
+/// `qd8_f32_qc7w_gemm_2x16c4__neon_mlal`: 2 rows × 16 columns, `smull`/`smlal` + `addp` + `sadalp`
+/// on quads along k (ARMv8.0; not yet measured on a board). 2 rows, not 4: LLVM schedules all of a
+/// 4-row step's multiplies before its additions, and 16 int32 sums + their 16-bit products + the
+/// weight halves (it splits `smull2` into `ext` + `smull` against a broadcast) then spill (31 stack
+/// accesses per 64 multiplies in the loop; 3 rows: 13 per 48). The 2-row loop: 32 multiplies in 76
+/// instructions, no stack access — more multiplies per instruction than the spilling 4-row one.
+enum QD8GEMM2x16c4NEONMull: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTileNEONMull<2>
+    typealias OneRowTile = Int8GEMMTileNEONMull<1>
+    static var name: String { "qd8_f32_qc7w_gemm_2x16c4__neon_mlal" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif
+
+#if DEIT_DOTPROD
+/// `qd8_f32_qc7w_gemm_4x16c4__neondot`: 4 rows × 16 columns, `sdot` by element on quads along k
+/// (ARMv8.2 dot product; DeiTKernelsDotProd only; not yet measured on a board).
+enum QD8GEMM4x16c4NEONDot: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTileNEONDot<4>
+    typealias TwoRowTile = Int8GEMMTileNEONDot<2>
+    typealias OneRowTile = Int8GEMMTileNEONDot<1>
+    static var name: String { "qd8_f32_qc7w_gemm_4x16c4__neondot" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
     }
 }
 #endif

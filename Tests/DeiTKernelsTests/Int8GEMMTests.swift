@@ -7,7 +7,7 @@ import DeiTTestSupport
 /// ragged shapes, the quantisers against the scalar one, and the worst-case sums.
 @Suite("Int8 GEMM")
 struct Int8GEMMTests {
-    /// Ragged m (every tile height: 6, 2 and 1 on AVX2, 2 and 1 portable, and leftovers), n (partial panels), odd and even k.
+    /// Ragged m (every tile height: 6, 2 and 1 on AVX2, 4, 2 and 1 neondot, 2 and 1 portable and neon_mlal, and leftovers), n (partial panels), odd and even k.
     static let shapes: [GEMMShape] = [
         GEMMShape(m: 1, n: 1, k: 1), GEMMShape(m: 3, n: 15, k: 7), GEMMShape(m: 4, n: 20, k: 9),
         GEMMShape(m: 5, n: 16, k: 13), GEMMShape(m: 7, n: 31, k: 2), GEMMShape(m: 11, n: 33, k: 5),
@@ -42,10 +42,26 @@ struct Int8GEMMTests {
     }
     #endif
 
+    #if arch(arm64)
+    // (Run on an aarch64 host; the cross build checks the same kernels under qemu-aarch64 with
+    // Tests/aarch64/Int8KernelCheck.swift, scripts/check-aarch64.sh.)
+    @Test("qd8_f32_qc7w_gemm_2x16c4__neon_mlal matches the integer reference", arguments: shapes)
+    func neonMull(shape: GEMMShape) { check(QD8GEMM2x16c4NEONMull.self, shape) }
+    #endif
+
+    #if DEIT_DOTPROD
+    @Test("qd8_f32_qc7w_gemm_4x16c4__neondot matches the integer reference", arguments: shapes)
+    func neonDot(shape: GEMMShape) { check(QD8GEMM4x16c4NEONDot.self, shape) }
+    #endif
+
     @Test("the build's int8 kernel is one of the table's")
     func activeKernel() {
         #if DEIT_AVX2 || DEIT_AVX512
         #expect(Int8GEMM.kernelName == QD8GEMM6x16c4AVX2.name)
+        #elseif DEIT_DOTPROD
+        #expect(Int8GEMM.kernelName == QD8GEMM4x16c4NEONDot.name)
+        #elseif arch(arm64)
+        #expect(Int8GEMM.kernelName == QD8GEMM2x16c4NEONMull.name)
         #else
         #expect(Int8GEMM.kernelName == QD8GEMM2x16c4Portable.name)
         #endif
@@ -109,6 +125,12 @@ struct Int8GEMMTests {
         var list = [AnyInt8Kernel(QD8GEMM2x16c4Portable.self)]
         #if DEIT_AVX2 || DEIT_AVX512
         list.append(AnyInt8Kernel(QD8GEMM6x16c4AVX2.self))
+        #endif
+        #if arch(arm64)
+        list.append(AnyInt8Kernel(QD8GEMM2x16c4NEONMull.self))
+        #endif
+        #if DEIT_DOTPROD
+        list.append(AnyInt8Kernel(QD8GEMM4x16c4NEONDot.self))
         #endif
         return list
     }

@@ -12,7 +12,8 @@ import Testing
         let runnable = KernelChoice.runnable
         #if arch(x86_64)
         #expect(runnable.contains(.portable))
-        #expect(KernelChoice.isCompiled(.avx2) && KernelChoice.isCompiled(.avx512) && !KernelChoice.isCompiled(.neon))
+        #expect(KernelChoice.isCompiled(.avx2) && KernelChoice.isCompiled(.avx512) && !KernelChoice.isCompiled(.neon)
+                && !KernelChoice.isCompiled(.neonDotProd))
         #elseif arch(arm64)
         #expect(runnable.contains(.neon))
         #endif
@@ -180,7 +181,8 @@ import Testing
             let f32 = try Int8PrecisionTests.model(url, .f32), int8 = try Int8PrecisionTests.model(url, .int8)
             let session = try Session(model: int8, threads: 2, kernelSet: set)
             #expect(session.kernels.set == set)
-            let suffix = set == .avx2 || set == .avx512 ? "__avx2" : (set == .neon ? "" : "__portable")
+            let suffix = set == .avx2 || set == .avx512 ? "__avx2"
+                : (set == .neon ? "__neon_mlal" : (set == .neonDotProd ? "__neondot" : "__portable"))
             #expect(session.kernels.int8GEMMKernelName.hasPrefix("qd8_f32_qc7w_gemm_")
                     && session.kernels.int8GEMMKernelName.hasSuffix(suffix), "\(session.kernels.int8GEMMKernelName)")
             if set == .avx2 || set == .avx512 {

@@ -28,9 +28,10 @@ CHOICE_FILE = "KernelChoice.swift"
 SET_INDEPENDENT = {
     "AttentionKernel": {"packedKeysCount", "packedValuesCount", "scoresCount", "scratchCount"},
     "TalkingHeadsKernel": {"scratchCount"},
-    "Int8GEMM": {"groupCount", "groupSize", "quantizedRowLength", "panelCount", "panelWidth", "packedByteCount", "weightLimit"},
+    "Int8GEMM": {"groupCount", "groupSize", "quantizedRowLength", "panelCount", "panelWidth", "packedByteCount",
+                 "weightLimit"},  # the int8 format's [−64, 64], which every set's kernel relies on
 }
-PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512)\b")
+PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512|DeiTKernelsDotProd)\b")
 
 
 def kernel_types(root: pathlib.Path) -> set:

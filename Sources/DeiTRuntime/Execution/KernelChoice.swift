@@ -6,6 +6,13 @@ import DeiTKernelsAVX2
 import DeiTKernelsAVX512
 #endif
 
+#if arch(arm64)
+/// DeiTKernelsDotProd's `CompiledKernels.table` (its CompiledKernels.swift says why it is reached by
+/// symbol, not by import). Call only where `canRun(.neonDotProd)`.
+@_silgen_name("deit_internal_dotprod_kernel_table")
+private func dotProdKernelTable() -> KernelTable
+#endif
+
 /// Which kernel set a session runs: the one file that names the per-set kernel modules.
 ///
 /// Chosen once, when the session is created: the set asked for (`deit_session_options.kernel_set`,
@@ -13,14 +20,17 @@ import DeiTKernelsAVX512
 /// and its OS support (CPUID + XGETBV on x86-64, `getauxval(AT_HWCAP)` on aarch64: CDeiTSupport's
 /// cpu.c). A set this build has but this CPU cannot run is `.unsupported`, never a SIGILL.
 public enum KernelChoice {
-    /// The sets in order of preference (fastest first); `portable` runs on every x86-64 CPU.
-    static let preference: [KernelSet] = [.avx512, .avx2, .neon, .portable]
+    /// The sets in order of preference (fastest first); `portable` runs on every x86-64 CPU, `neon`
+    /// on every aarch64 one.
+    static let preference: [KernelSet] = [.avx512, .avx2, .neonDotProd, .neon, .portable]
 
     /// Whether this build compiled `set` (a question about the build alone: nothing of the set's
     /// module runs).
     public static func isCompiled(_ set: KernelSet) -> Bool {
         #if arch(x86_64)
-        return set != .neon
+        return set != .neon && set != .neonDotProd
+        #elseif arch(arm64)
+        return set == .neon || set == .neonDotProd
         #else
         return set == DeiTKernels.CompiledKernels.set
         #endif
@@ -36,8 +46,10 @@ public enum KernelChoice {
         case .avx512: return DeiTKernelsAVX512.CompiledKernels.table
         case .avx2: return DeiTKernelsAVX2.CompiledKernels.table
         case .portable: return DeiTKernels.CompiledKernels.table
-        case .neon: return nil
+        case .neon, .neonDotProd: return nil
         }
+        #elseif arch(arm64)
+        return set == .neonDotProd ? dotProdKernelTable() : DeiTKernels.CompiledKernels.table
         #else
         return DeiTKernels.CompiledKernels.table
         #endif
@@ -49,6 +61,7 @@ public enum KernelChoice {
         switch set {
         case .avx512: return features & DEIT_CPU_X86_64_V4 != 0
         case .avx2: return features & DEIT_CPU_X86_64_V3 != 0
+        case .neonDotProd: return features & DEIT_CPU_ARM_DOTPROD != 0
         case .neon, .portable: return true   // the baseline of their architecture
         }
     }
