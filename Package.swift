@@ -19,9 +19,11 @@ import PackageDescription
 //   DeiTKernels        no -march: x86-64 baseline (SSE2, no FMA), 2×16 GEMM tile; on aarch64 NEON
 //   DeiTKernelsAVX2    -march=x86-64-v3 (AVX2 + FMA, Haswell/Zen and later), 5×16 tile  (x86-64 only)
 //   DeiTKernelsAVX512  -march=x86-64-v4 (AVX-512 F/BW/CD/DQ/VL + FMA), 8×32 tile      (x86-64 only)
+//   DeiTKernelsAVXVNNI    DeiTKernelsAVX2's flags + -mavxvnni: the int8 GEMM on ymm `vpdpbusd` (x86-64 only)
+//   DeiTKernelsAVX512VNNI DeiTKernelsAVX512's flags + -mavx512vnni: the int8 GEMM on zmm `vpdpbusd` (x86-64 only)
 //   DeiTKernelsDotProd -march=armv8-a+dotprod (ARMv8.2's dot product alone): int8 `sdot` (aarch64 only)
 // `-Xcc -march` sets the target features for Swift code too (through its Clang importer); the
-// DEIT_FMA / DEIT_AVX2 / DEIT_AVX512 / DEIT_DOTPROD conditions tell the kernels what they may use
+// DEIT_FMA / DEIT_AVX2 / DEIT_AVX512 / DEIT_AVXVNNI / DEIT_AVX512VNNI / DEIT_DOTPROD conditions tell the kernels what they may use
 // (GEMMKernelTable, Int8GEMMKernelTable). The aarch64 cross build (scripts/build-aarch64.sh, Embedded
 // Swift through scripts/check-embedded.sh) compiles the same modules with the same flags.
 if Context.environment["DEIT_TARGET_CPU"] != nil {
@@ -39,13 +41,23 @@ let hostIsARM64 = false
 #endif
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("DEIT_FMA"), .define("DEIT_AVX2")]
 let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("DEIT_FMA"), .define("DEIT_AVX512")]
+// The VNNI sets: the same f32 kernels as avx2-fma / avx512 (DEIT_AVX2 / DEIT_AVX512 stay defined),
+// their own int8 GEMM. Separate modules, not a flag on the others: with VNNI enabled LLVM may turn
+// the AVX2 int8 kernel's `vpmaddwd` + `vpaddd` into `vpdpwssd`, which would fault on CPUs without it.
+let avxVNNISettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3", "-Xcc", "-mavxvnni"]), .define("DEIT_FMA"),
+                                       .define("DEIT_AVX2"), .define("DEIT_AVXVNNI")]
+let avx512VNNISettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mavx512vnni"]), .define("DEIT_FMA"),
+                                          .define("DEIT_AVX512"), .define("DEIT_AVX512VNNI")]
 /// The kernel modules of this platform, baseline first (the runtime imports them all).
 let dotProdSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=armv8-a+dotprod"]), .define("DEIT_DOTPROD")]
-let kernelModules: [Target.Dependency] = hostHasKernelSets ? ["DeiTKernels", "DeiTKernelsAVX2", "DeiTKernelsAVX512"]
+let kernelModules: [Target.Dependency] = hostHasKernelSets
+    ? ["DeiTKernels", "DeiTKernelsAVX2", "DeiTKernelsAVX512", "DeiTKernelsAVXVNNI", "DeiTKernelsAVX512VNNI"]
     : (hostIsARM64 ? ["DeiTKernels", "DeiTKernelsDotProd"] : ["DeiTKernels"])
 let kernelSetTargets: [Target] = hostHasKernelSets ? [
     .target(name: "DeiTKernelsAVX2", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx2Settings),
     .target(name: "DeiTKernelsAVX512", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512Settings),
+    .target(name: "DeiTKernelsAVXVNNI", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avxVNNISettings),
+    .target(name: "DeiTKernelsAVX512VNNI", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512VNNISettings),
     // The kernel tests again, against the AVX2 module (`import DeiTKernels` names it through
     // -module-alias); Tests/DeiTKernelsAVX2Tests links to Tests/DeiTKernelsTests. Needs an AVX2 CPU.
     .testTarget(name: "DeiTKernelsAVX2Tests", dependencies: ["DeiTKernelsAVX2", "DeiTKernelTable", "DeiTTestSupport"],

@@ -50,6 +50,8 @@
  *   next (compatible): the kernel set is chosen at session creation among the sets built (any
  *          x86-64 build has portable, avx2-fma and avx512): kernel_set may name any of them;
  *          added deit_session_get_kernel_set.
+ *   next (compatible): two x86-64 kernel sets, "avx-vnni" and "avx512-vnni" (the int8 GEMM on
+ *          vpdpbusd), chosen before avx2-fma / avx512 on CPUs that have them.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -218,7 +220,8 @@ typedef struct deit_session_options {
     size_t struct_size;      /* sizeof(deit_session_options), set by deit_session_options_default() */
     const char *kernel_set;  /* NULL or "auto" (default): the environment variable DEIT_KERNEL_SET if
                                 set, else the best set this CPU runs (chosen at session creation).
-                                "avx512", "avx2-fma", "neon-dotprod", "neon" or "portable" forces
+                                "avx512-vnni", "avx512", "avx-vnni", "avx2-fma", "neon-dotprod",
+                                "neon" or "portable" forces
                                 that set: DEIT_ERR_UNSUPPORTED when this build lacks it or this CPU
                                 cannot run it; any other name DEIT_ERR_INVALID_ARGUMENT */
     int32_t num_threads;     /* workers, the calling thread included: 1 (default) to 256 */

@@ -29,12 +29,20 @@ static uint32_t detect(void) {
     const int bmi1 = (b >> 3) & 1, avx2 = (b >> 5) & 1, bmi2 = (b >> 8) & 1;
     const int avx512 = ((b >> 16) & 1) /* F */ && ((b >> 17) & 1) /* DQ */ && ((b >> 28) & 1) /* CD */ &&
                        ((b >> 30) & 1) /* BW */ && ((b >> 31) & 1) /* VL */;
+    const int avx512_vnni = (c >> 11) & 1;
+    const unsigned max_leaf7_subleaf = a;
+    int avx_vnni = 0;
+    if (max_leaf7_subleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) avx_vnni = (a >> 4) & 1;
     int lzcnt = 0;
     if (__get_cpuid(0x80000001u, &a, &b, &c, &d)) lzcnt = (c >> 5) & 1;
     uint32_t features = 0;
     if (ymm_saved && fma && movbe && f16c && bmi1 && bmi2 && avx2 && lzcnt) {
         features |= DEIT_CPU_X86_64_V3;
-        if (zmm_saved && avx512) features |= DEIT_CPU_X86_64_V4;
+        if (avx_vnni) features |= DEIT_CPU_X86_64_AVX_VNNI;
+        if (zmm_saved && avx512) {
+            features |= DEIT_CPU_X86_64_V4;
+            if (avx512_vnni) features |= DEIT_CPU_X86_64_AVX512_VNNI;
+        }
     }
     return features;
 }

@@ -167,7 +167,9 @@ public func deit_session_get_kernel_set(_ handle: OpaquePointer?,
 private func kernelSetCName(_ set: KernelSet) -> UnsafePointer<CChar> {
     let literal: StaticString
     switch set {
+    case .avx512VNNI: literal = "avx512-vnni"
     case .avx512: literal = "avx512"
+    case .avxVNNI: literal = "avx-vnni"
     case .avx2: literal = "avx2-fma"
     case .neonDotProd: literal = "neon-dotprod"
     case .neon: literal = "neon"

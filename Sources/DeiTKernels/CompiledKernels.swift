@@ -2,13 +2,17 @@ import DeiTKernelTable
 
 /// This module's kernels as one `KernelTable` entry. The kernel sources are compiled once per
 /// instruction set (Package.swift), so `DeiTKernels.CompiledKernels`, `DeiTKernelsAVX2.CompiledKernels`
-/// and `DeiTKernelsAVX512.CompiledKernels` are three tables of the same code built three ways (on
+/// and `DeiTKernelsAVX512.CompiledKernels` (and the two VNNI modules') are tables of the same code built several ways (on
 /// aarch64: `DeiTKernels` and `DeiTKernelsDotProd`, two); the runtime picks one per session (DeiTRuntime's `KernelChoice`).
 public enum CompiledKernels {
     /// The instruction set this module was compiled for.
     public static var set: KernelSet {
-        #if DEIT_AVX512
+        #if DEIT_AVX512VNNI
+        .avx512VNNI
+        #elseif DEIT_AVX512
         .avx512
+        #elseif DEIT_AVXVNNI
+        .avxVNNI
         #elseif DEIT_AVX2
         .avx2
         #elseif DEIT_DOTPROD

@@ -4,18 +4,24 @@
 ///
 /// | kernel set | condition | kernel | why |
 /// |---|---|---|---|
+/// | AVX512-VNNI | `DEIT_AVX512VNNI` | 8×16c4 `vpdpbusd` zmm | 8 zmm int32 sums + 8 zmm f32 sums + the weights; (measured below) |
+/// | AVX-VNNI | `DEIT_AVXVNNI` | 6×16c4 `{vex} vpdpbusd` ymm | the AVX2 tile's registers without the ones |
 /// | AVX2 (and AVX-512 builds) | `DEIT_AVX2`, `DEIT_AVX512` | 6×16c4 | 12 ymm int32 sums + 2 weights + ones + 1 broadcast: all 16 ymm; the f32 sums (touched once per 8 quads) live in memory |
 /// | NEON dot product (aarch64, ARMv8.2 `+dotprod`) | `DEIT_DOTPROD` | 4×16c4 `sdot` | 16 q int32 sums + 4 weights + 4 activations |
 /// | NEON (aarch64 baseline, ARMv8.0) | `arch(arm64)` | 2×16c4 `smull`/`smlal` | 8 q int32 sums + weights split in halves + 4 activations; 4 rows spill (below) |
 /// | otherwise | — | 2×16c4 portable | plain Swift, int32 lanes |
 ///
-/// No VNNI (`vpdpbusd`/`vpdpwssd`) or i8mm (`usdot`/`smmla`) kernel yet.
+/// No i8mm (`usdot`/`smmla`) kernel yet.
 ///
 /// aarch64, not measured on a board: llvm-mca 19's model of the inner loops (scripts/aarch64-loop-mca.sh,
 /// multiply-adds per cycle; the f32 tile's `fmla` loop for comparison): Cortex-A72 f32 3.6, `smull`/`smlal`
 /// 8.0; Cortex-A55 f32 4.5, `smull`/`smlal` 4.4, `sdot` 15.1; Cortex-A76 (LLVM's Neoverse-N1 model)
 /// f32 3.6, `smull`/`smlal` 8.0, `sdot` 29.3.
-#if DEIT_AVX2 || DEIT_AVX512
+#if DEIT_AVX512VNNI
+typealias ActiveInt8GEMMKernel = QD8GEMM8x16c4AVX512VNNI
+#elseif DEIT_AVXVNNI
+typealias ActiveInt8GEMMKernel = QD8GEMM6x16c4AVXVNNI
+#elseif DEIT_AVX2 || DEIT_AVX512
 typealias ActiveInt8GEMMKernel = QD8GEMM6x16c4AVX2
 #elseif DEIT_DOTPROD
 typealias ActiveInt8GEMMKernel = QD8GEMM4x16c4NEONDot
@@ -36,6 +42,34 @@ enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
     typealias TwoRowTile = Int8GEMMTileAVX2<2>
     typealias OneRowTile = Int8GEMMTileAVX2<1>
     static var name: String { "qd8_f32_qc7w_gemm_6x16c4__avx2" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif
+
+#if DEIT_AVX512VNNI
+/// `qd8_f32_qc7w_gemm_8x16c4__avx512vnni`: 8 rows × 16 columns, one `vpdpbusd` zmm per row and quad.
+enum QD8GEMM8x16c4AVX512VNNI: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTileAVX512VNNI<8>
+    typealias TwoRowTile = Int8GEMMTileAVX512VNNI<2>
+    typealias OneRowTile = Int8GEMMTileAVX512VNNI<1>
+    static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512vnni" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif
+
+#if DEIT_AVXVNNI
+/// `qd8_f32_qc7w_gemm_6x16c4__avxvnni`: 6 rows × 16 columns, two `{vex} vpdpbusd` ymm per row and quad.
+enum QD8GEMM6x16c4AVXVNNI: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTileAVXVNNI<6>
+    typealias TwoRowTile = Int8GEMMTileAVXVNNI<2>
+    typealias OneRowTile = Int8GEMMTileAVXVNNI<1>
+    static var name: String { "qd8_f32_qc7w_gemm_6x16c4__avxvnni" }
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {
         quantizeRowAVX2(k: k, x: x, out: out, scales: scales)

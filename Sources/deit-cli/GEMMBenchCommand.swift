@@ -34,7 +34,7 @@ enum GEMMBenchCommand {
         }
         let kernels = try attempt("kernel set") { () throws(DeiTError) in try KernelChoice.table(for: nil) }
         print("kernels  \(kernels.set.name): f32 \(kernels.gemmKernelName), int8 \(kernels.int8GEMMKernelName); 1 thread, \(runs) runs after \(warmup)")
-        print("shape            f32 min/median µs    int8 min/median µs   (GEMM only)     MAC/ns f32  int8  int8/f32")
+        print("shape            f32 min/median µs    int8 min/median µs   (GEMM only)     MAC/ns f32  int8    int8/f32")
         var totals = (f32: 0.0, int8: 0.0)
         for shape in shapes {
             let result = measure(shape, kernels: kernels, warmup: warmup, runs: runs)
@@ -45,7 +45,7 @@ enum GEMMBenchCommand {
                   + padded(format("%.1f / %.1f", result.f32.min, result.f32.median), 21)
                   + padded(format("%.1f / %.1f", result.int8.min, result.int8.median), 21)
                   + padded(format("(%.1f)", result.int8GEMM.min), 16)
-                  + format("%-12.2f%-6.2f%.3f", macs / (result.f32.min * 1000), macs / (result.int8.min * 1000),
+                  + format("%-12.2f%-8.2f%.3f", macs / (result.f32.min * 1000), macs / (result.int8.min * 1000),
                            result.int8.min / result.f32.min))
         }
         if shapes.count > 1 {

@@ -12,7 +12,8 @@ import Testing
         let runnable = KernelChoice.runnable
         #if arch(x86_64)
         #expect(runnable.contains(.portable))
-        #expect(KernelChoice.isCompiled(.avx2) && KernelChoice.isCompiled(.avx512) && !KernelChoice.isCompiled(.neon)
+        #expect(KernelChoice.isCompiled(.avx2) && KernelChoice.isCompiled(.avx512) && KernelChoice.isCompiled(.avxVNNI)
+                && KernelChoice.isCompiled(.avx512VNNI) && !KernelChoice.isCompiled(.neon)
                 && !KernelChoice.isCompiled(.neonDotProd))
         #elseif arch(arm64)
         #expect(runnable.contains(.neon))
@@ -27,7 +28,8 @@ import Testing
     }
 
     /// The CPU check agrees with the kernel flags Linux reports (`/proc/cpuinfo`), which the build
-    /// used to read: AVX2 + FMA + BMI + … for avx2-fma, AVX-512 F/BW/CD/DQ/VL for avx512.
+    /// used to read: AVX2 + FMA + BMI + … for avx2-fma, AVX-512 F/BW/CD/DQ/VL for avx512, and
+    /// `avx_vnni` / `avx512_vnni` on top of them for the VNNI sets.
     @Test func theCPUCheckAgreesWithProcCPUInfo() throws {
         #if arch(x86_64) && os(Linux)
         let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
@@ -37,6 +39,9 @@ import Testing
         let v4: Set = ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"]
         #expect(KernelChoice.canRun(.avx2) == v3.isSubset(of: flags))
         #expect(KernelChoice.canRun(.avx512) == (v3.isSubset(of: flags) && v4.isSubset(of: flags)))
+        #expect(KernelChoice.canRun(.avxVNNI) == (v3.isSubset(of: flags) && flags.contains("avx_vnni")))
+        #expect(KernelChoice.canRun(.avx512VNNI)
+                == (v3.isSubset(of: flags) && v4.isSubset(of: flags) && flags.contains("avx512_vnni")))
         #endif
     }
 
@@ -171,7 +176,8 @@ import Testing
     }
 
     /// Each kernel set this CPU runs, forced on an int8 model: the session runs that set's kernels
-    /// (its int8 GEMM included: the AVX2 one for avx2-fma and avx512, the portable one otherwise), and
+    /// (its int8 GEMM included: the AVX2 one for avx2-fma and avx512, the VNNI ones for the VNNI sets,
+    /// the portable one otherwise), and
     /// its logits follow the f32 logits of the same set.
     @Test(arguments: KernelChoice.runnable)
     func int8RunsWithEveryKernelSet(set: KernelSet) throws {
@@ -182,6 +188,7 @@ import Testing
             let session = try Session(model: int8, threads: 2, kernelSet: set)
             #expect(session.kernels.set == set)
             let suffix = set == .avx2 || set == .avx512 ? "__avx2"
+                : set == .avxVNNI ? "__avxvnni" : set == .avx512VNNI ? "__avx512vnni"
                 : (set == .neon ? "__neon_mlal" : (set == .neonDotProd ? "__neondot" : "__portable"))
             #expect(session.kernels.int8GEMMKernelName.hasPrefix("qd8_f32_qc7w_gemm_")
                     && session.kernels.int8GEMMKernelName.hasSuffix(suffix), "\(session.kernels.int8GEMMKernelName)")

@@ -289,7 +289,8 @@ static void check_sessions(const char *model_path) {
         expect(deit_session_get_kernel_set((const deit_session *)model, &kernel_set), DEIT_ERR_INVALID_ARGUMENT,
                "session", "deit_session_get_kernel_set(a model handle, &name)");
         check(deit_session_get_kernel_set(session, &kernel_set) == DEIT_OK && kernel_set != NULL &&
-                  (strcmp(kernel_set, "avx512") == 0 || strcmp(kernel_set, "avx2-fma") == 0 ||
+                  (strcmp(kernel_set, "avx512-vnni") == 0 || strcmp(kernel_set, "avx512") == 0 ||
+                   strcmp(kernel_set, "avx-vnni") == 0 || strcmp(kernel_set, "avx2-fma") == 0 ||
                    strcmp(kernel_set, "neon-dotprod") == 0 || strcmp(kernel_set, "neon") == 0 ||
                    strcmp(kernel_set, "portable") == 0),
               "deit_session_get_kernel_set names a known set");
@@ -379,7 +380,8 @@ static void expect_session_options(const deit_model *model, const deit_session_o
 }
 
 static void check_session_options(const deit_model *model) {
-    static const char *const kernel_sets[] = {"avx512", "avx2-fma", "neon-dotprod", "neon", "portable"};
+    static const char *const kernel_sets[] = {"avx512-vnni", "avx512", "avx-vnni", "avx2-fma",
+                                                   "neon-dotprod", "neon", "portable"};
     deit_session_options options;
     newer_session_options newer;
     deit_session *session = NULL;

@@ -69,8 +69,8 @@ class Model:
 
     Model(path, threads=1, image_size=None, kernel_set=None, max_batch=1): `threads` workers per call
     (1 to 256); `image_size` runs the model at another multiple of its patch size (pos_embed resampled
-    at load, as timm does); `kernel_set` forces a kernel set ("portable", "avx2-fma", "avx512", "neon",
-    "neon-dotprod"; default "auto": DEIT_KERNEL_SET, else the best set this CPU runs, chosen when the
+    at load, as timm does); `kernel_set` forces a kernel set ("portable", "avx2-fma", "avx-vnni", "avx512",
+    "avx512-vnni", "neon", "neon-dotprod"; default "auto": DEIT_KERNEL_SET, else the best set this CPU runs, chosen when the
     session is created; the `kernel_set` attribute names the set it runs); `max_batch` (1 to 4096) the images
     run() passes to libdeit at once (deit_session_run_batch: the images' tokens stacked for every
     Linear layer, faster per image; the same logits, bit for bit). The session's memory grows with it

@@ -119,6 +119,10 @@ const char *deit_support_blas_core_name(void);
 #define DEIT_CPU_X86_64_V4 2u
 /** aarch64 with the dot-product instructions (SDOT/UDOT: ARMv8.2 `asimddp`, HWCAP_ASIMDDP). */
 #define DEIT_CPU_ARM_DOTPROD 4u
+/** x86-64-v3 plus AVX-VNNI (`{vex} vpdpbusd` on ymm: Alder Lake, Sapphire Rapids, Zen 5). */
+#define DEIT_CPU_X86_64_AVX_VNNI 8u
+/** x86-64-v4 plus AVX512-VNNI (`vpdpbusd` on zmm: Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4). */
+#define DEIT_CPU_X86_64_AVX512_VNNI 16u
 
 /** The DEIT_CPU_* bits this CPU and OS support; 0 where nothing beyond the baseline is known. */
 uint32_t deit_support_cpu_features(void);

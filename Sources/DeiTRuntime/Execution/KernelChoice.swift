@@ -4,6 +4,8 @@ import DeiTKernels
 #if arch(x86_64)
 import DeiTKernelsAVX2
 import DeiTKernelsAVX512
+import DeiTKernelsAVX512VNNI
+import DeiTKernelsAVXVNNI
 #endif
 
 #if arch(arm64)
@@ -22,7 +24,7 @@ private func dotProdKernelTable() -> KernelTable
 public enum KernelChoice {
     /// The sets in order of preference (fastest first); `portable` runs on every x86-64 CPU, `neon`
     /// on every aarch64 one.
-    static let preference: [KernelSet] = [.avx512, .avx2, .neonDotProd, .neon, .portable]
+    static let preference: [KernelSet] = [.avx512VNNI, .avx512, .avxVNNI, .avx2, .neonDotProd, .neon, .portable]
 
     /// Whether this build compiled `set` (a question about the build alone: nothing of the set's
     /// module runs).
@@ -43,7 +45,9 @@ public enum KernelChoice {
         guard isCompiled(set), canRun(set) else { return nil }
         #if arch(x86_64)
         switch set {
+        case .avx512VNNI: return DeiTKernelsAVX512VNNI.CompiledKernels.table
         case .avx512: return DeiTKernelsAVX512.CompiledKernels.table
+        case .avxVNNI: return DeiTKernelsAVXVNNI.CompiledKernels.table
         case .avx2: return DeiTKernelsAVX2.CompiledKernels.table
         case .portable: return DeiTKernels.CompiledKernels.table
         case .neon, .neonDotProd: return nil
@@ -59,7 +63,9 @@ public enum KernelChoice {
     public static func canRun(_ set: KernelSet) -> Bool {
         let features = deit_support_cpu_features()
         switch set {
+        case .avx512VNNI: return features & DEIT_CPU_X86_64_AVX512_VNNI != 0
         case .avx512: return features & DEIT_CPU_X86_64_V4 != 0
+        case .avxVNNI: return features & DEIT_CPU_X86_64_AVX_VNNI != 0
         case .avx2: return features & DEIT_CPU_X86_64_V3 != 0
         case .neonDotProd: return features & DEIT_CPU_ARM_DOTPROD != 0
         case .neon, .portable: return true   // the baseline of their architecture

@@ -1,0 +1,94 @@
+@testable import DeiTRuntime
+import DeiTKernelTable
+import DeiTKernels
+import DeiTTestSupport
+import Testing
+
+/// Every int8 kernel set this CPU runs, through its `KernelTable`, against the portable set's: the
+/// same panel bytes, the same quantised rows and the same output bits on ragged shapes and on
+/// worst-case values. The portable kernel is checked against an exact integer reference in
+/// DeiTKernelsTests (Int8GEMMTests); the per-set modules that suite cannot reach — the VNNI ones,
+/// whose tests would fault on CPUs without VNNI — are checked here, on the CPUs that run them.
+@Suite struct Int8KernelSetTests {
+    /// m covers the tiles' heights (8, 6, 2, 1) and leftovers, n partial panels, k partial quads and
+    /// groups, 0, and DeiT-Ti's widths.
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (1, 1, 1), (2, 17, 7), (3, 15, 33), (5, 16, 13), (7, 31, 64), (8, 33, 5), (9, 48, 2), (13, 20, 95),
+        (17, 64, 197), (197, 192, 192), (23, 7, 768), (6, 17, 0),
+    ]
+
+    @Test(arguments: KernelChoice.runnable)
+    func givesThePortableSetsBitsOnRaggedShapes(set: KernelSet) throws {
+        let table = try KernelChoice.table(for: set), portable = try KernelChoice.table(for: .portable)
+        for shape in Self.shapes {
+            var random = SeededGenerator(seed: UInt64(shape.m * 7919 + shape.n * 104_729 + shape.k))
+            var a = random.floats(shape.m * shape.k, in: -4...4)  // [m, k]
+            if shape.m > 1 && shape.k > 0 { for i in 0..<shape.k { a[shape.k + i] = 0 } }  // a zero row
+            var weight = random.floats(shape.n * shape.k, in: -0.5...0.5)  // [n, k]
+            if shape.n > 2 && shape.k > 0 { weight[2 * shape.k] = 7 }  // an outlier in one channel
+            let bias = random.floats(shape.n), initial = random.floats(shape.m * shape.n)
+            compare(table, portable, shape, a: a, weight: weight, bias: bias, initial: initial)
+        }
+    }
+
+    /// All quantised activations 255 or 1 (q = ±127) against weights ±64 over 4097 inputs: a 16-bit
+    /// step anywhere would saturate, and the int32 sums reach ±127·64·4097.
+    @Test(arguments: KernelChoice.runnable)
+    func givesThePortableSetsBitsOnWorstCaseValues(set: KernelSet) throws {
+        let table = try KernelChoice.table(for: set), portable = try KernelChoice.table(for: .portable)
+        let shape = (m: 9, n: 18, k: 4097)
+        var a = [Float](repeating: 0, count: shape.m * shape.k)  // [m, k]: rows of +1, −1, ±1
+        for row in 0..<shape.m {
+            for i in 0..<shape.k { a[row * shape.k + i] = row % 3 == 0 ? 1 : (row % 3 == 1 ? -1 : (i % 2 == 0 ? 1 : -1)) }
+        }
+        var weight = [Float](repeating: 0, count: shape.n * shape.k)  // [n, k]
+        for j in 0..<shape.n {
+            for i in 0..<shape.k { weight[j * shape.k + i] = j % 3 == 0 ? 1 : (j % 3 == 1 ? -1 : (i % 2 == 0 ? 1 : -1)) }
+        }
+        let zeros = [Float](repeating: 0, count: shape.m * shape.n)
+        let got = compare(table, portable, shape, a: a, weight: weight, bias: [Float](repeating: 0, count: shape.n),
+                          initial: zeros)
+        // Rows and columns of one sign: ±4097 exactly (scales 1/127 and 1/64 undo 127·64 per product).
+        #expect(abs(got[0] - 4097) <= 4097 * 1e-5 && abs(got[1] + 4097) <= 4097 * 1e-5, "\(set.name): \(got[0]), \(got[1])")
+    }
+
+    /// Packs, quantises and multiplies with `table` and with `portable`; expects the same bytes and,
+    /// for the store and accumulate epilogues, the same bits (GELU within 1e-5 relative, as the kernel tests: its erf is
+    /// vectorised per set). Returns `table`'s stored C [m, n].
+    @discardableResult
+    private func compare(_ table: KernelTable, _ portable: KernelTable, _ shape: (m: Int, n: Int, k: Int),
+                         a: [Float], weight: [Float], bias: [Float], initial: [Float]) -> [Float] {
+        let (m, n, k) = shape
+        let name = "\(table.set.name) m \(m) n \(n) k \(k)"
+        let packedBytes = Int8GEMM.packedByteCount(n: n, k: k)
+        var packed = [UInt8](repeating: 0, count: packedBytes), reference = packed  // panels
+        table.int8Pack(weight, bias, n, k, &packed)
+        portable.int8Pack(weight, bias, n, k, &reference)
+        #expect(packed == reference, "\(name): panels")
+        let ldq = Int8GEMM.quantizedRowLength(k: k), groups = max(Int8GEMM.groupCount(k: k), 1)
+        var rows = [UInt8](repeating: 7, count: m * ldq), referenceRows = rows  // [m, ldq]
+        var scales = [Float](repeating: .nan, count: m * groups), referenceScales = scales  // [m, groups]
+        table.int8QuantizeRows(m, k, a, k, &rows, ldq, &scales, groups)
+        portable.int8QuantizeRows(m, k, a, k, &referenceRows, ldq, &referenceScales, groups)
+        #expect(rows == referenceRows, "\(name): quantised rows")
+        #expect(scales.elementsEqual(referenceScales) { $0.bitPattern == $1.bitPattern }, "\(name): row scales")
+        var stored = [Float]()
+        for epilogue in [GEMMEpilogue.store, .accumulate, .gelu] {
+            var c = epilogue == .accumulate ? initial : [Float](repeating: .nan, count: m * n)  // [m, n]
+            var expected = c
+            table.int8GEMM(m, n, k, referenceRows, ldq, referenceScales, groups, reference, &c, n, epilogue,
+                           0..<Int8GEMM.panelCount(n: n))
+            portable.int8GEMM(m, n, k, referenceRows, ldq, referenceScales, groups, reference, &expected, n, epilogue,
+                              0..<Int8GEMM.panelCount(n: n))
+            if epilogue == .gelu {
+                let worst = zip(c, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                #expect(worst <= 1e-5, "\(name): gelu differs by \(worst)")
+            } else {
+                let same = c.elementsEqual(expected) { $0.bitPattern == $1.bitPattern }
+                #expect(same, "\(name): \(epilogue) differs from the portable kernel's bits")
+            }
+            if epilogue == .store { stored = c }
+        }
+        return stored
+    }
+}
