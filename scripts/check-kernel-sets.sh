@@ -16,7 +16,10 @@
 #             `-cpu Haswell` (it must choose avx2-fma): every session reports the set it chose
 #             (deit_session_get_kernel_set) and the runner checks it; `deit-cli bench` under each
 #             shows the choice, f32 and int8 (the int8 GEMM: portable, or the AVX2 vpmaddwd one);
-#   avx512    compiled and inspected only: neither this host nor qemu runs AVX-512.
+#   vnni      avx-vnni and avx512-vnni hold `vpdpbusd` on ymm / zmm, and no other module holds any
+#             VNNI instruction (LLVM may fuse `vpmaddwd` + `vpaddd` into `vpdpwssd` where VNNI is on);
+#   avx512    and the VNNI sets: their tests (conformance, Int8KernelSetTests) run where this CPU has
+#             them (KernelChoice.runnable); otherwise compiled and inspected only — qemu runs neither.
 #
 #   scripts/check-kernel-sets.sh [build dir]   (default .build; builds release and the tests if needed)
 #
@@ -79,12 +82,33 @@ echo "== objects"
 check_objects DeiTKernels "xmm" none          # portable: SSE2 only
 check_objects DeiTKernelsAVX2 "ymm" some
 check_objects DeiTKernelsAVX512 "zmm" some
+check_objects DeiTKernelsAVXVNNI "ymm" some
+check_objects DeiTKernelsAVX512VNNI "zmm" some
+
+# `vpdpbusd` on `register` registers in `module`, or (want none) no VNNI instruction at all.
+check_vnni() {
+    local module="$1" register="$2" count
+    count=$(objdump -d --no-show-raw-insn $(find "$bin/$module.build" -name '*.o') | grep -cE "vpdp(bu|ws)ds?[[:space:]]" || true)
+    if [ "$register" = none ]; then
+        [ "$count" -eq 0 ] || { echo "kernel sets: $module: $count VNNI instructions in code for CPUs without VNNI" >&2; exit 1; }
+        return
+    fi
+    count=$(objdump -d --no-show-raw-insn $(find "$bin/$module.build" -name '*.o') | grep -cE "vpdpbusd[[:space:]].*%$register" || true)
+    [ "$count" -gt 0 ] || { echo "kernel sets: $module: no vpdpbusd on %$register: the VNNI int8 kernel is missing" >&2; exit 1; }
+    echo "kernel sets: $module: $count vpdpbusd on %$register"
+}
+check_vnni DeiTKernelsAVXVNNI ymm
+check_vnni DeiTKernelsAVX512VNNI zmm
+for module in DeiTKernels DeiTKernelsAVX2 DeiTKernelsAVX512 DeiTKernelTable DeiTRuntime DeiT deit_cli; do
+    check_vnni "$module" none
+done
+echo "kernel sets: no VNNI instruction outside the VNNI modules"
 for module in DeiTKernelTable DeiTRuntime DeiT deit_cli; do   # baseline code: runs before the choice
     check_objects "$module" "xmm" baseline
 done
 
 echo "== tests: kernels per module, conformance with every set this CPU runs, the choice"
-tests="DeiTKernelsTests|ConformanceTests|KernelChoiceTests"
+tests="DeiTKernelsTests|ConformanceTests|KernelChoiceTests|Int8KernelSetTests"
 if cpu_has avx2 && cpu_has fma; then
     tests="$tests|DeiTKernelsAVX2Tests"
 else
@@ -97,7 +121,18 @@ if ! swift test -c release --scratch-path "$scratch" --filter "$tests" >"$log" 2
     exit 1
 fi
 grep -E "Test run with|Executed" "$log" | tail -n 2
-echo "kernel sets: avx512: compiled and inspected; its tests cannot run here (no AVX-512 on this CPU or in qemu)"
+for set in avx512 avx512-vnni avx-vnni; do
+    case "$set" in
+        avx512) runs=$(cpu_has avx512f && cpu_has avx512bw && cpu_has avx512vl && echo yes || true) ;;
+        avx512-vnni) runs=$(cpu_has avx512f && cpu_has avx512vl && cpu_has avx512_vnni && echo yes || true) ;;
+        avx-vnni) runs=$(cpu_has avx2 && cpu_has avx_vnni && echo yes || true) ;;
+    esac
+    if [ -n "$runs" ]; then
+        echo "kernel sets: $set: this CPU runs it: forced through the conformance suite and Int8KernelSetTests above"
+    else
+        echo "kernel sets: $set: compiled and inspected; its tests cannot run here (not on this CPU, nor in qemu)"
+    fi
+done
 
 echo "== qemu-x86_64: the same libdeit.so on a baseline x86-64 CPU and on Haswell"
 if ! command -v qemu-x86_64 >/dev/null; then

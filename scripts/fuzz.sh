@@ -79,11 +79,15 @@ done
 # The kernel modules as Package.swift builds them: the sources once per instruction set, each set
 # with its flags (the runtime picks one per session at run time; DEIT_KERNEL_SET forces one).
 kernel_modules=(DeiTKernels)
-if [ "$(uname -m)" = x86_64 ]; then kernel_modules=(DeiTKernels DeiTKernelsAVX2 DeiTKernelsAVX512); fi
+if [ "$(uname -m)" = x86_64 ]; then
+    kernel_modules=(DeiTKernels DeiTKernelsAVX2 DeiTKernelsAVX512 DeiTKernelsAVXVNNI DeiTKernelsAVX512VNNI)
+fi
 module_flags() {
     case "$1" in
         DeiTKernelsAVX2) echo -Xcc -march=x86-64-v3 -D DEIT_FMA -D DEIT_AVX2 ;;
         DeiTKernelsAVX512) echo -Xcc -march=x86-64-v4 -D DEIT_FMA -D DEIT_AVX512 ;;
+        DeiTKernelsAVXVNNI) echo -Xcc -march=x86-64-v3 -Xcc -mavxvnni -D DEIT_FMA -D DEIT_AVX2 -D DEIT_AVXVNNI ;;
+        DeiTKernelsAVX512VNNI) echo -Xcc -march=x86-64-v4 -Xcc -mavx512vnni -D DEIT_FMA -D DEIT_AVX512 -D DEIT_AVX512VNNI ;;
     esac
 }
 kernel_set="${DEIT_KERNEL_SET:-auto}"

@@ -2,7 +2,8 @@
 ///
 /// Swift has no per-function target attributes, so Package.swift compiles the kernel sources
 /// (Sources/DeiTKernels) once per instruction set as separate modules with their own `-march`
-/// (DeiTKernels: the baseline; DeiTKernelsAVX2, DeiTKernelsAVX512 on x86-64), and each module
+/// (DeiTKernels: the baseline; DeiTKernelsAVX2, DeiTKernelsAVX512 and the two VNNI modules on x86-64,
+/// DeiTKernelsDotProd on aarch64), and each module
 /// describes itself with one of these (`CompiledKernels.table`). The runtime, compiled for the
 /// baseline, picks one table per session (`KernelChoice`) and calls only through it, so every hot loop
 /// runs in code compiled for the chosen set. Each call is one indirect call per kernel invocation

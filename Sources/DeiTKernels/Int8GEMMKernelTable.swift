@@ -4,9 +4,10 @@
 ///
 /// | kernel set | condition | kernel | why |
 /// |---|---|---|---|
-/// | AVX512-VNNI | `DEIT_AVX512VNNI` | 8×16c4 `vpdpbusd` zmm | 8 zmm int32 sums + 8 zmm f32 sums + the weights; (measured below) |
+/// | AVX512-VNNI | `DEIT_AVX512VNNI` | 8×16c4 `vpdpbusd` zmm | 8 zmm int32 sums + 8 zmm Float32 sums + weights + broadcast: 18 of 32 zmm |
+/// | AVX-512 (BW) | `DEIT_AVX512` | 8×16c4 `vpmaddubsw` + `vpmaddwd` zmm | as above + ones: 19 zmm |
 /// | AVX-VNNI | `DEIT_AVXVNNI` | 6×16c4 `{vex} vpdpbusd` ymm | the AVX2 tile's registers without the ones |
-/// | AVX2 (and AVX-512 builds) | `DEIT_AVX2`, `DEIT_AVX512` | 6×16c4 | 12 ymm int32 sums + 2 weights + ones + 1 broadcast: all 16 ymm; the f32 sums (touched once per 8 quads) live in memory |
+/// | AVX2 | `DEIT_AVX2` | 6×16c4 | 12 ymm int32 sums + 2 weights + ones + 1 broadcast: all 16 ymm; the f32 sums (touched once per 8 quads) live in memory |
 /// | NEON dot product (aarch64, ARMv8.2 `+dotprod`) | `DEIT_DOTPROD` | 4×16c4 `sdot` | 16 q int32 sums + 4 weights + 4 activations |
 /// | NEON (aarch64 baseline, ARMv8.0) | `arch(arm64)` | 2×16c4 `smull`/`smlal` | 8 q int32 sums + weights split in halves + 4 activations; 4 rows spill (below) |
 /// | otherwise | — | 2×16c4 portable | plain Swift, int32 lanes |
@@ -19,9 +20,11 @@
 /// f32 3.6, `smull`/`smlal` 8.0, `sdot` 29.3.
 #if DEIT_AVX512VNNI
 typealias ActiveInt8GEMMKernel = QD8GEMM8x16c4AVX512VNNI
+#elseif DEIT_AVX512
+typealias ActiveInt8GEMMKernel = QD8GEMM8x16c4AVX512BW
 #elseif DEIT_AVXVNNI
 typealias ActiveInt8GEMMKernel = QD8GEMM6x16c4AVXVNNI
-#elseif DEIT_AVX2 || DEIT_AVX512
+#elseif DEIT_AVX2
 typealias ActiveInt8GEMMKernel = QD8GEMM6x16c4AVX2
 #elseif DEIT_DOTPROD
 typealias ActiveInt8GEMMKernel = QD8GEMM4x16c4NEONDot
@@ -51,11 +54,29 @@ enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
 
 #if DEIT_AVX512VNNI
 /// `qd8_f32_qc7w_gemm_8x16c4__avx512vnni`: 8 rows × 16 columns, one `vpdpbusd` zmm per row and quad.
+/// 8 rows measured best (`deit-cli bench-gemm`, Sapphire Rapids, one thread, GEMM alone on DeiT-Ti's
+/// four layers): 4 rows 217–291 µs per layer, 6 rows 137–183, 8 rows 126–176, 10 rows 172–243,
+/// 12 and 14 rows 200–300 (their sums no longer stay in registers).
 enum QD8GEMM8x16c4AVX512VNNI: Int8GEMMMicroKernel {
-    typealias FullTile = Int8GEMMTileAVX512VNNI<8>
-    typealias TwoRowTile = Int8GEMMTileAVX512VNNI<2>
-    typealias OneRowTile = Int8GEMMTileAVX512VNNI<1>
+    typealias FullTile = Int8GEMMTileAVX512<8, ZMMQuadDotVNNI>
+    typealias TwoRowTile = Int8GEMMTileAVX512<2, ZMMQuadDotVNNI>
+    typealias OneRowTile = Int8GEMMTileAVX512<1, ZMMQuadDotVNNI>
     static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512vnni" }
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif
+
+#if DEIT_AVX512
+/// `qd8_f32_qc7w_gemm_8x16c4__avx512bw`: the AVX2 kernel's `vpmaddubsw` + `vpmaddwd` on zmm, 8 rows ×
+/// 16 columns (AVX-512 CPUs without VNNI: Skylake-X, Cascade Lake's predecessors).
+enum QD8GEMM8x16c4AVX512BW: Int8GEMMMicroKernel {
+    typealias FullTile = Int8GEMMTileAVX512<8, ZMMQuadDotBW>
+    typealias TwoRowTile = Int8GEMMTileAVX512<2, ZMMQuadDotBW>
+    typealias OneRowTile = Int8GEMMTileAVX512<1, ZMMQuadDotBW>
+    static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512bw" }
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {
         quantizeRowAVX2(k: k, x: x, out: out, scales: scales)

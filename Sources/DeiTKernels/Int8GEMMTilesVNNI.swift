@@ -1,10 +1,11 @@
 import DeiTKernelTable
 
-#if DEIT_AVXVNNI || DEIT_AVX512VNNI
+#if DEIT_AVXVNNI
 import _Builtin_intrinsics.intel
 #endif
 
-// The VNNI int8 tiles. `vpdpbusd` multiplies 4 unsigned bytes by 4 signed bytes and adds the four
+// The AVX-VNNI int8 tile (the AVX512-VNNI one is Int8GEMMTilesAVX512.swift's zmm tile with
+// `ZMMQuadDotVNNI`). `vpdpbusd` multiplies 4 unsigned bytes by 4 signed bytes and adds the four
 // products into an int32 lane in one instruction, without the int16 step (and its saturation) of
 // AVX2's `vpmaddubsw` + `vpmaddwd`: the panel (signed 7-bit weight quads) and the activations
 // (`q + 128` bytes) are exactly its operands, so the VNNI kernels read the AVX2 kernel's panels and
@@ -64,55 +65,6 @@ struct Int8GEMMTileAVXVNNI<let rows: Int>: Int8GEMMTile {
         for row in 0..<rows {
             storeInt8TileRow(sums: SIMD16<Float>(lowHalf: scaledLow[row], highHalf: scaledHigh[row]), panel: panel,
                              c: c + row &* ldc, columns: columns, epilogue: epilogue)
-        }
-    }
-}
-#endif
-
-#if DEIT_AVX512VNNI
-/// The AVX512-VNNI tile: `rows`×16, one zmm of int32 sums per row (a panel row of 16 column quads is
-/// one zmm, 64 bytes) and one zmm of Float32 sums per row, both in registers for up to 15 rows of
-/// the 32 zmm: per quad one weight load and per row a broadcast activation quad and one `vpdpbusd`.
-struct Int8GEMMTileAVX512VNNI<let rows: Int>: Int8GEMMTile {
-    static var rowCount: Int { rows }
-
-    @inline(never)
-    static func run(
-        quads: Int,
-        a: UnsafePointer<UInt8>, lda: Int,  // [rows, 4·quads]
-        aScales: UnsafePointer<Float>, ldScales: Int,  // [rows, ⌈quads/8⌉]
-        panel: UnsafeRawPointer,  // [Int8GEMM.panelBytes(k)] bytes
-        c: UnsafeMutablePointer<Float>, ldc: Int,  // [rows, columns]
-        columns: Int,
-        epilogue: GEMMEpilogue
-    ) {
-        var scaled = InlineArray<rows, SIMD16<Float>>(repeating: .zero)
-        var weights = panel + Int8GEMM.headerBytes
-        var activations = UnsafeRawPointer(a)
-        var remaining = quads, group = 0
-        while remaining > 0 {
-            let weightScales = loadSIMD16(weights.assumingMemoryBound(to: Float.self))
-            let correction = (weights + 64).loadUnaligned(as: SIMD8<Int64>.self)
-            weights += Int8GEMM.groupHeaderBytes
-            var sums = InlineArray<rows, SIMD8<Int64>>(repeating: correction)
-            for _ in 0..<min(remaining, quadsPerGroup) {
-                let quadRow = weights.loadUnaligned(as: SIMD8<Int64>.self)
-                for row in 0..<rows {
-                    let quad = _mm512_set1_epi32((activations + row &* lda).loadUnaligned(as: Int32.self))
-                    sums[row] = _mm512_dpbusd_epi32(sums[row], quad, quadRow)
-                }
-                weights += 64
-                activations += 4
-            }
-            for row in 0..<rows {
-                let scale = _mm512_mul_ps(weightScales, SIMD16<Float>(repeating: aScales[row &* ldScales &+ group]))
-                scaled[row] = _mm512_add_ps(scaled[row], _mm512_mul_ps(_mm512_cvtepi32_ps(sums[row]), scale))
-            }
-            remaining &-= quadsPerGroup
-            group &+= 1
-        }
-        for row in 0..<rows {
-            storeInt8TileRow(sums: scaled[row], panel: panel, c: c + row &* ldc, columns: columns, epilogue: epilogue)
         }
     }
 }

@@ -56,7 +56,13 @@ struct Int8GEMMTests {
 
     @Test("the build's int8 kernel is one of the table's")
     func activeKernel() {
-        #if DEIT_AVX2 || DEIT_AVX512
+        #if DEIT_AVX512VNNI
+        #expect(Int8GEMM.kernelName == QD8GEMM8x16c4AVX512VNNI.name)
+        #elseif DEIT_AVX512
+        #expect(Int8GEMM.kernelName == QD8GEMM8x16c4AVX512BW.name)
+        #elseif DEIT_AVXVNNI
+        #expect(Int8GEMM.kernelName == QD8GEMM6x16c4AVXVNNI.name)
+        #elseif DEIT_AVX2
         #expect(Int8GEMM.kernelName == QD8GEMM6x16c4AVX2.name)
         #elseif DEIT_DOTPROD
         #expect(Int8GEMM.kernelName == QD8GEMM4x16c4NEONDot.name)

@@ -176,7 +176,8 @@ import Testing
     }
 
     /// Each kernel set this CPU runs, forced on an int8 model: the session runs that set's kernels
-    /// (its int8 GEMM included: the AVX2 one for avx2-fma and avx512, the VNNI ones for the VNNI sets,
+    /// (its int8 GEMM included: the AVX2 one for avx2-fma, the zmm ones for avx512 and avx512-vnni, the
+    /// ymm `vpdpbusd` one for avx-vnni,
     /// the portable one otherwise), and
     /// its logits follow the f32 logits of the same set.
     @Test(arguments: KernelChoice.runnable)
@@ -187,12 +188,12 @@ import Testing
             let f32 = try Int8PrecisionTests.model(url, .f32), int8 = try Int8PrecisionTests.model(url, .int8)
             let session = try Session(model: int8, threads: 2, kernelSet: set)
             #expect(session.kernels.set == set)
-            let suffix = set == .avx2 || set == .avx512 ? "__avx2"
+            let suffix = set == .avx2 ? "__avx2" : set == .avx512 ? "__avx512bw"
                 : set == .avxVNNI ? "__avxvnni" : set == .avx512VNNI ? "__avx512vnni"
                 : (set == .neon ? "__neon_mlal" : (set == .neonDotProd ? "__neondot" : "__portable"))
             #expect(session.kernels.int8GEMMKernelName.hasPrefix("qd8_f32_qc7w_gemm_")
                     && session.kernels.int8GEMMKernelName.hasSuffix(suffix), "\(session.kernels.int8GEMMKernelName)")
-            if set == .avx2 || set == .avx512 {
+            if set == .avx2 {
                 // The 6-row AVX2 tile (12 ymm int32 sums), not the older 4-row one.
                 #expect(session.kernels.int8GEMMKernelName == "qd8_f32_qc7w_gemm_6x16c4__avx2")
             }

@@ -2,7 +2,8 @@
 """Lint: the runtime, C API and CLI call kernels only through the session's `KernelTable`.
 
 They are compiled for baseline x86-64 and the kernel sources once per instruction set
-(DeiTKernels = baseline, DeiTKernelsAVX2, DeiTKernelsAVX512), so a direct call such as
+(DeiTKernels = baseline, DeiTKernelsAVX2, DeiTKernelsAVX512, DeiTKernelsAVXVNNI, DeiTKernelsAVX512VNNI,
+DeiTKernelsDotProd), so a direct call such as
 `Elementwise.add(...)` from Sources/DeiTRuntime runs the *baseline* module's kernel whatever set the
 session chose (slow, and other bits than the chosen set), and a direct call into an AVX module would
 fault (SIGILL) on CPUs without it. Kernels must go through `kernels.…` (`KernelTable`, chosen per
@@ -31,7 +32,7 @@ SET_INDEPENDENT = {
     "Int8GEMM": {"groupCount", "groupSize", "quantizedRowLength", "panelCount", "panelWidth", "packedByteCount",
                  "weightLimit"},  # the int8 format's [−64, 64], which every set's kernel relies on
 }
-PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512|DeiTKernelsDotProd)\b")
+PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512|DeiTKernelsAVXVNNI|DeiTKernelsAVX512VNNI|DeiTKernelsDotProd)\b")
 
 
 def kernel_types(root: pathlib.Path) -> set:
