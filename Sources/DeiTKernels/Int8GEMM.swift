@@ -166,12 +166,21 @@ public enum Int8GEMM {
         for padding in k..<quantizedRowLength(k: k) { out[padding] = UInt8(activationOffset) }
     }
 
+    /// limit/largest, the factor that maps a group onto [−limit, limit]: 0 for a zero group, and at most
+    /// the largest finite Float — below |x| ≈ 3.7e-37 (subnormal GELU tails) 127/largest overflows, and
+    /// x·∞ would give every quantiser a NaN or an overflow to round: each its own way (`cvtps2dq`'s
+    /// 0x80000000 against the scalar clamp), so the sets' bits would part.
+    @inline(__always)
+    static func inverseStep(_ largest: Float, limit: Int) -> Float {
+        largest > 0 ? min(Float(limit) / largest, .greatestFiniteMagnitude) : 0
+    }
+
     /// One group of `count` values: returns its scale max|x|/127.
     @inline(__always)
     static func quantizeGroupScalar(count: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>) -> Float {
         var largest: Float = 0
         for i in 0..<count { largest = max(largest, abs(x[i])) }
-        let inverse: Float = largest > 0 ? Float(activationLimit) / largest : 0
+        let inverse = inverseStep(largest, limit: activationLimit)
         for i in 0..<count { out[i] = UInt8(quantized(x[i] * inverse, limit: activationLimit) + activationOffset) }
         return largest / Float(activationLimit)
     }

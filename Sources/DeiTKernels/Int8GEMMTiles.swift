@@ -149,7 +149,7 @@ func quantizeRowAVX2(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<
         four = _mm_max_ps(four, _mm_movehl_ps(four, four))
         four = _mm_max_ss(four, _mm_movehdup_ps(four))
         let largest = _mm_cvtss_f32(four)
-        let inverse: Float = largest > 0 ? Float(Int8GEMM.activationLimit) / largest : 0
+        let inverse = Int8GEMM.inverseStep(largest, limit: Int8GEMM.activationLimit)
         let factor = SIMD8<Float>(repeating: inverse)
         func quantized(_ v: SIMD8<Float>) -> SIMD4<Int64> {
             _mm256_add_epi32(_mm256_max_epi32(_mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v, factor)), upper), lower), offset)

@@ -24,6 +24,9 @@ import Testing
             var random = SeededGenerator(seed: UInt64(shape.m * 7919 + shape.n * 104_729 + shape.k))
             var a = random.floats(shape.m * shape.k, in: -4...4)  // [m, k]
             if shape.m > 1 && shape.k > 0 { for i in 0..<shape.k { a[shape.k + i] = 0 } }  // a zero row
+            if shape.m > 2 && shape.k >= 96 {  // a group of subnormals (Int8GEMM.inverseStep)
+                for i in 64..<96 { a[2 * shape.k + i] = Float(bitPattern: UInt32(i % 7) * 1000) * (i % 3 == 0 ? -1 : 1) }
+            }
             var weight = random.floats(shape.n * shape.k, in: -0.5...0.5)  // [n, k]
             if shape.n > 2 && shape.k > 0 { weight[2 * shape.k] = 7 }  // an outlier in one channel
             let bias = random.floats(shape.n), initial = random.floats(shape.m * shape.n)
