@@ -76,6 +76,12 @@ class Deit:
                                                  ctypes.byref(session)), "session")
         return session
 
+    def kernel_set(self, session: ctypes.c_void_p) -> str:
+        """The kernel set the session chose (deit_session_get_kernel_set)."""
+        name = ctypes.c_char_p()
+        self._check(self.lib.deit_session_get_kernel_set(session, ctypes.byref(name)), "kernel set")
+        return name.value.decode()
+
     def batch_session(self, threads: int, max_batch: int) -> ctypes.c_void_p:
         options = SessionOptions()
         self.lib.deit_session_options_default(ctypes.byref(options))
@@ -251,6 +257,8 @@ def main() -> None:
             session = deit.session(threads)
             sessions.append((deit, session))
             runtimes.append((name, lambda deit=deit, session=session: deit.run(session, x, logits)))
+        print(f"\n{threads} thread{'s' if threads > 1 else ''}: deit kernel sets: "
+              + ", ".join(f"{name} {deit.kernel_set(session)}" for (name, _), (deit, session) in zip(runtimes, sessions)))
         runtimes.append(("ort-nospin", lambda: ort_quiet.run(None, feed)))
         runtimes.append(("ort-default", lambda: ort_default.run(None, feed)))
         if args.onnx_int8 and "int8" in precisions:
