@@ -51,7 +51,8 @@
  *          x86-64 build has portable, avx2-fma and avx512): kernel_set may name any of them;
  *          added deit_session_get_kernel_set.
  *   next (compatible): two x86-64 kernel sets, "avx-vnni" and "avx512-vnni" (the int8 GEMM on
- *          vpdpbusd), chosen before avx2-fma / avx512 on CPUs that have them.
+ *          vpdpbusd), chosen before avx2-fma / avx512 on CPUs that have them. Added
+ *          deit_model_get_precision.
  * Usage
  *   deit_model *model = NULL;  deit_session *session = NULL;
  *   if (deit_model_load_file("deit_tiny.safetensors", &model) != DEIT_OK) {
@@ -212,6 +213,11 @@ void deit_model_free(deit_model *model);
  * Returns DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (bad handle, NULL out_info, struct_size below
  * 0.1.0's sizeof(deit_model_info), offsetof(deit_model_info, feature_dim)). */
 deit_status deit_model_get_info(const deit_model *model, deit_model_info *out_info);
+
+/* The precision the model runs: DEIT_PRECISION_F32 or DEIT_PRECISION_INT8 (the load option
+ * resolved: DEIT_PRECISION_FILE gives the file's). DEIT_OK or DEIT_ERR_INVALID_ARGUMENT (NULL or
+ * not a live model handle, NULL out_precision). */
+deit_status deit_model_get_precision(const deit_model *model, int32_t *out_precision);
 
 /* ---- Sessions ----------------------------------------------------------------------------- */
 

@@ -142,6 +142,19 @@ public func deit_model_free(_ model: OpaquePointer?) {
     Handles.release(model, magic: HandleMagic.model, as: Model.self)
 }
 
+@_cdecl("deit_model_get_precision")
+public func deit_model_get_precision(_ handle: OpaquePointer?, _ outPrecision: UnsafeMutablePointer<Int32>?) -> deit_status {
+    guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self) else {
+        return fail(.invalidArgument, "deit_model_get_precision: model is NULL or not a live model handle")
+    }
+    guard let outPrecision else { return fail(.invalidArgument, "deit_model_get_precision: out_precision is NULL") }
+    switch model.precision {
+    case .f32: outPrecision.pointee = Int32(DEIT_PRECISION_F32.rawValue)
+    case .int8: outPrecision.pointee = Int32(DEIT_PRECISION_INT8.rawValue)
+    }
+    return DEIT_OK
+}
+
 @_cdecl("deit_model_get_info")
 public func deit_model_get_info(_ handle: OpaquePointer?, _ outInfo: UnsafeMutablePointer<deit_model_info>?) -> deit_status {
     guard let model = Handles.object(handle, magic: HandleMagic.model, as: Model.self) else {

@@ -210,6 +210,25 @@ static void check_sessions(const char *model_path) {
     expect(deit_model_get_info(NULL, &info), DEIT_ERR_INVALID_ARGUMENT, "model", "deit_model_get_info(NULL, &info)");
     expect(deit_model_get_info(model, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_info",
            "deit_model_get_info(model, NULL)");
+    {
+        int32_t precision = -1;
+        deit_load_options load_options;
+        deit_model *int8_model = NULL;
+        expect(deit_model_get_precision(NULL, &precision), DEIT_ERR_INVALID_ARGUMENT, "model",
+               "deit_model_get_precision(NULL, &precision)");
+        expect(deit_model_get_precision(model, NULL), DEIT_ERR_INVALID_ARGUMENT, "out_precision",
+               "deit_model_get_precision(model, NULL)");
+        check(precision == -1, "a refused deit_model_get_precision writes nothing");
+        check(deit_model_get_precision(model, &precision) == DEIT_OK && precision == DEIT_PRECISION_F32,
+              "a float checkpoint loaded with the default options runs f32");
+        deit_load_options_default(&load_options);
+        load_options.precision = DEIT_PRECISION_INT8;
+        precision = -1;
+        check(deit_model_load_file_with_options(model_path, &load_options, &int8_model) == DEIT_OK &&
+                  deit_model_get_precision(int8_model, &precision) == DEIT_OK && precision == DEIT_PRECISION_INT8,
+              "the same checkpoint loaded with DEIT_PRECISION_INT8 runs int8");
+        deit_model_free(int8_model);
+    }
     info.struct_size = 0;
     expect(deit_model_get_info(model, &info), DEIT_ERR_INVALID_ARGUMENT, "struct_size",
            "deit_model_get_info(model, &info) with struct_size 0");

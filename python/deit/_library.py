@@ -98,6 +98,7 @@ _SIGNATURES = {
     "deit_model_load_memory_with_options": (c_int, [c_void_p, c_size_t, POINTER(LoadOptionsStruct), POINTER(c_void_p)]),
     "deit_model_free": (None, [c_void_p]),
     "deit_model_get_info": (c_int, [c_void_p, POINTER(ModelInfoStruct)]),
+    "deit_model_get_precision": (c_int, [c_void_p, POINTER(c_int32)]),
     "deit_session_options_default": (None, [POINTER(SessionOptionsStruct)]),
     "deit_session_create_with_options": (c_int, [c_void_p, POINTER(SessionOptionsStruct), c_void_p, c_size_t, POINTER(c_void_p)]),
     "deit_session_free": (None, [c_void_p]),

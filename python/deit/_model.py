@@ -64,29 +64,36 @@ def _free(handles):
         _lib.deit_model_free(model)
 
 
+# deit_precision's values (include/deit.h); DEIT_PRECISION_FILE (2) is the default, `precision=None`.
+PRECISIONS = {"f32": 0, "int8": 1}
+
+
 class Model:
     """A timm DeiT/ViT checkpoint (safetensors) loaded by libdeit, with one session to run it.
 
-    Model(path, threads=1, image_size=None, kernel_set=None, max_batch=1): `threads` workers per call
+    Model(path, threads=1, image_size=None, kernel_set=None, max_batch=1, precision=None): `threads` workers per call
     (1 to 256); `image_size` runs the model at another multiple of its patch size (pos_embed resampled
     at load, as timm does); `kernel_set` forces a kernel set ("portable", "avx2-fma", "avx-vnni", "avx512",
     "avx512-vnni", "neon", "neon-dotprod"; default "auto": DEIT_KERNEL_SET, else the best set this CPU runs, chosen when the
     session is created; the `kernel_set` attribute names the set it runs); `max_batch` (1 to 4096) the images
     run() passes to libdeit at once (deit_session_run_batch: the images' tokens stacked for every
     Linear layer, faster per image; the same logits, bit for bit). The session's memory grows with it
-    (about 1 MB per image for DeiT-Ti); CaiT models take only 1.
+    (about 1 MB per image for DeiT-Ti); CaiT models take only 1. `precision`: None (default: the
+    file's — int8 for a file written by `deit-cli quantize`, else f32), "f32", or "int8" (the blocks'
+    Linear layers quantised at load: deit_load_options.precision); the `precision` attribute names
+    the precision the model runs.
 
     Calls on one Model are serialised by a lock (libdeit's session is one thread at a time); use one
     Model per thread to run in parallel. close() (or `with Model(...) as model:`) frees it at once,
     otherwise garbage collection does.
     """
 
-    def __init__(self, path, *, threads=1, image_size=None, kernel_set=None, max_batch=1):
+    def __init__(self, path, *, threads=1, image_size=None, kernel_set=None, max_batch=1, precision=None):
         self._load(lambda options, out: _lib.deit_model_load_file_with_options(_inputs.c_path(path), options, out),
-                   threads, image_size, kernel_set, max_batch)
+                   threads, image_size, kernel_set, max_batch, precision)
 
     @classmethod
-    def from_bytes(cls, data, *, threads=1, image_size=None, kernel_set=None, max_batch=1):
+    def from_bytes(cls, data, *, threads=1, image_size=None, kernel_set=None, max_batch=1, precision=None):
         """Loads a checkpoint from the bytes of a safetensors file (libdeit copies what it keeps)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise InputError(f"from_bytes takes the bytes of a safetensors file, not {type(data).__name__}")
@@ -94,10 +101,10 @@ class Model:
         model = cls.__new__(cls)
         buffer = ctypes.create_string_buffer(data, len(data)) if data else None
         model._load(lambda options, out: _lib.deit_model_load_memory_with_options(buffer, len(data), options, out),
-                    threads, image_size, kernel_set, max_batch)
+                    threads, image_size, kernel_set, max_batch, precision)
         return model
 
-    def _load(self, load, threads, image_size, kernel_set, max_batch=1):
+    def _load(self, load, threads, image_size, kernel_set, max_batch=1, precision=None):
         self._handles = [None, None]  # [session, model], freed by the finalizer
         self._finalizer = weakref.finalize(self, _free, self._handles)
         self._lock = threading.Lock()
@@ -106,10 +113,14 @@ class Model:
         image_size = 0 if image_size is None else _inputs.integer(image_size, "image_size", 1, _inputs.INT32_MAX)
         if kernel_set is not None and (not isinstance(kernel_set, str) or "\0" in kernel_set):
             raise InputError(f"kernel_set must be a string without NUL characters, not {kernel_set!r}")
+        if precision is not None and (not isinstance(precision, str) or precision not in PRECISIONS):
+            raise InputError(f"precision must be None (the file's), \"f32\" or \"int8\", not {precision!r}")
 
         load_options = _library.LoadOptionsStruct()
         _lib.deit_load_options_default(ctypes.byref(load_options))
         load_options.image_size = image_size
+        if precision is not None:
+            load_options.precision = PRECISIONS[precision]
         model = ctypes.c_void_p()
         check(load(ctypes.byref(load_options), ctypes.byref(model)))
         self._handles[1] = model.value
@@ -139,6 +150,9 @@ class Model:
         name = ctypes.c_char_p()
         check(_lib.deit_session_get_kernel_set(self._handles[0], ctypes.byref(name)))
         self.kernel_set = name.value.decode("ascii")  # the set the session chose, e.g. "avx2-fma"
+        running = ctypes.c_int32(-1)
+        check(_lib.deit_model_get_precision(self._handles[1], ctypes.byref(running)))
+        self.precision = next(name for name, value in PRECISIONS.items() if value == running.value)
 
     # MARK: Lifetime
 
