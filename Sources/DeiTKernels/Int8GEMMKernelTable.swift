@@ -41,9 +41,9 @@ typealias ActiveInt8GEMMKernel = QD8GEMM2x16c4Portable
 /// 40–46 multiply-adds/ns with 4 rows and 55–58 with 6; this one 65–69 (int8/f32 0.68 over the four
 /// shapes, the quantisation of A included).
 enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
-    typealias FullTile = Int8GEMMTileAVX2<6>
-    typealias TwoRowTile = Int8GEMMTileAVX2<2>
-    typealias OneRowTile = Int8GEMMTileAVX2<1>
+    typealias FullTile = Int8GEMMTileYMM<6, YMMQuadDotAVX2>
+    typealias TwoRowTile = Int8GEMMTileYMM<2, YMMQuadDotAVX2>
+    typealias OneRowTile = Int8GEMMTileYMM<1, YMMQuadDotAVX2>
     static var name: String { "qd8_f32_qc7w_gemm_6x16c4__avx2" }
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {
@@ -58,9 +58,9 @@ enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
 /// four layers): 4 rows 217–291 µs per layer, 6 rows 137–183, 8 rows 126–176, 10 rows 172–243,
 /// 12 and 14 rows 200–300 (their sums no longer stay in registers).
 enum QD8GEMM8x16c4AVX512VNNI: Int8GEMMMicroKernel {
-    typealias FullTile = Int8GEMMTileAVX512<8, ZMMQuadDotVNNI>
-    typealias TwoRowTile = Int8GEMMTileAVX512<2, ZMMQuadDotVNNI>
-    typealias OneRowTile = Int8GEMMTileAVX512<1, ZMMQuadDotVNNI>
+    typealias FullTile = Int8GEMMTileZMM<8, ZMMQuadDotVNNI>
+    typealias TwoRowTile = Int8GEMMTileZMM<2, ZMMQuadDotVNNI>
+    typealias OneRowTile = Int8GEMMTileZMM<1, ZMMQuadDotVNNI>
     static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512vnni" }
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {
@@ -73,9 +73,9 @@ enum QD8GEMM8x16c4AVX512VNNI: Int8GEMMMicroKernel {
 /// `qd8_f32_qc7w_gemm_8x16c4__avx512bw`: the AVX2 kernel's `vpmaddubsw` + `vpmaddwd` on zmm, 8 rows ×
 /// 16 columns (AVX-512 CPUs without VNNI: Skylake-X, Cascade Lake's predecessors).
 enum QD8GEMM8x16c4AVX512BW: Int8GEMMMicroKernel {
-    typealias FullTile = Int8GEMMTileAVX512<8, ZMMQuadDotBW>
-    typealias TwoRowTile = Int8GEMMTileAVX512<2, ZMMQuadDotBW>
-    typealias OneRowTile = Int8GEMMTileAVX512<1, ZMMQuadDotBW>
+    typealias FullTile = Int8GEMMTileZMM<8, ZMMQuadDotBW>
+    typealias TwoRowTile = Int8GEMMTileZMM<2, ZMMQuadDotBW>
+    typealias OneRowTile = Int8GEMMTileZMM<1, ZMMQuadDotBW>
     static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512bw" }
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {
@@ -87,9 +87,9 @@ enum QD8GEMM8x16c4AVX512BW: Int8GEMMMicroKernel {
 #if DEIT_AVXVNNI
 /// `qd8_f32_qc7w_gemm_6x16c4__avxvnni`: 6 rows × 16 columns, two `{vex} vpdpbusd` ymm per row and quad.
 enum QD8GEMM6x16c4AVXVNNI: Int8GEMMMicroKernel {
-    typealias FullTile = Int8GEMMTileAVXVNNI<6>
-    typealias TwoRowTile = Int8GEMMTileAVXVNNI<2>
-    typealias OneRowTile = Int8GEMMTileAVXVNNI<1>
+    typealias FullTile = Int8GEMMTileYMM<6, YMMQuadDotVNNI>
+    typealias TwoRowTile = Int8GEMMTileYMM<2, YMMQuadDotVNNI>
+    typealias OneRowTile = Int8GEMMTileYMM<1, YMMQuadDotVNNI>
     static var name: String { "qd8_f32_qc7w_gemm_6x16c4__avxvnni" }
     static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
                             scales: UnsafeMutablePointer<Float>) {

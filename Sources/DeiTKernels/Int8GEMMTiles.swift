@@ -61,17 +61,33 @@ struct Int8GEMMTilePortable<let rows: Int>: Int8GEMMTile {
 }
 
 #if DEIT_AVX2 || DEIT_AVX512
-/// The AVX2 int8 tile: `rows`×16 in 2·`rows` ymm int32 accumulators (8 columns each) per group of 32
+/// One quad step of the ymm int8 tile: 8 int32 sums += the dot products of a row's broadcast
+/// activation quad (4 unsigned bytes, `q + 128`) with 8 columns' signed weight quads.
+protocol YMMQuadDot {
+    static func accumulate(_ sums: SIMD4<Int64>, _ quad: SIMD4<Int64>, _ weights: SIMD4<Int64>) -> SIMD4<Int64>
+}
+
+/// AVX2: `vpmaddubsw` multiplies and adds byte pairs into 16 bits — at most 2·255·64 = 32640, below
+/// the 32767 where it would saturate — `vpmaddwd` with ones adds the two pairs of a quad into 32
+/// bits, then `vpaddd` (the ones stay in a register: LLVM hoists the constant).
+enum YMMQuadDotAVX2: YMMQuadDot {
+    @inline(__always)
+    static func accumulate(_ sums: SIMD4<Int64>, _ quad: SIMD4<Int64>, _ weights: SIMD4<Int64>) -> SIMD4<Int64> {
+        _mm256_add_epi32(sums, _mm256_madd_epi16(_mm256_maddubs_epi16(quad, weights), _mm256_set1_epi16(1)))
+    }
+}
+
+/// The ymm int8 tile: `rows`×16 in 2·`rows` ymm int32 accumulators (8 columns each) per group of 32
 /// inputs, then 2·`rows` ymm Float32 sums across the groups.
 ///
 /// Per quad of inputs: the panel's 64 bytes are two ymm of 8 columns' quads (signed, |w| ≤ 64), each
 /// row's four unsigned activation bytes (`q + 128` ≤ 255) are broadcast as one 32-bit value
-/// (`vpbroadcastd`), `vpmaddubsw` multiplies and adds byte pairs into 16 bits — at most 2·255·64 =
-/// 32640, below the 32767 where it would saturate — and `vpmaddwd` with ones adds the two pairs of a
-/// quad into 32 bits, then `vpaddd`. Each group's sums start at the panel's corrections (−128·ΣWq).
-/// After 8 quads: `vcvtdq2ps`, times the group's scales (weight per column × activation per row),
-/// added to the Float32 sums. 12 accumulators + 2 weights + ones + the broadcast: all 16 ymm.
-struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
+/// (`vpbroadcastd`) and `Dot` adds their products into the row's sums: AVX2's three instructions
+/// (`YMMQuadDotAVX2`) or AVX-VNNI's `vpdpbusd` (`YMMQuadDotVNNI`). Each group's sums start at the
+/// panel's corrections (−128·ΣWq). After 8 quads: `vcvtdq2ps`, times the group's scales (weight per
+/// column × activation per row), added to the Float32 sums. 6 rows: 12 accumulators + 2 weights +
+/// the broadcast (+ AVX2's ones): all 16 ymm.
+struct Int8GEMMTileYMM<let rows: Int, Dot: YMMQuadDot>: Int8GEMMTile {
     static var rowCount: Int { rows }
 
     @inline(never)
@@ -88,7 +104,6 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
         var scaledHigh = InlineArray<rows, SIMD8<Float>>(repeating: .zero)  // columns 8..<16
         var weights = panel + Int8GEMM.headerBytes
         var activations = UnsafeRawPointer(a)
-        let ones = _mm256_set1_epi16(1)
         var remaining = quads, group = 0
         while remaining > 0 {
             let weightScales = weights.assumingMemoryBound(to: Float.self)
@@ -103,8 +118,8 @@ struct Int8GEMMTileAVX2<let rows: Int>: Int8GEMMTile {
                 let weightsHigh = (weights + 32).loadUnaligned(as: SIMD4<Int64>.self)
                 for row in 0..<rows {
                     let quad = _mm256_set1_epi32((activations + row &* lda).loadUnaligned(as: Int32.self))
-                    low[row] = _mm256_add_epi32(low[row], _mm256_madd_epi16(_mm256_maddubs_epi16(quad, weightsLow), ones))
-                    high[row] = _mm256_add_epi32(high[row], _mm256_madd_epi16(_mm256_maddubs_epi16(quad, weightsHigh), ones))
+                    low[row] = Dot.accumulate(low[row], quad, weightsLow)
+                    high[row] = Dot.accumulate(high[row], quad, weightsHigh)
                 }
                 weights += 64
                 activations += 4

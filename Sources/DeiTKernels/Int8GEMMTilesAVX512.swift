@@ -18,21 +18,11 @@ enum ZMMQuadDotBW: ZMMQuadDot {
     }
 }
 
-#if DEIT_AVX512VNNI
-/// AVX512-VNNI: `vpdpbusd`, the four products and their sum into each int32 lane in one instruction.
-enum ZMMQuadDotVNNI: ZMMQuadDot {
-    @inline(__always)
-    static func accumulate(_ sums: SIMD8<Int64>, _ quad: SIMD8<Int64>, _ weights: SIMD8<Int64>) -> SIMD8<Int64> {
-        _mm512_dpbusd_epi32(sums, quad, weights)
-    }
-}
-#endif
-
 /// The zmm int8 tile: `rows`×16, one zmm of int32 sums per row (a panel row of 16 column quads is one
 /// zmm, 64 bytes) and one zmm of Float32 sums per row, all in registers for 8 rows (16 of the 32
 /// zmm, + weights, broadcast and BW's ones): per quad one weight load, and per row a broadcast
 /// activation quad and one `Dot` step. Each group's sums start at the panel's corrections.
-struct Int8GEMMTileAVX512<let rows: Int, Dot: ZMMQuadDot>: Int8GEMMTile {
+struct Int8GEMMTileZMM<let rows: Int, Dot: ZMMQuadDot>: Int8GEMMTile {
     static var rowCount: Int { rows }
 
     @inline(never)
