@@ -53,14 +53,6 @@ extension Int8GEMM {
         return rounded <= 65504 ? rounded : value
     }
 
-    /// True when `value` is exactly a finite binary16 value (F32 → F16 → F32 gives it back).
-    public static func isHalfExact(_ value: Float) -> Bool {
-        guard value.isFinite, abs(value) <= 65504 else { return false }
-        if abs(value) >= 0x1p-14 { return value.bitPattern & ((1 << 13) - 1) == 0 }
-        let scaled = abs(value) * 0x1p24   // subnormals and 0: multiples of 2⁻²⁴
-        return scaled == scaled.rounded(.towardZero)
-    }
-
     /// Packs an already quantised weight (`quantizeWeight`'s layout: `quantized` [n, k] in
     /// [−64, 64] — the caller checks the range: larger values could saturate `vpmaddubsw` —, `scales`
     /// [n, groupCount(k)]) with its bias [n] into `packedByteCount(n:k:)` bytes at `packed`.

@@ -56,8 +56,8 @@ enum ActivationSlot: Int, CaseIterable {
     case input               // (3, S, S)    the model input (classify: the preprocessed image)
     case logits              // (C)          classify: the logits
     case preprocessScratch   // (EvalTransform.scratchBytes bytes)  classify: resampling weights
-    case quantizedRows       // (B·T, ⌈max(D, H, 3·P·P)/4⌉·4) UInt8  int8 precision: a GEMM's input quantised per row, q + 128 (else empty)
-    case rowScales           // (B·T, ⌈max(D, H, 3·P·P)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
+    case quantizedRows       // (B·T, ⌈max(D, H)/4⌉·4) UInt8  int8 precision: a GEMM's input quantised per row, q + 128 (else empty)
+    case rowScales           // (B·T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
     case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
@@ -75,15 +75,12 @@ enum ActivationSlot: Int, CaseIterable {
         case .headDist, .logits: (.heads, .heads)
         case .input: (.preprocess, .patchExtraction)
         case .preprocessScratch: (.preprocess, .preprocess)
-        case .quantizedRows, .rowScales: (.patchEmbedding, .heads)   // every Linear layer is int8
+        case .quantizedRows, .rowScales: (.qkv, .heads)   // the blocks' Linear layers and the heads
         }
     }
 
-    /// The widest input of an int8 Linear layer: D (qkv, proj, heads), H (fc2) or 3·P·P (the patch
-    /// embedding); the patch embedding's N rows are fewer than T.
-    static func int8InputWidth(_ config: ModelConfig) -> Int {
-        max(config.embedDim, config.mlpHiddenDim, config.patchValues)
-    }
+    /// The widest input of an int8 Linear layer: D (qkv, proj, heads) or H (fc2).
+    static func int8InputWidth(_ config: ModelConfig) -> Int { max(config.embedDim, config.mlpHiddenDim) }
 
     /// Bytes the slot needs for a model with `config` run on `threads` threads at `precision`, for
     /// batches of up to `batch` images. Fails with `.outOfMemory` naming the buffer when a size overflows.

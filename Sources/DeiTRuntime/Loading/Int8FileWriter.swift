@@ -13,6 +13,9 @@ package enum Int8FileWriter {
         case quantize(n: Int, k: Int, gamma: Int?)
         /// The bias of a Linear weight with LayerScale: γ⊙b, written F32.
         case foldBias(gamma: Int)
+        /// The patch embedding's weight: rounded to binary16 (`HalfConversion.roundedToHalf`), written
+        /// F16 (F32 when a value is beyond binary16's range), as `Precision.int8` rounds it at load.
+        case roundToHalf
     }
 
     /// One tensor of the output.
@@ -25,9 +28,9 @@ package enum Int8FileWriter {
 
     /// The bytes of the int8 file for the float checkpoint `bytes` (F32, F16 or BF16; validated as a
     /// load validates it, `configJSON` as for `Model.init(bytes:)`). Every block's qkv, proj, fc1 and
-    /// fc2 weight, the patch embedding's and the heads' become I8 (their shapes) plus `<name>_scale`
-    /// [n, ⌈k/32⌉], F16 (F32 when a scale is not a binary16 value) (`Int8GEMM.quantizeWeight`,
-    /// exactly the load-time quantisation); with LayerScale, γ is folded into those weights first and
+    /// fc2 weight and the heads' become I8 plus `<name>_scale` [n, ⌈k/32⌉], F16 (F32 when a scale is
+    /// not a binary16 value) (`Int8GEMM.quantizeWeight`, exactly the load-time quantisation); the patch
+    /// embedding's weight is rounded to binary16 and written F16, as `Precision.int8` rounds it; with LayerScale, γ is folded into those weights first and
     /// into their biases (written F32), as loading folds it; every other tensor is copied unchanged;
     /// `__metadata__` keeps the checkpoint's entries and adds the int8 keys. `.invalidArgument` for a
     /// file that is int8 already.
@@ -54,7 +57,8 @@ package enum Int8FileWriter {
                 }
             }
         }
-        // The patch embedding and the heads (no LayerScale there).
+        if let patch = checkpoint.table.top[TopTensor.patchWeight.rawValue] { actions[patch] = .roundToHalf }
+        // The heads (no LayerScale there).
         for slot in StoredInt8.quantizedTopSlots {
             guard let index = checkpoint.table.top[slot.rawValue] else { continue }
             let (n, k) = try linearSize(slot.spec.shape.dimensions(config))
@@ -75,6 +79,13 @@ package enum Int8FileWriter {
             case .copy:
                 entries.append(Entry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
                                      data: Array(bytes[tensor.byteRange])))
+            case .roundToHalf:
+                let values = try floats(index).map { HalfConversion.roundedToHalf($0) }
+                if values.allSatisfy({ HalfConversion.isHalfExact($0) }) {
+                    entries.append(Entry(name: tensor.name, dtype: .f16, shape: tensor.shape, data: littleEndianHalfBytes(values)))
+                } else {
+                    entries.append(Entry(name: tensor.name, dtype: .f32, shape: tensor.shape, data: littleEndianBytes(values)))
+                }
             case .foldBias(let gammaIndex):
                 var bias = try floats(index)
                 let gamma = try floats(gammaIndex)
@@ -108,7 +119,7 @@ package enum Int8FileWriter {
                                      data: quantized.map { UInt8(bitPattern: $0) }))
                 // F16 when every scale is a binary16 value (`Int8GEMM.halfCeiling` makes the normal-range
                 // ones so): the same values in half the bytes; else F32.
-                if scales.allSatisfy({ Int8GEMM.isHalfExact($0) }) {
+                if scales.allSatisfy({ HalfConversion.isHalfExact($0) }) {
                     entries.append(Entry(name: tensor.name + "_scale", dtype: .f16, shape: [n, groups],
                                          data: littleEndianHalfBytes(scales)))
                 } else {
@@ -190,27 +201,15 @@ package enum Int8FileWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// `values`, each exactly a binary16 value (`Int8GEMM.isHalfExact`), as little-endian binary16.
+    /// `values`, each exactly a binary16 value (`HalfConversion.isHalfExact`), as little-endian binary16.
     private static func littleEndianHalfBytes(_ values: [Float]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(values.count * 2)
         for value in values {
-            let bits = halfBits(ofExact: value)
+            let bits = HalfConversion.halfBits(ofExact: value)
             out += [UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8)]
         }
         return out
-    }
-
-    /// The binary16 encoding of a Float32 that is exactly a finite binary16 value (the caller checks).
-    static func halfBits(ofExact value: Float) -> UInt16 {
-        let bits = value.bitPattern
-        let sign = UInt16(truncatingIfNeeded: (bits >> 16) & 0x8000)
-        let magnitude = abs(value)
-        if magnitude < 0x1p-14 {   // zero or subnormal: m · 2⁻²⁴
-            return sign | UInt16(truncatingIfNeeded: Int(magnitude * 0x1p24))
-        }
-        let exponent = UInt16(truncatingIfNeeded: ((bits >> 23) & 0xFF) - 112)   // rebias 127 → 15
-        return sign | exponent << 10 | UInt16(truncatingIfNeeded: (bits >> 13) & 0x3FF)
     }
 
     private static func littleEndianBytes(_ values: [Float]) -> [UInt8] {

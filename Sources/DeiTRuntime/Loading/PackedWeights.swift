@@ -52,8 +52,9 @@ final class PackedWeights {
 
     /// Converts and stores every tensor, walking the checkpoint's slot table twice in its fixed order:
     /// once to lay out the regions, once (after the single allocation) to fill them.
-    /// `precision` chooses the Linear layers' format (`Precision.linearFormat`: the blocks', the patch
-    /// embedding's and the heads'); a CaiT's class-attention blocks are always `LinearFormat.native`.
+    /// `precision` chooses the Linear layers' format (`Precision.linearFormat`: the blocks' and the
+    /// heads'); the patch embedding and a CaiT's class-attention blocks are always
+    /// `LinearFormat.native` (at int8 the patch embedding's weights rounded to binary16).
     init(checkpoint: Checkpoint, source: TensorSource, precision: Precision = .f32) throws(DeiTError) {
         let config = checkpoint.config
         let schema = CheckpointSchema.deit
@@ -68,6 +69,10 @@ final class PackedWeights {
         }
         try nativeFormat.checkSizes(config)
         try linearFormat.checkSizes(config)
+        let patchSlot = TopTensor.patchWeight.rawValue
+        func format(_ position: SlotPosition) -> LinearFormat {
+            position.block == nil && position.slot == patchSlot ? nativeFormat : linearFormat
+        }
         self.precision = precision
 
         // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary): a copied tensor
@@ -84,7 +89,7 @@ final class PackedWeights {
                 regions[position] = try layout.reserve(try checkedElementCount(slot.shape.dimensions(config)))
             case .linearWeight:
                 let (n, k) = try linearSize(slot.shape.dimensions(config))
-                regions[position] = try layout.reserve(try linearFormat.floatCount(n: n, k: k))
+                regions[position] = try layout.reserve(try format(position).floatCount(n: n, k: k))
                 // weight, bias (and a LayerScale γ)
                 largestLinear = max(largestLinear, try checkedSum(try checkedProduct(n, k, "load scratch"),
                                                                   try checkedProduct(n, config.layerScale ? 2 : 1, "load scratch"),
@@ -125,7 +130,8 @@ final class PackedWeights {
                 let scaleSlot = list.firstIndex { $0.kind == .layerScale(weight: position.slot) }
                 let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
                 try filler.packLinear(weight: tensors[index], bias: bias.map { tensors[$0] },
-                                      scale: scale.map { tensors[$0] }, n: n, k: k, format: linearFormat,
+                                      scale: scale.map { tensors[$0] }, n: n, k: k, format: format(position),
+                                      roundToHalf: precision.roundsPatchEmbeddingToHalf && position.block == nil && position.slot == patchSlot,
                                       to: base + region)
             case .linearBias, .layerScale:
                 break
@@ -158,7 +164,7 @@ final class PackedWeights {
                                                       kGamma: try floats(at(.kNormWeight)), kBeta: try floats(at(.kNormBias)))
                                       : nil))
         }
-        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec, linearFormat)
+        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec, nativeFormat)
         classToken = config.classToken ? try floats(top(.clsToken)) : nil
         registers = config.regTokens > 0 ? try floats(top(.regToken)) : nil
         normPreGamma = config.preNorm ? try floats(top(.normPreWeight)) : nil
@@ -170,8 +176,8 @@ final class PackedWeights {
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
         head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec, linearFormat) : nil
         headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec, linearFormat) : nil
-        // CaiT's mixes and class-attention blocks stay f32 at every precision (the patch blocks,
-        // patch embedding and head above follow `precision`).
+        // CaiT's mixes and class-attention blocks stay f32 at every precision (the patch blocks and
+        // the heads above follow `precision`).
         cait = try checkpoint.caitTable.map { caitTable throws(DeiTError) in
             try CaiTWeights(checkpoint: checkpoint, table: caitTable, format: nativeFormat, source: source)
         }
@@ -350,8 +356,9 @@ struct WeightFiller {
     /// Stores `weight` (n, k) and `bias` (n; zeros when nil), shapes already validated by the schema,
     /// at `destination`. With `scale` (LayerScale γ, n), row r of the weight and bias r are multiplied
     /// by γ[r] first: γ⊙(W·y + b) = (diag(γ)W)·y + γ⊙b.
+    /// With `roundToHalf` the weight is rounded to binary16 values first (`HalfConversion.roundedToHalf`).
     func packLinear(weight: TensorInfo, bias: TensorInfo?, scale: TensorInfo?, n: Int, k: Int, format: LinearFormat,
-                    to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+                    roundToHalf: Bool = false, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         guard let scratch, weight.elementCount == n * k, bias.map({ $0.elementCount == n }) ?? true,
               scale.map({ $0.elementCount == n }) ?? true,
               n * k + (scale == nil ? n : 2 * n) <= scratch.byteCount / 4 else {
@@ -360,6 +367,9 @@ struct WeightFiller {
         let weightFloats = scratch.floats          // (n, k)
         let biasFloats = scratch.floats + n * k    // (n)
         try source.readFloats(weight, into: weightFloats)
+        if roundToHalf {
+            for i in 0..<(n * k) { weightFloats[i] = HalfConversion.roundedToHalf(weightFloats[i]) }
+        }
         if let bias {
             try source.readFloats(bias, into: biasFloats)
         } else {

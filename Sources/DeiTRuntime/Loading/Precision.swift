@@ -2,10 +2,12 @@
 public enum Precision: Sendable, Equatable {
     /// Float32 weights and arithmetic everywhere (F16/BF16 checkpoints are widened): the default.
     case f32
-    /// The Linear layers — every block's qkv, proj, fc1, fc2, the patch embedding and the classifier
-    /// head(s) — quantised at load from the checkpoint's floats to int8, symmetric per output channel
-    /// and 32 inputs, and run as int8 GEMMs on activations quantised per token and per 32 inputs just
-    /// before each one (`Int8GEMM`). Attention's two products, LayerNorm, softmax, GELU, the residual
+    /// The Linear layers — every block's qkv, proj, fc1, fc2 and the classifier head(s) — quantised
+    /// at load from the checkpoint's floats to int8, symmetric per output channel and 32 inputs, and
+    /// run as int8 GEMMs on activations quantised per token and per 32 inputs just before each one
+    /// (`Int8GEMM`). The patch embedding runs in Float32 on weights rounded to binary16
+    /// (`HalfConversion.roundedToHalf`; at int8 it cost 2–3 of the 900 photos' top-1 agreement, and an
+    /// int8 file stores it as F16). Attention's two products, LayerNorm, softmax, GELU, the residual
     /// stream and a CaiT's class-attention blocks stay Float32.
     case int8
 
@@ -29,15 +31,19 @@ public enum Precision: Sendable, Equatable {
         }
     }
 
-    /// The format the Linear layers of the transformer (the blocks' qkv, proj, fc1, fc2, the patch
-    /// embedding and the classifier heads) are stored in at this precision, given the build's Float32
-    /// format (`LinearFormat.native`). A CaiT's class-attention blocks always use `native`.
+    /// The format the blocks' Linear layers (qkv, proj, fc1, fc2) and the classifier heads are stored
+    /// in at this precision, given the build's Float32 format (`LinearFormat.native`). The patch
+    /// embedding and a CaiT's class-attention blocks always use `native`.
     func linearFormat(native: LinearFormat) -> LinearFormat {
         switch self {
         case .f32: native
         case .int8: .packedInt8
         }
     }
+
+    /// Whether the patch embedding's weights are rounded to binary16 at load (int8: they are F16 in
+    /// an int8 file, and the same values when quantising a float checkpoint at load).
+    var roundsPatchEmbeddingToHalf: Bool { self == .int8 }
 }
 
 /// Where a loaded model's precision came from.

@@ -6,12 +6,13 @@ import DeiTKernels
 ///
 ///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−64, 64] (7 bits: Int8GEMM.swift says why)
 ///     blocks.i.attn.qkv.weight_scale  F16 [3D, ⌈D/32⌉] sw[j, g] = halfCeiling(max|W[j, 32g ..< 32g+32]| / 64)
-///     (the same for attn.proj, mlp.fc1, mlp.fc2, patch_embed.proj.weight [D, 3, P, P] with k = 3·P·P,
-///     head.weight and head_dist.weight)
+///     (the same for attn.proj, mlp.fc1, mlp.fc2, head.weight and head_dist.weight)
+///     patch_embed.proj.weight         F16 [D, 3, P, P] the float weight rounded to binary16
 ///
 /// and every other tensor as in the float checkpoint. Scales are F32 when one of them is not a
-/// binary16 value (tiny LayerScale-folded weights), and F32 scales load too, as do float patch
-/// embeddings and heads (files from before 2026-12: quantised at load). `__metadata__` says so:
+/// binary16 value (tiny LayerScale-folded weights), and F32 scales load too, as do float heads and
+/// F32 patch embeddings (files from before 2026-12-02: the head quantised, the patch embedding
+/// rounded at load). `__metadata__` says so:
 /// `deit.precision` = `int8`, `deit.int8.group_size` = `32`, `deit.int8.scheme` (text), and for a
 /// LayerScale model `deit.int8.layer_scale` = `folded`: γ is already multiplied into the I8 weights
 /// (before quantising) and into the F32 biases of proj and fc2, and is not applied again (the γ
@@ -64,13 +65,13 @@ package enum StoredInt8 {
     /// The block slots whose weights an int8 file stores as I8 (every block's Linear weights).
     static let quantizedSlots: [BlockTensor] = [.qkvWeight, .projWeight, .fc1Weight, .fc2Weight]
 
-    /// The top-level Linear weights an int8 file stores as I8 — the patch embedding and the heads —
-    /// or, in a file from a deit-cli before they were (up to 2026-12), as floats: those are quantised
-    /// at load, as `Precision.int8` does for a float checkpoint.
-    static let quantizedTopSlots: [TopTensor] = [.patchWeight, .headWeight, .headDistWeight]
+    /// The top-level Linear weights an int8 file stores as I8 — the heads — or, in a file from a
+    /// deit-cli before they were (up to 2026-12-02), as floats: those are quantised at load, as
+    /// `Precision.int8` does for a float checkpoint.
+    static let quantizedTopSlots: [TopTensor] = [.headWeight, .headDistWeight]
 
     /// The position of the weight "<Linear weight>_scale" belongs to (a block's qkv, proj, fc1, fc2,
-    /// or the patch embedding or a head), nil for any other name.
+    /// or a head), nil for any other name.
     static func scalePosition(of name: String, limits: LoadLimits) throws(DeiTError) -> SlotPosition? {
         let bytes = Array(name.utf8)
         let suffixCount = scaleSuffix.utf8CodeUnitCount
@@ -106,8 +107,8 @@ struct ScaleTable: Sendable {
     }
 
     /// Sorts the scale tensors (`indices` into `tensors`) into their slots and checks them against
-    /// `config` and `table` (the Linear weights): one per block Linear weight and per I8 top-level
-    /// one (patch embedding, heads) and no other, F32 or F16, shape [n, ⌈k/groupSize⌉]. Then refuses
+    /// `config` and `table` (the Linear weights): one per block Linear weight and per I8 head and no
+    /// other, F32 or F16, shape [n, ⌈k/groupSize⌉]. Then refuses
     /// a group size other than the kernels' 32 (`.unsupported`; a file consistent with another one is
     /// not damaged, it is a format this runtime does not run).
     init(tensors: [TensorInfo], indices: [Int], table: CheckpointTable, config: ModelConfig, groupSize: Int,
