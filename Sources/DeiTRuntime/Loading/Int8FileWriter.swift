@@ -13,9 +13,6 @@ package enum Int8FileWriter {
         case quantize(n: Int, k: Int, gamma: Int?)
         /// The bias of a Linear weight with LayerScale: γ⊙b, written F32.
         case foldBias(gamma: Int)
-        /// The patch embedding's weight: rounded to binary16 (`HalfConversion.roundedToHalf`), written
-        /// F16 (F32 when a value is beyond binary16's range), as `Precision.int8` rounds it at load.
-        case roundToHalf
     }
 
     /// One tensor of the output.
@@ -29,8 +26,7 @@ package enum Int8FileWriter {
     /// The bytes of the int8 file for the float checkpoint `bytes` (F32, F16 or BF16; validated as a
     /// load validates it, `configJSON` as for `Model.init(bytes:)`). Every block's qkv, proj, fc1 and
     /// fc2 weight and the heads' become I8 plus `<name>_scale` [n, ⌈k/32⌉], F16 (F32 when a scale is
-    /// not a binary16 value) (`Int8GEMM.quantizeWeight`, exactly the load-time quantisation); the patch
-    /// embedding's weight is rounded to binary16 and written F16, as `Precision.int8` rounds it; with LayerScale, γ is folded into those weights first and
+    /// not a binary16 value) (`Int8GEMM.quantizeWeight`, exactly the load-time quantisation); with LayerScale, γ is folded into those weights first and
     /// into their biases (written F32), as loading folds it; every other tensor is copied unchanged;
     /// `__metadata__` keeps the checkpoint's entries and adds the int8 keys. `.invalidArgument` for a
     /// file that is int8 already.
@@ -57,7 +53,6 @@ package enum Int8FileWriter {
                 }
             }
         }
-        if let patch = checkpoint.table.top[TopTensor.patchWeight.rawValue] { actions[patch] = .roundToHalf }
         // The heads (no LayerScale there).
         for slot in StoredInt8.quantizedTopSlots {
             guard let index = checkpoint.table.top[slot.rawValue] else { continue }
@@ -79,13 +74,6 @@ package enum Int8FileWriter {
             case .copy:
                 entries.append(Entry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
                                      data: Array(bytes[tensor.byteRange])))
-            case .roundToHalf:
-                let values = try floats(index).map { HalfConversion.roundedToHalf($0) }
-                if values.allSatisfy({ HalfConversion.isHalfExact($0) }) {
-                    entries.append(Entry(name: tensor.name, dtype: .f16, shape: tensor.shape, data: littleEndianHalfBytes(values)))
-                } else {
-                    entries.append(Entry(name: tensor.name, dtype: .f32, shape: tensor.shape, data: littleEndianBytes(values)))
-                }
             case .foldBias(let gammaIndex):
                 var bias = try floats(index)
                 let gamma = try floats(gammaIndex)

@@ -54,7 +54,7 @@ final class PackedWeights {
     /// once to lay out the regions, once (after the single allocation) to fill them.
     /// `precision` chooses the Linear layers' format (`Precision.linearFormat`: the blocks' and the
     /// heads'); the patch embedding and a CaiT's class-attention blocks are always
-    /// `LinearFormat.native` (at int8 the patch embedding's weights rounded to binary16).
+    /// `LinearFormat.native`.
     init(checkpoint: Checkpoint, source: TensorSource, precision: Precision = .f32) throws(DeiTError) {
         let config = checkpoint.config
         let schema = CheckpointSchema.deit
@@ -131,7 +131,6 @@ final class PackedWeights {
                 let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
                 try filler.packLinear(weight: tensors[index], bias: bias.map { tensors[$0] },
                                       scale: scale.map { tensors[$0] }, n: n, k: k, format: format(position),
-                                      roundToHalf: precision.roundsPatchEmbeddingToHalf && position.block == nil && position.slot == patchSlot,
                                       to: base + region)
             case .linearBias, .layerScale:
                 break
@@ -356,9 +355,8 @@ struct WeightFiller {
     /// Stores `weight` (n, k) and `bias` (n; zeros when nil), shapes already validated by the schema,
     /// at `destination`. With `scale` (LayerScale γ, n), row r of the weight and bias r are multiplied
     /// by γ[r] first: γ⊙(W·y + b) = (diag(γ)W)·y + γ⊙b.
-    /// With `roundToHalf` the weight is rounded to binary16 values first (`HalfConversion.roundedToHalf`).
     func packLinear(weight: TensorInfo, bias: TensorInfo?, scale: TensorInfo?, n: Int, k: Int, format: LinearFormat,
-                    roundToHalf: Bool = false, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+                    to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         guard let scratch, weight.elementCount == n * k, bias.map({ $0.elementCount == n }) ?? true,
               scale.map({ $0.elementCount == n }) ?? true,
               n * k + (scale == nil ? n : 2 * n) <= scratch.byteCount / 4 else {
@@ -367,9 +365,6 @@ struct WeightFiller {
         let weightFloats = scratch.floats          // (n, k)
         let biasFloats = scratch.floats + n * k    // (n)
         try source.readFloats(weight, into: weightFloats)
-        if roundToHalf {
-            for i in 0..<(n * k) { weightFloats[i] = HalfConversion.roundedToHalf(weightFloats[i]) }
-        }
         if let bias {
             try source.readFloats(bias, into: biasFloats)
         } else {

@@ -5,10 +5,9 @@ public enum Precision: Sendable, Equatable {
     /// The Linear layers — every block's qkv, proj, fc1, fc2 and the classifier head(s) — quantised
     /// at load from the checkpoint's floats to int8, symmetric per output channel and 32 inputs, and
     /// run as int8 GEMMs on activations quantised per token and per 32 inputs just before each one
-    /// (`Int8GEMM`). The patch embedding runs in Float32 on weights rounded to binary16
-    /// (`HalfConversion.roundedToHalf`; at int8 it cost 2–3 of the 900 photos' top-1 agreement, and an
-    /// int8 file stores it as F16). Attention's two products, LayerNorm, softmax, GELU, the residual
-    /// stream and a CaiT's class-attention blocks stay Float32.
+    /// (`Int8GEMM`). The patch embedding (at int8, or on binary16-rounded weights, it cost 3 of the
+    /// 900 photos' top-1 agreement with timm), attention's two products, LayerNorm, softmax, GELU, the
+    /// residual stream and a CaiT's class-attention blocks stay Float32.
     case int8
 
     /// `f32` or `int8`, as tools print it and `--precision` takes it.
@@ -41,9 +40,6 @@ public enum Precision: Sendable, Equatable {
         }
     }
 
-    /// Whether the patch embedding's weights are rounded to binary16 at load (int8: they are F16 in
-    /// an int8 file, and the same values when quantising a float checkpoint at load).
-    var roundsPatchEmbeddingToHalf: Bool { self == .int8 }
 }
 
 /// Where a loaded model's precision came from.

@@ -7,12 +7,10 @@ import DeiTKernels
 ///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−64, 64] (7 bits: Int8GEMM.swift says why)
 ///     blocks.i.attn.qkv.weight_scale  F16 [3D, ⌈D/32⌉] sw[j, g] = halfCeiling(max|W[j, 32g ..< 32g+32]| / 64)
 ///     (the same for attn.proj, mlp.fc1, mlp.fc2, head.weight and head_dist.weight)
-///     patch_embed.proj.weight         F16 [D, 3, P, P] the float weight rounded to binary16
 ///
-/// and every other tensor as in the float checkpoint. Scales are F32 when one of them is not a
-/// binary16 value (tiny LayerScale-folded weights), and F32 scales load too, as do float heads and
-/// F32 patch embeddings (files from before 2026-12-02: the head quantised, the patch embedding
-/// rounded at load). `__metadata__` says so:
+/// and every other tensor (the patch embedding included) as in the float checkpoint. Scales are F32
+/// when one of them is not a binary16 value (tiny LayerScale-folded weights); F32 scales load too, as
+/// do float heads (files from before 2026-12-02: the heads are quantised at load). `__metadata__` says so:
 /// `deit.precision` = `int8`, `deit.int8.group_size` = `32`, `deit.int8.scheme` (text), and for a
 /// LayerScale model `deit.int8.layer_scale` = `folded`: γ is already multiplied into the I8 weights
 /// (before quantising) and into the F32 biases of proj and fc2, and is not applied again (the γ

@@ -19,22 +19,6 @@ package enum HalfConversion {
         return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)  // rebias 15 → 127
     }
 
-    /// The binary16 value nearest `value` (ties to even; subnormals as multiples of 2⁻²⁴), as a
-    /// Float32; `value` itself when it is not finite or rounds beyond binary16's range (|v| ≥ 65520).
-    package static func roundedToHalf(_ value: Float) -> Float {
-        let magnitude = abs(value)
-        guard value.isFinite, magnitude < 65520 else { return value }
-        if magnitude < 0x1p-14 {
-            let rounded = (magnitude * 0x1p24).rounded(.toNearestOrEven) * 0x1p-24
-            return value < 0 ? -rounded : rounded
-        }
-        let bits = value.bitPattern
-        let low = bits & 0x1FFF   // the 13 mantissa bits binary16 does not have
-        var kept = bits & ~UInt32(0x1FFF)
-        if low > 0x1000 || (low == 0x1000 && bits & 0x2000 != 0) { kept &+= 0x2000 }   // a carry moves into the exponent
-        return Float(bitPattern: kept)
-    }
-
     /// True when `value` is exactly a finite binary16 value (F32 → F16 → F32 gives it back).
     package static func isHalfExact(_ value: Float) -> Bool {
         guard value.isFinite, abs(value) <= 65504 else { return false }
