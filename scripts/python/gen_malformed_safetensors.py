@@ -496,7 +496,7 @@ def build_int8_cases(tiny_config):
         case(f"int8_weight_{label}", file_from(tensors, INT8_METADATA), UNSUPPORTED,
              f"tensor 'blocks.0.mlp.fc2.weight' has {value} at {where}; this runtime's int8 weights lie in [-64, 64]")
     case("int8_layernorm_i8", file_from(changed("blocks.0.norm1.weight", dtype="I8", values=[1] * 8), INT8_METADATA),
-         FORMAT, "tensor 'blocks.0.norm1.weight' has dtype I8; in an int8 file only the blocks' Linear weights")
+         FORMAT, "tensor 'blocks.0.norm1.weight' has dtype I8; in an int8 file only the Linear weights (the blocks'")
     # An I8 head needs its scale; a scale needs an I8 head; the patch embedding is never I8.
     case("int8_head_i8", file_from(changed("head.weight", dtype="I8", values=[1] * 24), INT8_METADATA),
          FORMAT, "missing tensor 'head.weight_scale'")
