@@ -117,8 +117,8 @@ final class PackedWeights {
                 let bias = table[SlotPosition(block: position.block, slot: biasSlot)]
                 if let scaleTable = checkpoint.scaleTable, position.block != nil || tensors[index].dtype == .i8 {
                     // An int8 file: I8 weight and its scales, γ already folded in (StoredInt8.swift). A
-                    // float patch embedding or head there (a file from before they were I8) is
-                    // quantised below, as for a float checkpoint.
+                    // float head there (a file from before 2026-12-02) is quantised below, as for a
+                    // float checkpoint; the patch embedding, always float, is packed as Float32.
                     guard let scaleIndex = scaleTable[position] else {
                         throw DeiTError(.format, "missing the scale tensor of \(quotedName(tensors[index].name))")
                     }
