@@ -149,11 +149,11 @@ typedef enum deit_precision {
     DEIT_PRECISION_F32 = 0,  /* float32 weights (F16/BF16 checkpoints are widened). An int8 file
                                 (written by deit-cli quantize) is refused with DEIT_ERR_UNSUPPORTED:
                                 its float weights are not in it */
-    DEIT_PRECISION_INT8 = 1, /* the blocks' Linear layers (qkv, proj, fc1, fc2) quantised to int8 at load
-                                (per output channel and per 32 inputs), or read as stored from an
-                                int8 file, and run on activations quantised per token and per 32
-                                inputs, as ggml's q8_0;
-                                patch embedding, attention, LayerNorm and the head stay float32 */
+    DEIT_PRECISION_INT8 = 1, /* the blocks' Linear layers (qkv, proj, fc1, fc2) and the head(s)
+                                quantised to int8 at load (per output channel and per 32 inputs),
+                                or read as stored from an int8 file, and run on activations
+                                quantised per token and per 32 inputs, as ggml's q8_0;
+                                patch embedding, attention and LayerNorm stay float32 */
     DEIT_PRECISION_FILE = 2  /* the file's precision: INT8 for an int8 file, else F32; the default */
 } deit_precision;
 

@@ -6,8 +6,9 @@
 /// breaks a file.
 extension Int8GEMM {
     /// Quantises a Linear weight [n, k] per output channel and group of 32 inputs, as `pack` does:
-    /// `scales[j, g] = max|W[j, 32g ..< 32g + 32]| / 64` (0 for an all-zero group, whose values are
-    /// then all 0) and `quantized[j, i] = round(W[j, i] · 64 / max)`, nearest-even, in [−64, 64].
+    /// `scales[j, g] = halfCeiling(max|W[j, 32g ..< 32g + 32]| / 64)` (0 for an all-zero group, whose
+    /// values are then all 0) and `quantized[j, i] = round(W[j, i] / scales[j, g])` (`· 64 / max` when the
+    /// scale needed no rounding), nearest-even, in [−64, 64].
     public static func quantizeWeight(
         weight: UnsafePointer<Float>,  // [n, k]
         n: Int, k: Int,
@@ -23,8 +24,12 @@ extension Int8GEMM {
                 let values = weight + row * k + start
                 var largest: Float = 0
                 for i in 0..<count { largest = max(largest, abs(values[i])) }
-                let inverse: Float = largest > 0 ? Float(weightLimit) / largest : 0
-                scales[row * groups + group] = largest / Float(weightLimit)
+                // The scale rounded up to a binary16 value when it is a normal one, so that a file
+                // can store it as F16 exactly (`halfCeiling`); then every |W|/scale ≤ 64.
+                let exact = largest / Float(weightLimit)
+                let scale = halfCeiling(exact)
+                let inverse: Float = largest > 0 ? (scale == exact ? Float(weightLimit) / largest : 1 / scale) : 0
+                scales[row * groups + group] = scale
                 for i in 0..<count {
                     quantized[row * k + start + i] = Int8(truncatingIfNeeded: Int8GEMM.quantized(values[i] * inverse, limit: weightLimit))
                 }
@@ -32,6 +37,20 @@ extension Int8GEMM {
                 group += 1
             }
         }
+    }
+
+    /// The smallest IEEE binary16 value ≥ `value` when `value` lies in binary16's normal range
+    /// [2⁻¹⁴, 65504] (at most 2⁻¹⁰ relative above it); `value` itself otherwise (0, subnormal-sized
+    /// scales such as LayerScale-folded weights' — binary16 would cost them bits —, huge ones, NaN).
+    /// A scale this returns survives F32 → F16 → F32 exactly, which lets `deit-cli quantize` store the
+    /// scales as F16 and still run bit-identically to quantising at load.
+    public static func halfCeiling(_ value: Float) -> Float {
+        guard value >= 0x1p-14, value <= 65504 else { return value }
+        let bits = value.bitPattern
+        let low: UInt32 = (1 << 13) - 1   // the 13 mantissa bits binary16 does not have
+        guard bits & low != 0 else { return value }
+        let rounded = Float(bitPattern: (bits & ~low) &+ (low + 1))   // a carry moves into the exponent
+        return rounded <= 65504 ? rounded : value
     }
 
     /// Packs an already quantised weight (`quantizeWeight`'s layout: `quantized` [n, k] in

@@ -37,4 +37,45 @@ struct Int8GEMMStoredWeightsTests {
         }
         #expect(direct == stored, "n \(n) k \(k)")
     }
+
+    /// The scales are rounded up to binary16 values in binary16's normal range (so an int8 file stores
+    /// them as F16 exactly), by at most 2⁻¹⁰ relative, and left exact outside it (tiny LayerScale-folded
+    /// weights would lose bits); every |W| / scale stays ≤ 64 either way.
+    @Test("quantizeWeight's scales are binary16 values where binary16 is normal, exact elsewhere",
+          arguments: [Float(1), 1e-2, 1e-4, 1e-6, 3000])
+    func halfScales(magnitude: Float) {
+        let (n, k) = (24, 100)
+        var random = SeededGenerator(seed: 77)
+        let weight = random.floats(n * k, in: -1...1).map { $0 * magnitude }
+        let groups = Int8GEMM.groupCount(k: k)
+        var quantized = [Int8](repeating: 99, count: n * k)
+        var scales = [Float](repeating: .nan, count: n * groups)
+        Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
+        #expect(quantized.allSatisfy { $0 >= -64 && $0 <= 64 })
+        var roundedCount = 0
+        for row in 0..<n {
+            for group in 0..<groups {
+                let values = weight[(row * k + group * 32)..<(row * k + min(k, group * 32 + 32))]
+                let exact = values.map { abs($0) }.max()! / 64
+                let scale = scales[row * groups + group]
+                #expect(scale >= exact && scale <= exact * (1 + 0x1p-10), "\(scale) for \(exact)")
+                if exact >= 0x1p-14 && exact <= 65504 {
+                    #expect(Float(Float16(scale)) == scale, "\(scale) is not a binary16 value")
+                    if scale != exact { roundedCount += 1 }
+                } else {
+                    #expect(scale == exact)
+                }
+                // Dequantised, every weight is within half a step of its value.
+                for (offset, w) in values.enumerated() {
+                    let q = Float(quantized[row * k + group * 32 + offset])
+                    #expect(abs(q * scale - w) <= scale * 0.5001, "\(w) as \(q) × \(scale)")
+                }
+            }
+        }
+        if magnitude >= 1e-2 && magnitude <= 1 { #expect(roundedCount > 0) }
+        #expect(Int8GEMM.halfCeiling(0) == 0 && Int8GEMM.halfCeiling(0x1p-15) == 0x1p-15)
+        #expect(Int8GEMM.halfCeiling(65504) == 65504 && Int8GEMM.halfCeiling(65505) == 65505)
+        #expect(Int8GEMM.halfCeiling(Float(1).nextUp) == 1 + 0x1p-10)
+        #expect(Int8GEMM.halfCeiling(Float(2).nextDown) == 2)
+    }
 }

@@ -193,8 +193,11 @@ struct Int8GEMMTests {
     private func integerReference(m: Int, n: Int, k: Int, a: [Float], weight: [Float], bias: [Float]) -> [Float] {
         func quantize(_ values: ArraySlice<Float>, limit: Float) -> (values: [Int], scale: Float) {
             let largest = values.map { abs($0) }.max() ?? 0
-            let inverse: Float = largest > 0 ? limit / largest : 0
-            return (values.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }, largest / limit)
+            // Weights (limit 64): the scale rounded up to a binary16 value (Int8GEMM.halfCeiling).
+            let exact = largest / limit
+            let scale = limit == 64 ? Int8GEMM.halfCeiling(exact) : exact
+            let inverse: Float = largest > 0 ? (scale == exact ? limit / largest : 1 / scale) : 0
+            return (values.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }, scale)
         }
         let groups = (k + 31) / 32
         // rows[r][g]: group g of row r.

@@ -36,12 +36,13 @@ import Testing
 
     /// The steps and request order of the plan before it became a table (`at[0]…at[14]`, steps
     /// −1…10): the planner breaks ties by request index, so these fix the layout. The int8 slots
-    /// (quantized rows and their scales, empty at f32) come after them, then CaiT's talking-heads
+    /// (quantized rows and their scales, empty at f32; live from the first qkv to the heads, which are
+    /// int8 too) come after them, then CaiT's talking-heads
     /// scratch (empty for a ViT), so the f32 ViT layout is unchanged.
     @Test func tableMatchesThePositionalPlan() {
         let lifetimes = ActivationSlot.allCases.map { [$0.lifetime.first.rawValue, $0.lifetime.last.rawValue] }
         #expect(lifetimes == [[0, 1], [1, 10], [2, 3], [3, 4], [4, 4], [4, 4], [4, 4], [4, 5], [6, 7], [7, 8],
-                              [9, 10], [10, 10], [-1, 0], [10, 10], [-1, -1], [3, 8], [3, 8], [4, 4]])
+                              [9, 10], [10, 10], [-1, 0], [10, 10], [-1, -1], [3, 10], [3, 10], [4, 4]])
         #expect(ActivationSlot.allCases.map(\.rawValue) == Array(0..<18))
     }
 

@@ -77,7 +77,14 @@ import Testing
         guard let shared = TestData.shared else { return }
         let (model, _) = try Int8FileTests.files(shared.appendingPathComponent("models/deit-tiny-in1k.safetensors"))
         let int8 = try Int8FileTests.quantize(model, nil)
-        #expect(int8.count < 8_000_000, "\(int8.count) bytes")
+        // 6,730,464 bytes on 2026-12-02 (I8 blocks and head, F16 scales, F32 patch embedding); 7,626,144
+        // with F32 scales and an F32 head.
+        #expect(int8.count < 6_800_000, "\(int8.count) bytes")
+        let checkpoint = try int8.withUnsafeBytes { raw throws(DeiTError) in try Checkpoint(bytes: raw) }
+        #expect(checkpoint.tensor("head.weight")?.dtype == .i8 && checkpoint.tensor("head.weight")?.shape == [1000, 192])
+        #expect(checkpoint.tensor("head.weight_scale")?.dtype == .f16 && checkpoint.tensor("head.weight_scale")?.shape == [1000, 6])
+        #expect(checkpoint.tensor("blocks.11.mlp.fc2.weight_scale")?.dtype == .f16)
+        #expect(checkpoint.tensor("patch_embed.proj.weight")?.dtype == .f32)
         let reference = shared.appendingPathComponent("data/reference")
         let inputs = try FileManager.default.contentsOfDirectory(atPath: reference.path)
             .filter { $0.hasSuffix(".in.f32") }.sorted().prefix(3)
@@ -86,6 +93,27 @@ import Testing
         try Int8FileTests.checkIdentical("deit-tiny", reference: try Int8FileTests.load(model, nil, .int8),
                                          stored: try Int8FileTests.load(int8, nil, .int8),
                                          storedFromPath: try Int8FileTests.loadPath(int8, nil), inputs: inputs)
+    }
+
+    /// An int8 file from deit-cli quantize before 2026-12-02 (F32 scales, float head: the malformed
+    /// corpus's `valid_int8`) still loads, at int8 from the file, its head quantised at load; today's
+    /// (`valid_int8_f16_scales`: F16 scales, I8 head) runs the same architecture.
+    @Test func int8FilesOfBothFormatsLoad() throws {
+        let directory = TestData.repositoryRoot.appendingPathComponent("Tests/Fixtures/malformed")
+        var logits: [[Float]] = []
+        for name in ["valid_int8", "valid_int8_f16_scales"] {
+            let bytes = try Data(contentsOf: directory.appendingPathComponent("\(name).safetensors"))
+            let checkpoint = try bytes.withUnsafeBytes { raw throws(DeiTError) in try Checkpoint(bytes: raw) }
+            #expect(checkpoint.tensor("head.weight")?.dtype == (name == "valid_int8" ? .f32 : .i8), "\(name)")
+            #expect(checkpoint.tensor("blocks.0.attn.qkv.weight_scale")?.dtype == (name == "valid_int8" ? .f32 : .f16), "\(name)")
+            let model = try Int8FileTests.load(bytes, nil, nil)
+            #expect(model.precision == .int8 && model.precisionSource == .file, "\(name)")
+            let input = [Float](repeating: 0.25, count: model.config.inputCount)
+            logits.append(try ThreadingTests.logits(try Session(model: model, threads: 1), input))
+        }
+        #expect(logits[0].count == logits[1].count && logits.allSatisfy { $0.allSatisfy { $0.isFinite } })
+        // Nearly the same weights (F16-rounded scales): nearly the same logits.
+        for (a, b) in zip(logits[0], logits[1]) { #expect(abs(a - b) <= 0.05 * max(1, abs(a)), "\(a) vs \(b)") }
     }
 
     @Test func precisionOfAnInt8File() throws {
@@ -114,12 +142,18 @@ import Testing
         #expect(checkpoint.file.metadataValue(forKey: "deit.int8.group_size") == "32")
         let qkv = try #require(checkpoint.tensor("blocks.0.attn.qkv.weight"))
         let scale = try #require(checkpoint.tensor("blocks.0.attn.qkv.weight_scale"))
-        let d = fixture.config.embedDim
+        let d = fixture.config.embedDim, classes = fixture.config.numClasses
         #expect(qkv.dtype == .i8 && qkv.shape == [3 * d, d])
-        #expect(scale.dtype == .f32 && scale.shape == [3 * d, (d + 31) / 32])
-        // Everything else as in the float file (this fixture's head is F16).
+        // The scales are binary16 values (Int8GEMM.halfCeiling), stored F16.
+        #expect(scale.dtype == .f16 && scale.shape == [3 * d, (d + 31) / 32])
+        // The head is I8 too, with its scales.
+        let head = try #require(checkpoint.tensor("head.weight"))
+        let headScale = try #require(checkpoint.tensor("head.weight_scale"))
+        #expect(head.dtype == .i8 && head.shape == [classes, d])
+        #expect(headScale.dtype == .f16 && headScale.shape == [classes, (d + 31) / 32])
+        // Everything else as in the float file (the patch embedding included).
         let floatFile = try model.withUnsafeBytes { raw throws(DeiTError) in try Checkpoint(bytes: raw) }
-        for name in ["head.weight", "pos_embed", "blocks.0.norm1.weight", "blocks.1.mlp.fc2.bias"] {
+        for name in ["patch_embed.proj.weight", "pos_embed", "blocks.0.norm1.weight", "blocks.1.mlp.fc2.bias", "head.bias"] {
             #expect(checkpoint.tensor(name)?.dtype == floatFile.tensor(name)?.dtype && checkpoint.tensor(name)?.shape == floatFile.tensor(name)?.shape, "\(name)")
         }
     }

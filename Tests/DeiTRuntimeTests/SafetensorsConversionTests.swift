@@ -155,4 +155,20 @@ private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
         }
         expectError(error, .invalidArgument, "tensor 'w'")
     }
+
+    /// `isHalfExact` and `halfBits(ofExact:)` (int8 files' F16 scales): every finite binary16 value is
+    /// exact and encodes back to its own bits; a Float32 between two of them is not exact.
+    @Test func halfEncodingRoundTripsEveryFiniteHalf() {
+        for pattern in 0...UInt16.max {
+            let value = HalfConversion.float(fromHalfBits: pattern)
+            guard value.isFinite else {
+                #expect(!HalfConversion.isHalfExact(value))
+                continue
+            }
+            #expect(HalfConversion.isHalfExact(value), "\(pattern)")
+            #expect(HalfConversion.halfBits(ofExact: value) == pattern, "\(pattern)")
+            if value > 0 && value < 65504 { #expect(!HalfConversion.isHalfExact(value.nextUp), "\(pattern)") }
+        }
+        #expect(!HalfConversion.isHalfExact(65520) && !HalfConversion.isHalfExact(0x1p-25))
+    }
 }

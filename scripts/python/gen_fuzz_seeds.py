@@ -55,10 +55,13 @@ def model_seeds():
         "int8_tiny.safetensors": int8_checkpoint(2, depth=1),
         "int8_groups_k40_h72.safetensors": int8_checkpoint(2, d=40, depth=1, hidden=72, classes=2),
         "int8_layer_scale_f16.safetensors": int8_checkpoint(2, depth=2, dtype="F16", layer_scale=True),
+        # deit-cli quantize's format since 2026-12-02: F16 scales, I8 heads.
+        "int8_f16_scales_heads.safetensors": int8_checkpoint(2, depth=1, current=True),
+        "int8_f16_scales_distilled.safetensors": int8_checkpoint(2, depth=1, distilled=True, current=True),
     }
 
 
-def int8_checkpoint(heads, layer_scale=False, **spec):
+def int8_checkpoint(heads, layer_scale=False, current=False, **spec):
     """A tiny int8 file (StoredInt8.swift), quantised by the corpus generator."""
     full = dict(st.BASE)
     full.update(spec)
@@ -68,7 +71,7 @@ def int8_checkpoint(heads, layer_scale=False, **spec):
         tensors = sorted(tensors + [st.Tensor(f"blocks.{i}.ls{j}.gamma", [full["d"]]) for i in range(full["depth"])
                                     for j in (1, 2)], key=lambda t: t.name)
         metadata.append(("deit.int8.layer_scale", "folded"))
-    return st.file_from(st.quantize(tensors), metadata=metadata)
+    return st.file_from(st.quantize(tensors, current=current), metadata=metadata)
 
 
 # ---------------------------------------------------------------- PNG (standard library only)

@@ -101,13 +101,38 @@ def f32(value):
     return struct.unpack("<f", struct.pack("<f", value))[0]
 
 
-def quantize(tensors, group=32):
+def half_ceiling(x):
+    """Int8GEMM.halfCeiling: the smallest binary16 value >= x for x in [2^-14, 65504], else x."""
+    if not (2.0 ** -14 <= x <= 65504):
+        return x
+    bits = struct.unpack("<I", struct.pack("<f", x))[0]
+    if bits & 0x1FFF == 0:
+        return x
+    rounded = struct.unpack("<f", struct.pack("<I", (bits & ~0x1FFF) + 0x2000))[0]
+    return rounded if rounded <= 65504 else x
+
+
+def is_half(x):
+    """True when x is exactly a finite binary16 value."""
+    try:
+        return struct.unpack("<e", struct.pack("<e", x))[0] == x
+    except OverflowError:
+        return False
+
+
+def quantize(tensors, group=32, current=False):
     """An int8 file's tensors from a float model's: each block Linear weight [n, k] as I8 plus its
-    F32 `<name>_scale` [n, ⌈k/group⌉], scale max|w|/64 and values round(w·64/max) to nearest even
-    (7-bit weights, in [-64, 64]), in Float32 as the runtime computes them (StoredInt8.swift)."""
+    `<name>_scale` [n, ⌈k/group⌉], scale max|w|/64 and values round(w·64/max) to nearest even
+    (7-bit weights, in [-64, 64]), in Float32 as the runtime computes them (StoredInt8.swift).
+    `current=False`: the format of deit-cli quantize before 2026-12-02 (F32 scales, float heads),
+    which must still load. `current=True`: today's (Int8GEMM.quantizeWeight): each scale rounded up
+    to a binary16 value (`half_ceiling`), the values round(w / scale), scales F16 when all are
+    binary16 values, and the heads quantised too."""
     out = []
     for t in tensors:
-        if not (t.name.startswith("blocks.") and any(t.name.endswith("." + s) for s in INT8_SLOTS)):
+        block_linear = t.name.startswith("blocks.") and any(t.name.endswith("." + s) for s in INT8_SLOTS)
+        head = current and t.name in ("head.weight", "head_dist.weight")
+        if not (block_linear or head):
             out.append(t)
             continue
         n, k = t.shape
@@ -117,11 +142,19 @@ def quantize(tensors, group=32):
             for g in range(groups):
                 part = [f32(v) for v in t.values[row * k + g * group: row * k + min(k, (g + 1) * group)]]
                 largest = max(abs(v) for v in part)
-                inverse = f32(64 / largest) if largest > 0 else 0.0
-                scales.append(f32(largest / 64))
+                exact = f32(largest / 64)
+                scale = half_ceiling(exact) if current else exact
+                if largest == 0:
+                    inverse = 0.0
+                elif scale == exact:
+                    inverse = f32(64 / largest)
+                else:
+                    inverse = f32(1 / scale)
+                scales.append(scale)
                 values += [max(-64, min(64, round(f32(v * inverse)))) for v in part]
         out.append(Tensor(t.name, [n, k], "I8", values))
-        out.append(Tensor(t.name + "_scale", [n, groups], "F32", scales))
+        scale_dtype = "F16" if current and all(is_half(v) for v in scales) else "F32"
+        out.append(Tensor(t.name + "_scale", [n, groups], scale_dtype, scales))
     return sorted(out, key=lambda t: t.name)
 
 
@@ -446,8 +479,8 @@ def build_int8_cases(tiny_config):
     scale = "blocks.0.attn.qkv.weight_scale"
     case("int8_scale_wrong_shape", file_from(changed(scale, shape=[24, 2], values=[0.01] * 48), INT8_METADATA),
          FORMAT, "tensor 'blocks.0.attn.qkv.weight_scale' has shape [24, 2]; expected [24, 1]")
-    case("int8_scale_wrong_dtype", file_from(changed(scale, dtype="F16"), INT8_METADATA), FORMAT,
-         "tensor 'blocks.0.attn.qkv.weight_scale' has dtype F16; int8 weight scales are F32")
+    case("int8_scale_wrong_dtype", file_from(changed(scale, dtype="BF16"), INT8_METADATA), FORMAT,
+         "tensor 'blocks.0.attn.qkv.weight_scale' has dtype BF16; int8 weight scales are F32 or F16")
     for label, value, message in [("nan", float("nan"), "contains NaN at element 3"),
                                   ("zero", 0.0, "has a zero scale for nonzero weights at [3, 0]"),
                                   ("negative", -0.01, "has a negative scale at [3, 0]")]:
@@ -463,9 +496,44 @@ def build_int8_cases(tiny_config):
         case(f"int8_weight_{label}", file_from(tensors, INT8_METADATA), UNSUPPORTED,
              f"tensor 'blocks.0.mlp.fc2.weight' has {value} at {where}; this runtime's int8 weights lie in [-64, 64]")
     case("int8_layernorm_i8", file_from(changed("blocks.0.norm1.weight", dtype="I8", values=[1] * 8), INT8_METADATA),
-         FORMAT, "tensor 'blocks.0.norm1.weight' has dtype I8; in an int8 file only the blocks' Linear weights")
+         FORMAT, "tensor 'blocks.0.norm1.weight' has dtype I8; in an int8 file only the Linear weights (the blocks'")
+    # An I8 head needs its scale; a scale needs an I8 head; the patch embedding is never I8.
     case("int8_head_i8", file_from(changed("head.weight", dtype="I8", values=[1] * 24), INT8_METADATA),
-         FORMAT, "tensor 'head.weight' has dtype I8")
+         FORMAT, "missing tensor 'head.weight_scale'")
+    case("int8_patch_i8", file_from(changed("patch_embed.proj.weight", dtype="I8", values=[1] * 96), INT8_METADATA),
+         FORMAT, "tensor 'patch_embed.proj.weight' has dtype I8; in an int8 file only the Linear weights")
+
+    # Today's files (deit-cli quantize since 2026-12-02): F16 scales, I8 head; each rule again.
+    current = quantize(base_model(), current=True)
+    case("valid_int8_f16_scales", file_from(current, INT8_METADATA), OK, tiny_config)
+
+    def changed_current(name, **fields):
+        tensors = quantize(base_model(), current=True)
+        tensor = find(tensors, name)
+        for field, value in fields.items():
+            setattr(tensor, field, value)
+        return tensors
+    assert find(current, "head.weight_scale").dtype == "F16" and find(current, scale).dtype == "F16"
+    case("int8_head_scale_for_float_head",
+         file_from(sorted(quantize(base_model()) + [find(current, "head.weight_scale")], key=lambda t: t.name), INT8_METADATA),
+         FORMAT, "unexpected tensor 'head.weight_scale' (a scale for a weight that is not I8")
+    case("int8_head_scale_wrong_shape", file_from(changed_current("head.weight_scale", shape=[1, 3]), INT8_METADATA),
+         FORMAT, "tensor 'head.weight_scale' has shape [1, 3]; expected [3, 1]")
+    for label, value, message in [("inf", float("inf"), "contains +Inf at element 2"),
+                                  ("zero", 0.0, "has a zero scale for nonzero weights at [2, 0]"),
+                                  ("negative", -0.01, "has a negative scale at [2, 0]")]:
+        tensors = quantize(base_model(), current=True)
+        find(tensors, "head.weight_scale").values[2] = value
+        case(f"int8_head_scale_f16_{label}", file_from(tensors, INT8_METADATA), FORMAT,
+             f"tensor 'head.weight_scale' {message}")
+    tensors = quantize(base_model(), current=True)
+    find(tensors, "blocks.1.mlp.fc1.weight_scale").values[3] = float("nan")
+    case("int8_scale_f16_nan", file_from(tensors, INT8_METADATA), FORMAT,
+         "tensor 'blocks.1.mlp.fc1.weight_scale' contains NaN at element 3")
+    tensors = quantize(base_model(), current=True)
+    find(tensors, "head.weight").values[1] = 65
+    case("int8_head_weight_65", file_from(tensors, INT8_METADATA), UNSUPPORTED,
+         "tensor 'head.weight' has 65 at [0, 1]; this runtime's int8 weights lie in [-64, 64]")
     f32_weight = quantize(base_model())
     float_weight = find(base_model(), "blocks.1.attn.proj.weight")
     f32_weight = [float_weight if t.name == float_weight.name else t for t in f32_weight]

@@ -75,9 +75,12 @@ enum ActivationSlot: Int, CaseIterable {
         case .headDist, .logits: (.heads, .heads)
         case .input: (.preprocess, .patchExtraction)
         case .preprocessScratch: (.preprocess, .preprocess)
-        case .quantizedRows, .rowScales: (.qkv, .mlpOutput)
+        case .quantizedRows, .rowScales: (.qkv, .heads)   // the blocks' Linear layers and the heads
         }
     }
+
+    /// The widest input of an int8 Linear layer: D (qkv, proj, heads) or H (fc2).
+    static func int8InputWidth(_ config: ModelConfig) -> Int { max(config.embedDim, config.mlpHiddenDim) }
 
     /// Bytes the slot needs for a model with `config` run on `threads` threads at `precision`, for
     /// batches of up to `batch` images. Fails with `.outOfMemory` naming the buffer when a size overflows.
@@ -120,10 +123,10 @@ enum ActivationSlot: Int, CaseIterable {
         case .preprocessScratch: return EvalTransform.scratchBytes
         case .quantizedRows:
             guard precision == .int8 else { return 0 }
-            let width = Int8GEMM.quantizedRowLength(k: max(d, config.mlpHiddenDim))
+            let width = Int8GEMM.quantizedRowLength(k: ActivationSlot.int8InputWidth(config))
             return try checkedProduct(try checkedProduct(t, width, "quantized rows"), MemoryLayout<UInt8>.stride, "quantized rows")
         case .rowScales:
-            return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: max(d, config.mlpHiddenDim)), "row scales")
+            return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: ActivationSlot.int8InputWidth(config)), "row scales")
         case .talkingHeadsScores:
             guard config.cait != nil else { return 0 }
             let rows = min(ActivationPlan.talkingHeadsRowBlock, config.numPatches)

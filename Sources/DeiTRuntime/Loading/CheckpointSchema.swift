@@ -83,7 +83,7 @@ package struct Checkpoint: Sendable {
         // are set aside; the rest is ViT-shaped.
         let storedPrecision = try StoredInt8.storedPrecision(file)
         var scaleIndices: [Int] = []
-        for (index, tensor) in file.tensors.enumerated() where try StoredInt8.scaleSlot(of: tensor.name, limits: limits) != nil {
+        for (index, tensor) in file.tensors.enumerated() where try StoredInt8.scalePosition(of: tensor.name, limits: limits) != nil {
             if storedPrecision != .int8 {
                 throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (an int8 weight scale, but __metadata__ '\(StoredInt8.precisionKey)' is not 'int8')")
             }
@@ -110,7 +110,7 @@ package struct Checkpoint: Sendable {
                                      pool: description.globalPool, noEmbedClassHint: description.noEmbedClass,
                                      int8Weights: storedPrecision == .int8)
         if storedPrecision == .int8 {
-            scaleTable = try ScaleTable(tensors: file.tensors, indices: scaleIndices, config: config,
+            scaleTable = try ScaleTable(tensors: file.tensors, indices: scaleIndices, table: table, config: config,
                                         groupSize: try StoredInt8.declaredGroupSize(file), limits: limits)
             let folded = file.metadataValue(forKey: StoredInt8.layerScaleKey).map { staticStringEquals("folded", $0.utf8) } ?? false
             if config.layerScale && !folded {
@@ -295,12 +295,15 @@ extension ModelConfig {
         // The option-dependent slots: present exactly when the derived configuration has the option.
         try table.checkConfigured(in: .deit, self)
         // Every tensor's exact shape and dtype, in table order.
-        // In an int8 file (StoredInt8.swift) the blocks' Linear weights are I8, and only they.
+        // In an int8 file (StoredInt8.swift) the blocks' Linear weights are I8, the heads' I8 or float
+        // (files from before they were quantised), and nothing else is I8.
         try table.forEachPresent(in: .deit) { position, slot, index throws(DeiTError) in
             var isBlockLinear = false
             if position.block != nil, case .linearWeight = slot.kind { isBlockLinear = true }
+            let isTopLinear = position.block == nil && StoredInt8.quantizedTopSlots.contains { $0.rawValue == position.slot }
             try checkTensor(tensors[index], expected: slot.shape.dimensions(self),
-                            int8: int8Weights && isBlockLinear, int8File: int8Weights)
+                            int8: int8Weights && isBlockLinear, int8File: int8Weights,
+                            int8Allowed: int8Weights && isTopLinear)
         }
     }
 }
@@ -800,11 +803,14 @@ private func shapeError(_ tensor: TensorInfo, expected: String) -> DeiTError {
 }
 
 /// Exact shape, then a dtype the runtime converts: I8 when `int8` (a block's Linear weight in an int8
-/// file), else F32/F16/BF16 (an I8 tensor elsewhere in an int8 file is damage: `.format`).
-private func checkTensor(_ tensor: TensorInfo, expected: [Int], int8: Bool = false, int8File: Bool = false) throws(DeiTError) {
+/// file), I8 or F32/F16/BF16 when `int8Allowed` (an int8 file's heads), else
+/// F32/F16/BF16 (an I8 tensor elsewhere in an int8 file is damage: `.format`).
+private func checkTensor(_ tensor: TensorInfo, expected: [Int], int8: Bool = false, int8File: Bool = false,
+                         int8Allowed: Bool = false) throws(DeiTError) {
     if !tensor.shape.elementsEqual(expected) {
         throw shapeError(tensor, expected: describeShape(expected))
     }
+    if int8Allowed && tensor.dtype == .i8 { return }   // an int8 file's head
     if int8 {
         if tensor.dtype != .i8 {
             throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); an int8 file ('\(StoredInt8.precisionKey)' 'int8') stores the blocks' Linear weights as I8")
@@ -812,7 +818,7 @@ private func checkTensor(_ tensor: TensorInfo, expected: [Int], int8: Bool = fal
         return
     }
     if int8File && tensor.dtype == .i8 {
-        throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype I8; in an int8 file only the blocks' Linear weights (qkv, proj, fc1, fc2) are I8, this tensor must be F32, F16 or BF16")
+        throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype I8; in an int8 file only the Linear weights (the blocks' qkv, proj, fc1, fc2, the heads) are I8, this tensor must be F32, F16 or BF16")
     }
     if !tensor.dtype.isSupportedWeightType {
         throw DeiTError(.unsupported, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); only F32, F16 and BF16 weights are supported")

@@ -25,8 +25,8 @@ package enum Int8FileWriter {
 
     /// The bytes of the int8 file for the float checkpoint `bytes` (F32, F16 or BF16; validated as a
     /// load validates it, `configJSON` as for `Model.init(bytes:)`). Every block's qkv, proj, fc1 and
-    /// fc2 weight becomes I8 [n, k] plus F32 `<name>_scale` [n, ⌈k/32⌉] (`Int8GEMM.quantizeWeight`,
-    /// exactly the load-time quantisation); with LayerScale, γ is folded into those weights first and
+    /// fc2 weight and the heads' become I8 plus `<name>_scale` [n, ⌈k/32⌉], F16 (F32 when a scale is
+    /// not a binary16 value) (`Int8GEMM.quantizeWeight`, exactly the load-time quantisation); with LayerScale, γ is folded into those weights first and
     /// into their biases (written F32), as loading folds it; every other tensor is copied unchanged;
     /// `__metadata__` keeps the checkpoint's entries and adds the int8 keys. `.invalidArgument` for a
     /// file that is int8 already.
@@ -52,6 +52,12 @@ package enum Int8FileWriter {
                     actions[biasIndex] = .foldBias(gamma: gamma)
                 }
             }
+        }
+        // The heads (no LayerScale there).
+        for slot in StoredInt8.quantizedTopSlots {
+            guard let index = checkpoint.table.top[slot.rawValue] else { continue }
+            let (n, k) = try linearSize(slot.spec.shape.dimensions(config))
+            actions[index] = .quantize(n: n, k: k, gamma: nil)
         }
 
         func floats(_ index: Int) throws(DeiTError) -> [Float] {
@@ -96,10 +102,18 @@ package enum Int8FileWriter {
                         }
                     }
                 }
-                entries.append(Entry(name: tensor.name, dtype: .i8, shape: [n, k],
+                // The weight keeps its shape ([n, k], or the patch embedding's [D, 3, P, P]).
+                entries.append(Entry(name: tensor.name, dtype: .i8, shape: tensor.shape,
                                      data: quantized.map { UInt8(bitPattern: $0) }))
-                entries.append(Entry(name: tensor.name + "_scale", dtype: .f32, shape: [n, groups],
-                                     data: littleEndianBytes(scales)))
+                // F16 when every scale is a binary16 value (`Int8GEMM.halfCeiling` makes the normal-range
+                // ones so): the same values in half the bytes; else F32.
+                if scales.allSatisfy({ HalfConversion.isHalfExact($0) }) {
+                    entries.append(Entry(name: tensor.name + "_scale", dtype: .f16, shape: [n, groups],
+                                         data: littleEndianHalfBytes(scales)))
+                } else {
+                    entries.append(Entry(name: tensor.name + "_scale", dtype: .f32, shape: [n, groups],
+                                         data: littleEndianBytes(scales)))
+                }
             }
         }
 
@@ -173,6 +187,17 @@ package enum Int8FileWriter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// `values`, each exactly a binary16 value (`HalfConversion.isHalfExact`), as little-endian binary16.
+    private static func littleEndianHalfBytes(_ values: [Float]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(values.count * 2)
+        for value in values {
+            let bits = HalfConversion.halfBits(ofExact: value)
+            out += [UInt8(truncatingIfNeeded: bits), UInt8(truncatingIfNeeded: bits >> 8)]
+        }
+        return out
     }
 
     private static func littleEndianBytes(_ values: [Float]) -> [UInt8] {

@@ -52,8 +52,9 @@ final class PackedWeights {
 
     /// Converts and stores every tensor, walking the checkpoint's slot table twice in its fixed order:
     /// once to lay out the regions, once (after the single allocation) to fill them.
-    /// `precision` chooses the blocks' Linear format (`Precision.blockLinearFormat`); the patch
-    /// embedding and heads are always stored in `LinearFormat.native`.
+    /// `precision` chooses the Linear layers' format (`Precision.linearFormat`: the blocks' and the
+    /// heads'); the patch embedding and a CaiT's class-attention blocks are always
+    /// `LinearFormat.native`.
     init(checkpoint: Checkpoint, source: TensorSource, precision: Precision = .f32) throws(DeiTError) {
         let config = checkpoint.config
         let schema = CheckpointSchema.deit
@@ -61,14 +62,17 @@ final class PackedWeights {
         let tensors = checkpoint.file.tensors
         // The Float32 layers are packed for the kernel set sessions choose by default, so they use these
         // weights as they are (int8 panels are the same in every set).
-        let topFormat = LinearFormat.native(panelWidth: KernelChoice.loadPanelWidth)
-        let blockFormat = precision.blockLinearFormat(native: topFormat)
+        let nativeFormat = LinearFormat.native(panelWidth: KernelChoice.loadPanelWidth)
+        let linearFormat = precision.linearFormat(native: nativeFormat)
         if checkpoint.storedPrecision == .int8 && precision != .int8 {
             throw DeiTError(.unsupported, "the model file is int8 (written by deit-cli quantize): it runs at int8 only (load the float checkpoint for f32)")
         }
-        try topFormat.checkSizes(config)
-        try blockFormat.checkSizes(config)
-        func format(_ position: SlotPosition) -> LinearFormat { position.block == nil ? topFormat : blockFormat }
+        try nativeFormat.checkSizes(config)
+        try linearFormat.checkSizes(config)
+        let patchSlot = TopTensor.patchWeight.rawValue
+        func format(_ position: SlotPosition) -> LinearFormat {
+            position.block == nil && position.slot == patchSlot ? nativeFormat : linearFormat
+        }
         self.precision = precision
 
         // Pass 1: lay out every region (in floats, each rounded to a 64-byte boundary): a copied tensor
@@ -111,9 +115,11 @@ final class PackedWeights {
                 let (n, k) = try linearSize(slot.shape.dimensions(config))
                 // An absent bias (qkv_bias=False) is zeros; a LayerScale γ aimed at this weight is folded in.
                 let bias = table[SlotPosition(block: position.block, slot: biasSlot)]
-                if let block = position.block, let scaleTable = checkpoint.scaleTable {
-                    // An int8 file: I8 weight and its scales, γ already folded in (StoredInt8.swift).
-                    guard let scaleIndex = scaleTable[block, position.slot] else {
+                if let scaleTable = checkpoint.scaleTable, position.block != nil || tensors[index].dtype == .i8 {
+                    // An int8 file: I8 weight and its scales, γ already folded in (StoredInt8.swift). A
+                    // float head there (a file from before 2026-12-02) is quantised below, as for a
+                    // float checkpoint; the patch embedding, always float, is packed as Float32.
+                    guard let scaleIndex = scaleTable[position] else {
                         throw DeiTError(.format, "missing the scale tensor of \(quotedName(tensors[index].name))")
                     }
                     try filler.packStoredInt8(weight: tensors[index], scales: tensors[scaleIndex], bias: bias.map { tensors[$0] },
@@ -148,16 +154,16 @@ final class PackedWeights {
             func at(_ slot: BlockTensor) -> Int? { regions[SlotPosition(block: block, slot: slot.rawValue)] }
             blocks.append(BlockWeights(
                 norm1Gamma: try floats(at(.norm1Weight)), norm1Beta: try floats(at(.norm1Bias)),
-                qkv: try linear(at(.qkvWeight), BlockTensor.qkvWeight.spec, blockFormat),
-                proj: try linear(at(.projWeight), BlockTensor.projWeight.spec, blockFormat),
+                qkv: try linear(at(.qkvWeight), BlockTensor.qkvWeight.spec, linearFormat),
+                proj: try linear(at(.projWeight), BlockTensor.projWeight.spec, linearFormat),
                 norm2Gamma: try floats(at(.norm2Weight)), norm2Beta: try floats(at(.norm2Bias)),
-                fc1: try linear(at(.fc1Weight), BlockTensor.fc1Weight.spec, blockFormat),
-                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec, blockFormat),
+                fc1: try linear(at(.fc1Weight), BlockTensor.fc1Weight.spec, linearFormat),
+                fc2: try linear(at(.fc2Weight), BlockTensor.fc2Weight.spec, linearFormat),
                 qkNorm: config.qkNorm ? QKNormWeights(qGamma: try floats(at(.qNormWeight)), qBeta: try floats(at(.qNormBias)),
                                                       kGamma: try floats(at(.kNormWeight)), kBeta: try floats(at(.kNormBias)))
                                       : nil))
         }
-        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec, topFormat)
+        patchEmbed = try linear(top(.patchWeight), TopTensor.patchWeight.spec, nativeFormat)
         classToken = config.classToken ? try floats(top(.clsToken)) : nil
         registers = config.regTokens > 0 ? try floats(top(.regToken)) : nil
         normPreGamma = config.preNorm ? try floats(top(.normPreWeight)) : nil
@@ -167,12 +173,12 @@ final class PackedWeights {
         self.blocks = blocks
         normGamma = try floats(config.fcNorm ? top(.fcNormWeight) : top(.normWeight))
         normBeta = try floats(config.fcNorm ? top(.fcNormBias) : top(.normBias))
-        head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec, topFormat) : nil
-        headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec, topFormat) : nil
-        // CaiT's mixes and class-attention blocks stay f32 at every precision (the patch blocks above
-        // follow `precision`).
+        head = config.hasHead ? try linear(top(.headWeight), TopTensor.headWeight.spec, linearFormat) : nil
+        headDist = config.distilled && config.hasHead ? try linear(top(.headDistWeight), TopTensor.headDistWeight.spec, linearFormat) : nil
+        // CaiT's mixes and class-attention blocks stay f32 at every precision (the patch blocks and
+        // the heads above follow `precision`).
         cait = try checkpoint.caitTable.map { caitTable throws(DeiTError) in
-            try CaiTWeights(checkpoint: checkpoint, table: caitTable, format: topFormat, source: source)
+            try CaiTWeights(checkpoint: checkpoint, table: caitTable, format: nativeFormat, source: source)
         }
         original = nil
     }
@@ -377,7 +383,7 @@ struct WeightFiller {
         format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
     }
 
-    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−64, 64]), `scales` (F32,
+    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−64, 64]), `scales` (F32 or F16,
     /// n × ⌈k/32⌉, each finite and positive, or zero for a group whose weights are all zero) and `bias`
     /// (n; zeros when nil), shapes and dtypes already validated, as `LinearFormat.packedInt8` at
     /// `destination`. `.format` naming the tensor for a value outside those rules.

@@ -5,10 +5,12 @@ import DeiTKernels
 /// fc2) are stored already quantised, in the canonical PyTorch layout, beside their scales:
 ///
 ///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−64, 64] (7 bits: Int8GEMM.swift says why)
-///     blocks.i.attn.qkv.weight_scale  F32 [3D, ⌈D/32⌉] sw[j, g] = max|W[j, 32g ..< 32g+32]| / 64
-///     (the same for attn.proj, mlp.fc1, mlp.fc2)
+///     blocks.i.attn.qkv.weight_scale  F16 [3D, ⌈D/32⌉] sw[j, g] = halfCeiling(max|W[j, 32g ..< 32g+32]| / 64)
+///     (the same for attn.proj, mlp.fc1, mlp.fc2, head.weight and head_dist.weight)
 ///
-/// and every other tensor as in the float checkpoint. `__metadata__` says so:
+/// and every other tensor (the patch embedding included) as in the float checkpoint. Scales are F32
+/// when one of them is not a binary16 value (tiny LayerScale-folded weights); F32 scales load too, as
+/// do float heads (files from before 2026-12-02: the heads are quantised at load). `__metadata__` says so:
 /// `deit.precision` = `int8`, `deit.int8.group_size` = `32`, `deit.int8.scheme` (text), and for a
 /// LayerScale model `deit.int8.layer_scale` = `folded`: γ is already multiplied into the I8 weights
 /// (before quantising) and into the F32 biases of proj and fc2, and is not applied again (the γ
@@ -25,7 +27,7 @@ package enum StoredInt8 {
     package static let schemeKey = "deit.int8.scheme"
     package static let layerScaleKey = "deit.int8.layer_scale"
     /// What `deit.int8.scheme` says.
-    package static let scheme = "symmetric 7-bit in int8 (weights in [-64, 64]), one F32 scale per output channel and group of 32 inputs (max|w|/64), round to nearest even; activations quantised at run time to [-127, 127] per token and group of 32"
+    package static let scheme = "symmetric 7-bit in int8 (weights in [-64, 64]), one scale per output channel and group of 32 inputs (max|w|/64 rounded up to a binary16 value when in its normal range; F16, or F32 when one is not a binary16 value), round to nearest even; activations quantised at run time to [-127, 127] per token and group of 32"
     /// The suffix of a scale tensor's name: `<weight name>` + `_scale`.
     package static let scaleSuffix: StaticString = "_scale"
 
@@ -61,67 +63,105 @@ package enum StoredInt8 {
     /// The block slots whose weights an int8 file stores as I8 (every block's Linear weights).
     static let quantizedSlots: [BlockTensor] = [.qkvWeight, .projWeight, .fc1Weight, .fc2Weight]
 
-    /// (block, slot) for "blocks.<i>.<Linear weight>_scale", nil for any other name.
-    static func scaleSlot(of name: String, limits: LoadLimits) throws(DeiTError) -> (block: Int, slot: Int)? {
+    /// The top-level Linear weights an int8 file stores as I8 — the heads — or, in a file from a
+    /// deit-cli before they were (up to 2026-12-02), as floats: those are quantised at load, as
+    /// `Precision.int8` does for a float checkpoint.
+    static let quantizedTopSlots: [TopTensor] = [.headWeight, .headDistWeight]
+
+    /// The position of the weight "<Linear weight>_scale" belongs to (a block's qkv, proj, fc1, fc2,
+    /// or a head), nil for any other name.
+    static func scalePosition(of name: String, limits: LoadLimits) throws(DeiTError) -> SlotPosition? {
         let bytes = Array(name.utf8)
         let suffixCount = scaleSuffix.utf8CodeUnitCount
         guard bytes.count > suffixCount,
               staticStringEquals(scaleSuffix, bytes[(bytes.count - suffixCount)...]) else { return nil }
-        let weightName = String(decoding: bytes[..<(bytes.count - suffixCount)], as: UTF8.self)
+        let weightBytes = bytes[..<(bytes.count - suffixCount)]
+        if let top = quantizedTopSlots.first(where: { staticStringEquals($0.spec.name, weightBytes) }) {
+            return SlotPosition(block: nil, slot: top.rawValue)
+        }
+        let weightName = String(decoding: weightBytes, as: UTF8.self)
         guard let (block, slot) = try CheckpointTable.blockSlot(of: weightName, schema: .deit, limits: limits),
               quantizedSlots.contains(where: { $0.rawValue == slot }) else { return nil }
-        return (block, slot)
+        return SlotPosition(block: block, slot: slot)
     }
+
+    /// Whether `dtype` is one an int8 file's scales may have: F32, or F16 (`deit-cli quantize` writes
+    /// F16 when every scale is a binary16 value: `Int8GEMM.halfCeiling`).
+    static func isScaleType(_ dtype: TensorDType) -> Bool { dtype == .f32 || dtype == .f16 }
 }
 
-/// Where an int8 file's scale tensors are: per block, per `BlockTensor` raw value, the index into the
-/// file's tensor list (nil for the slots that have none).
+/// Where an int8 file's scale tensors are: per block, per `BlockTensor` raw value, and per top-level
+/// `TopTensor` raw value, the index into the file's tensor list (nil for the slots that have none).
 struct ScaleTable: Sendable {
     var blocks: [[Int?]]
+    var top: [Int?]
 
-    subscript(block: Int, slot: Int) -> Int? {
-        guard block < blocks.count, slot < blocks[block].count else { return nil }
-        return blocks[block][slot]
+    subscript(position: SlotPosition) -> Int? {
+        guard let block = position.block else {
+            return position.slot < top.count ? top[position.slot] : nil
+        }
+        guard block < blocks.count, position.slot < blocks[block].count else { return nil }
+        return blocks[block][position.slot]
     }
 
     /// Sorts the scale tensors (`indices` into `tensors`) into their slots and checks them against
-    /// `config`: one per block Linear weight, F32, shape [n, ⌈k/groupSize⌉]. Then refuses a group
-    /// size other than the kernels' 32 (`.unsupported`; a file consistent with another one is not
-    /// damaged, it is a format this runtime does not run).
-    init(tensors: [TensorInfo], indices: [Int], config: ModelConfig, groupSize: Int,
+    /// `config` and `table` (the Linear weights): one per block Linear weight and per I8 head and no
+    /// other, F32 or F16, shape [n, ⌈k/groupSize⌉]. Then refuses
+    /// a group size other than the kernels' 32 (`.unsupported`; a file consistent with another one is
+    /// not damaged, it is a format this runtime does not run).
+    init(tensors: [TensorInfo], indices: [Int], table: CheckpointTable, config: ModelConfig, groupSize: Int,
          limits: LoadLimits) throws(DeiTError) {
         let slotCount = BlockTensor.all.count
         var blocks = [[Int?]](repeating: [Int?](repeating: nil, count: slotCount), count: config.depth)
+        var top = [Int?](repeating: nil, count: TopTensor.all.count)
         for index in indices {
             let tensor = tensors[index]
-            guard let (block, slot) = try StoredInt8.scaleSlot(of: tensor.name, limits: limits) else {
+            guard let position = try StoredInt8.scalePosition(of: tensor.name, limits: limits) else {
                 throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (not part of the DeiT/ViT schema)")
+            }
+            guard let block = position.block else {
+                // Only beside an I8 weight (a float patch embedding or head has no scale).
+                guard let weight = table.top[position.slot], tensors[weight].dtype == .i8 else {
+                    throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (a scale for a weight that is not I8 or not in the file)")
+                }
+                top[position.slot] = index
+                continue
             }
             guard block < config.depth else {
                 throw DeiTError(.format, "unexpected tensor \(quotedName(tensor.name)) (the model has \(config.depth) blocks)")
             }
-            blocks[block][slot] = index
+            blocks[block][position.slot] = index
+        }
+        func check(_ index: Int?, weightName: String, shape: [Int]) throws(DeiTError) {
+            guard let index else {
+                throw DeiTError(.format, "missing tensor '\(weightName)_scale' (an int8 file has a scale tensor for every I8 weight)")
+            }
+            let tensor = tensors[index]
+            let (n, k) = try linearSize(shape)
+            let expected = [n, (k + groupSize - 1) / groupSize]
+            if !tensor.shape.elementsEqual(expected) {
+                throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has shape \(describeShape(tensor.shape)); expected \(describeShape(expected)) (one scale per output channel and group of \(groupSize) inputs, '\(StoredInt8.groupSizeKey)')")
+            }
+            if !StoredInt8.isScaleType(tensor.dtype) {
+                throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); int8 weight scales are F32 or F16")
+            }
         }
         for block in 0..<config.depth {
             for slot in StoredInt8.quantizedSlots {
                 let spec = slot.spec
-                guard let index = blocks[block][slot.rawValue] else {
-                    throw DeiTError(.format, "missing tensor 'blocks.\(block).\(spec.name)_scale' (an int8 file has a scale tensor for every I8 weight)")
-                }
-                let tensor = tensors[index]
-                let (n, k) = try linearSize(spec.shape.dimensions(config))
-                let expected = [n, (k + groupSize - 1) / groupSize]
-                if !tensor.shape.elementsEqual(expected) {
-                    throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has shape \(describeShape(tensor.shape)); expected \(describeShape(expected)) (one scale per output channel and group of \(groupSize) inputs, '\(StoredInt8.groupSizeKey)')")
-                }
-                if tensor.dtype != .f32 {
-                    throw DeiTError(.format, "tensor \(quotedName(tensor.name)) has dtype \(tensor.dtype.name); int8 weight scales are F32")
-                }
+                try check(blocks[block][slot.rawValue], weightName: "blocks.\(block).\(spec.name)",
+                          shape: try spec.shape.dimensions(config))
             }
+        }
+        for slot in StoredInt8.quantizedTopSlots {
+            guard let weight = table.top[slot.rawValue], tensors[weight].dtype == .i8 else { continue }
+            let spec = slot.spec
+            try check(top[slot.rawValue], weightName: "\(spec.name)", shape: try spec.shape.dimensions(config))
         }
         if groupSize != Int8GEMM.groupSize {
             throw DeiTError(.unsupported, "__metadata__ key '\(StoredInt8.groupSizeKey)' is \(groupSize); this runtime's int8 kernels use groups of \(Int8GEMM.groupSize) inputs")
         }
         self.blocks = blocks
+        self.top = top
     }
 }

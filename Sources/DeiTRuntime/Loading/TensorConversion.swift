@@ -19,6 +19,26 @@ package enum HalfConversion {
         return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)  // rebias 15 → 127
     }
 
+    /// True when `value` is exactly a finite binary16 value (F32 → F16 → F32 gives it back).
+    package static func isHalfExact(_ value: Float) -> Bool {
+        guard value.isFinite, abs(value) <= 65504 else { return false }
+        if abs(value) >= 0x1p-14 { return value.bitPattern & 0x1FFF == 0 }
+        let scaled = abs(value) * 0x1p24   // subnormals and 0: multiples of 2⁻²⁴
+        return scaled == scaled.rounded(.towardZero)
+    }
+
+    /// The binary16 encoding of a Float32 that is exactly a finite binary16 value (`isHalfExact`).
+    package static func halfBits(ofExact value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        let sign = UInt16(truncatingIfNeeded: (bits >> 16) & 0x8000)
+        let magnitude = abs(value)
+        if magnitude < 0x1p-14 {   // zero or subnormal: m · 2⁻²⁴
+            return sign | UInt16(truncatingIfNeeded: Int(magnitude * 0x1p24))
+        }
+        let exponent = UInt16(truncatingIfNeeded: ((bits >> 23) & 0xFF) &- 112)   // rebias 127 → 15
+        return sign | exponent << 10 | UInt16(truncatingIfNeeded: (bits >> 13) & 0x3FF)
+    }
+
     /// bfloat16 → Float32: the upper half of a Float32, so exact for every input.
     @inline(__always)
     package static func float(fromBFloat16Bits bits: UInt16) -> Float {
