@@ -28,7 +28,9 @@ extension Int8GEMM {
                 // can store it as F16 exactly (`halfCeiling`); then every |W|/scale ≤ 64.
                 let exact = largest / Float(weightLimit)
                 let scale = halfCeiling(exact)
-                let inverse: Float = largest > 0 ? (scale == exact ? Float(weightLimit) / largest : 1 / scale) : 0
+                // (inverseStep: 64/largest saturates below |W| ≈ 1.9e-37, where it would overflow and
+                // turn the group's zeros into NaN, quantised to −64.)
+                let inverse: Float = largest > 0 ? (scale == exact ? inverseStep(largest, limit: weightLimit) : 1 / scale) : 0
                 scales[row * groups + group] = scale
                 for i in 0..<count {
                     quantized[row * k + start + i] = Int8(truncatingIfNeeded: Int8GEMM.quantized(values[i] * inverse, limit: weightLimit))

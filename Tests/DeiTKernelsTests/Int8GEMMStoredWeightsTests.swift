@@ -41,6 +41,24 @@ struct Int8GEMMStoredWeightsTests {
     /// The scales are rounded up to binary16 values in binary16's normal range (so an int8 file stores
     /// them as F16 exactly), by at most 2⁻¹⁰ relative, and left exact outside it (tiny LayerScale-folded
     /// weights would lose bits); every |W| / scale stays ≤ 64 either way.
+    /// A group whose largest |W| is subnormal: 64/max overflows Float unless saturated (inverseStep);
+    /// unsaturated, 0·∞ made its zeros NaN, quantised to −64.
+    @Test("a group of subnormal weights keeps its zeros (and never flips a sign)")
+    func subnormalGroup() {
+        let k = 32
+        var weight = [Float](repeating: 0, count: k)  // [1, k]
+        for i in stride(from: 0, to: k, by: 3) { weight[i] = Float(bitPattern: UInt32(1000 + i)) * (i % 2 == 0 ? 1 : -1) }
+        var quantized = [Int8](repeating: 99, count: k), scales: [Float] = [.nan]
+        Int8GEMM.quantizeWeight(weight: weight, n: 1, k: k, quantized: &quantized, scales: &scales)
+        for i in 0..<k {
+            #expect(abs(Int(quantized[i])) <= Int8GEMM.weightLimit)
+            // Zeros stay 0; the subnormals round to 0 or keep their sign (|W|·(max finite) < 1).
+            #expect(weight[i] == 0 ? quantized[i] == 0 : quantized[i] == 0 || (quantized[i] > 0) == (weight[i] > 0),
+                    "input \(i): \(quantized[i])")
+        }
+        #expect(scales[0] > 0 && scales[0].isFinite)
+    }
+
     @Test("quantizeWeight's scales are binary16 values where binary16 is normal, exact elsewhere",
           arguments: [Float(1), 1e-2, 1e-4, 1e-6, 3000])
     func halfScales(magnitude: Float) {
