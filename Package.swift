@@ -39,6 +39,16 @@ let hostIsARM64 = true
 #else
 let hostIsARM64 = false
 #endif
+// MARK: Lean binaries
+//
+// Swift imports _Concurrency and _StringProcessing into every module unless told not to, and a module
+// that imports them links their shared libraries (libswift_Concurrency, libdispatch, libBlocksRuntime,
+// libstdc++, libswift_StringProcessing, libswift_RegexParser) into libdeit.so and deit-cli, which then
+// load and relocate them in every process that uses deit — memory for nothing: no deit code uses
+// async/await, tasks or regular expressions (the core compiles as Embedded Swift, which has neither).
+// The tests keep the default (Swift Testing needs Concurrency).
+let leanSettings: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-implicit-concurrency-module-import",
+                                                  "-Xfrontend", "-disable-implicit-string-processing-module-import"])]
 let avx2Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"]), .define("DEIT_FMA"), .define("DEIT_AVX2")]
 let avx512Settings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v4"]), .define("DEIT_FMA"), .define("DEIT_AVX512")]
 // The VNNI sets: the same f32 kernels as avx2-fma / avx512 (DEIT_AVX2 / DEIT_AVX512 stay defined),
@@ -54,16 +64,16 @@ let kernelModules: [Target.Dependency] = hostHasKernelSets
     ? ["DeiTKernels", "DeiTKernelsAVX2", "DeiTKernelsAVX512", "DeiTKernelsAVXVNNI", "DeiTKernelsAVX512VNNI"]
     : (hostIsARM64 ? ["DeiTKernels", "DeiTKernelsDotProd"] : ["DeiTKernels"])
 let kernelSetTargets: [Target] = hostHasKernelSets ? [
-    .target(name: "DeiTKernelsAVX2", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx2Settings),
-    .target(name: "DeiTKernelsAVX512", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512Settings),
-    .target(name: "DeiTKernelsAVXVNNI", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avxVNNISettings),
-    .target(name: "DeiTKernelsAVX512VNNI", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512VNNISettings),
+    .target(name: "DeiTKernelsAVX2", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx2Settings + leanSettings),
+    .target(name: "DeiTKernelsAVX512", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512Settings + leanSettings),
+    .target(name: "DeiTKernelsAVXVNNI", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avxVNNISettings + leanSettings),
+    .target(name: "DeiTKernelsAVX512VNNI", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: avx512VNNISettings + leanSettings),
     // The kernel tests again, against the AVX2 module (`import DeiTKernels` names it through
     // -module-alias); Tests/DeiTKernelsAVX2Tests links to Tests/DeiTKernelsTests. Needs an AVX2 CPU.
     .testTarget(name: "DeiTKernelsAVX2Tests", dependencies: ["DeiTKernelsAVX2", "DeiTKernelTable", "DeiTTestSupport"],
                 swiftSettings: [.unsafeFlags(["-module-alias", "DeiTKernels=DeiTKernelsAVX2"])] + avx2Settings),
 ] : hostIsARM64 ? [
-    .target(name: "DeiTKernelsDotProd", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: dotProdSettings),
+    .target(name: "DeiTKernelsDotProd", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: dotProdSettings + leanSettings),
 ] : []
 
 // MARK: Linear-layer backend (optional OpenBLAS, off by default)
@@ -107,16 +117,17 @@ let package = Package(
         .target(name: "CDeiTImageWrite"),
         // The kernel table's types (KernelTable, KernelSet, GEMMEpilogue, the packed layout): the
         // interface between the per-set kernel modules and the runtime.
-        .target(name: "DeiTKernelTable"),
-        .target(name: "DeiTKernels", dependencies: ["DeiTKernelTable"], exclude: ["README.md"]),
+        .target(name: "DeiTKernelTable", swiftSettings: leanSettings),
+        .target(name: "DeiTKernels", dependencies: ["DeiTKernelTable"], exclude: ["README.md"], swiftSettings: leanSettings),
         .target(name: "DeiTRuntime", dependencies: kernelModules + ["DeiTKernelTable", "CDeiTSupport", "CDeiTImage", "CDeiTLabels"],
-                swiftSettings: blasSwiftSettings),
-        .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernelTable", "CDeiTSupport"]),
+                swiftSettings: blasSwiftSettings + leanSettings),
+        .target(name: "DeiT", dependencies: ["DeiTRuntime", "DeiTKernelTable", "CDeiTSupport"], swiftSettings: leanSettings),
 
         // MARK: Tools
         // DeiTKernels (the baseline module) for set-independent layout arithmetic only (bench-gemm's int8
         // sizes); every kernel runs through a `KernelTable` (scripts/python/check_kernel_calls.py).
-        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "DeiTKernelTable", "CDeiTSupport", "CDeiTImageWrite"]),
+        .executableTarget(name: "deit-cli", dependencies: ["DeiTRuntime", "DeiTKernels", "DeiTKernelTable", "CDeiTSupport", "CDeiTImageWrite"],
+                          swiftSettings: leanSettings),
 
         // MARK: Tests
         // Helpers the test targets share (the seeded generator); a plain target, not a product.

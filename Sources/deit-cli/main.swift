@@ -5,7 +5,7 @@ import DeiTRuntime
 
 let arguments = CommandLine.arguments.dropFirst()
 /// The command being run, so that a usage error can show its synopsis.
-var current: CommandHelp?
+nonisolated(unsafe) var current: CommandHelp?  // main thread only (top-level code)
 do {
     guard let command = arguments.first else { throw UsageError(message: "missing command") }
     let rest = arguments.dropFirst()
