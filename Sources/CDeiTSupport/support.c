@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,9 +123,33 @@ void deit_support_file_close(deit_support_file *file) {
 
 void deit_support_free(void *data) { free(data); }
 
+/* Buffers this large (packed weights, arenas, load staging) are written through at once; faulting
+ * their pages in with one madvise(MADV_POPULATE_WRITE) call (Linux 5.14) instead of one page fault
+ * per 4 KiB page saves most of a load's page-fault time (a fault costs microseconds under a
+ * hypervisor). Best effort: an older kernel says EINVAL and the pages fault in as before. */
+#define DEIT_PREFAULT_BYTES ((size_t)1 << 20)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static void prefault(void *memory, size_t size) {
+#if defined(__linux__)
+    const long page_size = sysconf(_SC_PAGESIZE);
+    if (page_size <= 0) return;
+    const uintptr_t page = (uintptr_t)page_size;
+    const uintptr_t start = ((uintptr_t)memory + page - 1) & ~(page - 1);
+    const uintptr_t end = ((uintptr_t)memory + size) & ~(page - 1);
+    if (end > start) (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+    (void)memory;
+    (void)size;
+#endif
+}
+
 void *deit_support_aligned_alloc(size_t alignment, size_t size) {
     void *memory = NULL;
     if (size == 0) size = 1;
     if (posix_memalign(&memory, alignment, size) != 0) return NULL;
+    if (size >= DEIT_PREFAULT_BYTES) prefault(memory, size);
     return memory;
 }

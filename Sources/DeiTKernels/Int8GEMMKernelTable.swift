@@ -40,15 +40,11 @@ typealias ActiveInt8GEMMKernel = QD8GEMM2x16c4Portable
 /// 16-bit `vpmaddwd` kernel on pairs (8-bit weights, `vpmovsxbw` per pair shared by the rows) did
 /// 40–46 multiply-adds/ns with 4 rows and 55–58 with 6; this one 65–69 (int8/f32 0.68 over the four
 /// shapes, the quantisation of A included).
-enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
+enum QD8GEMM6x16c4AVX2: AVX2QuantizingInt8GEMMMicroKernel {
     typealias FullTile = Int8GEMMTileYMM<6, YMMQuadDotAVX2>
     typealias TwoRowTile = Int8GEMMTileYMM<2, YMMQuadDotAVX2>
     typealias OneRowTile = Int8GEMMTileYMM<1, YMMQuadDotAVX2>
     static var name: String { "qd8_f32_qc7w_gemm_6x16c4__avx2" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
-    }
 }
 #endif
 
@@ -57,44 +53,32 @@ enum QD8GEMM6x16c4AVX2: Int8GEMMMicroKernel {
 /// 8 rows measured best (`deit-cli bench-gemm`, Sapphire Rapids, one thread, GEMM alone on DeiT-Ti's
 /// four layers): 4 rows 217–291 µs per layer, 6 rows 137–183, 8 rows 126–176, 10 rows 172–243,
 /// 12 and 14 rows 200–300 (their sums no longer stay in registers).
-enum QD8GEMM8x16c4AVX512VNNI: Int8GEMMMicroKernel {
+enum QD8GEMM8x16c4AVX512VNNI: AVX2QuantizingInt8GEMMMicroKernel {
     typealias FullTile = Int8GEMMTileZMM<8, ZMMQuadDotVNNI>
     typealias TwoRowTile = Int8GEMMTileZMM<2, ZMMQuadDotVNNI>
     typealias OneRowTile = Int8GEMMTileZMM<1, ZMMQuadDotVNNI>
     static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512vnni" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
-    }
 }
 #endif
 
 #if DEIT_AVX512
 /// `qd8_f32_qc7w_gemm_8x16c4__avx512bw`: the AVX2 kernel's `vpmaddubsw` + `vpmaddwd` on zmm, 8 rows ×
 /// 16 columns (AVX-512 CPUs without VNNI: Skylake-X, Cascade Lake's predecessors).
-enum QD8GEMM8x16c4AVX512BW: Int8GEMMMicroKernel {
+enum QD8GEMM8x16c4AVX512BW: AVX2QuantizingInt8GEMMMicroKernel {
     typealias FullTile = Int8GEMMTileZMM<8, ZMMQuadDotBW>
     typealias TwoRowTile = Int8GEMMTileZMM<2, ZMMQuadDotBW>
     typealias OneRowTile = Int8GEMMTileZMM<1, ZMMQuadDotBW>
     static var name: String { "qd8_f32_qc7w_gemm_8x16c4__avx512bw" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
-    }
 }
 #endif
 
 #if DEIT_AVXVNNI
 /// `qd8_f32_qc7w_gemm_6x16c4__avxvnni`: 6 rows × 16 columns, two `{vex} vpdpbusd` ymm per row and quad.
-enum QD8GEMM6x16c4AVXVNNI: Int8GEMMMicroKernel {
+enum QD8GEMM6x16c4AVXVNNI: AVX2QuantizingInt8GEMMMicroKernel {
     typealias FullTile = Int8GEMMTileYMM<6, YMMQuadDotVNNI>
     typealias TwoRowTile = Int8GEMMTileYMM<2, YMMQuadDotVNNI>
     typealias OneRowTile = Int8GEMMTileYMM<1, YMMQuadDotVNNI>
     static var name: String { "qd8_f32_qc7w_gemm_6x16c4__avxvnni" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
-    }
 }
 #endif
 
@@ -109,10 +93,6 @@ enum QD8GEMM2x16c4NEONMull: Int8GEMMMicroKernel {
     typealias FullTile = Int8GEMMTileNEONMull<2>
     typealias OneRowTile = Int8GEMMTileNEONMull<1>
     static var name: String { "qd8_f32_qc7w_gemm_2x16c4__neon_mlal" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
-    }
 }
 #endif
 
@@ -124,10 +104,6 @@ enum QD8GEMM4x16c4NEONDot: Int8GEMMMicroKernel {
     typealias TwoRowTile = Int8GEMMTileNEONDot<2>
     typealias OneRowTile = Int8GEMMTileNEONDot<1>
     static var name: String { "qd8_f32_qc7w_gemm_4x16c4__neondot" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
-    }
 }
 #endif
 
@@ -136,8 +112,4 @@ enum QD8GEMM2x16c4Portable: Int8GEMMMicroKernel {
     typealias FullTile = Int8GEMMTilePortable<2>
     typealias OneRowTile = Int8GEMMTilePortable<1>
     static var name: String { "qd8_f32_qc7w_gemm_2x16c4__portable" }
-    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
-                            scales: UnsafeMutablePointer<Float>) {
-        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
-    }
 }

@@ -38,6 +38,12 @@ protocol Int8GEMMMicroKernel {
 }
 
 extension Int8GEMMMicroKernel {
+    /// The scalar quantiser, unless the kernel has a vector one.
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        Int8GEMM.quantizeRowScalar(k: k, x: x, out: out, scales: scales)
+    }
+
     /// All m rows against one panel: full tiles, then at most one 2-row and one 1-row tile.
     @inline(__always)
     static func multiplyPanel(
@@ -81,3 +87,16 @@ func storeInt8TileRow(
     let bias = loadSIMD16(panel.assumingMemoryBound(to: Float.self))
     storeTileRow16(sums + bias, to: c, columns: columns, epilogue: epilogue)
 }
+
+#if DEIT_AVX2 || DEIT_AVX512
+/// The x86-64 int8 kernels (AVX2, AVX-VNNI, AVX-512, AVX512-VNNI): activations through the AVX2
+/// quantiser (`quantizeRowAVX2`), which every one of their sets can run.
+protocol AVX2QuantizingInt8GEMMMicroKernel: Int8GEMMMicroKernel {}
+
+extension AVX2QuantizingInt8GEMMMicroKernel {
+    static func quantizeRow(k: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<UInt8>,
+                            scales: UnsafeMutablePointer<Float>) {
+        quantizeRowAVX2(k: k, x: x, out: out, scales: scales)
+    }
+}
+#endif

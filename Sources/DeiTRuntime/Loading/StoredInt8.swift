@@ -150,13 +150,13 @@ struct ScaleTable: Sendable {
             for slot in StoredInt8.quantizedSlots {
                 let spec = slot.spec
                 try check(blocks[block][slot.rawValue], weightName: "blocks.\(block).\(spec.name)",
-                          shape: try spec.shape.dimensions(config))
+                          shape: spec.shape.dimensions(config))
             }
         }
         for slot in StoredInt8.quantizedTopSlots {
             guard let weight = table.top[slot.rawValue], tensors[weight].dtype == .i8 else { continue }
             let spec = slot.spec
-            try check(top[slot.rawValue], weightName: "\(spec.name)", shape: try spec.shape.dimensions(config))
+            try check(top[slot.rawValue], weightName: "\(spec.name)", shape: spec.shape.dimensions(config))
         }
         if groupSize != Int8GEMM.groupSize {
             throw DeiTError(.unsupported, "__metadata__ key '\(StoredInt8.groupSizeKey)' is \(groupSize); this runtime's int8 kernels use groups of \(Int8GEMM.groupSize) inputs")
