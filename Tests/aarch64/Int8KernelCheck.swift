@@ -53,10 +53,14 @@ func integerReference(m: Int, n: Int, k: Int, a: [Float], weight: [Float], bias:
     func quantize(_ values: ArraySlice<Float>, limit: Float) -> (values: [Int], scale: Float) {
         var largest: Float = 0
         for value in values where abs(value) > largest { largest = abs(value) }
-        let inverse: Float = largest > 0 ? limit / largest : 0
+        // Weights (limit 64): the scale rounded up to a binary16 value (Int8GEMM.halfCeiling), as
+        // Int8GEMMTests' reference.
+        let exact = largest / limit
+        let scale = limit == 64 ? Int8GEMM.halfCeiling(exact) : exact
+        let inverse: Float = largest > 0 ? (scale == exact ? limit / largest : 1 / scale) : 0
         var quantized: [Int] = []
         for value in values { quantized.append(Int((value * inverse).rounded(.toNearestOrEven))) }
-        return (quantized, largest / limit)
+        return (quantized, scale)
     }
     let groups = (k + 31) / 32
     var c = [Float](repeating: 0, count: m * n)
