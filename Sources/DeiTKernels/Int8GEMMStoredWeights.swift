@@ -78,7 +78,10 @@ extension Int8GEMM {
             let first = panel * panelWidth
             let columns = min(panelWidth, n - first)
             let base = packed + panel * panelStride
-            base.initializeMemory(as: UInt8.self, repeating: 0, count: panelStride)
+            // Only a ragged panel (columns past n, inputs past k) has bytes nothing below writes.
+            if columns < panelWidth || k % 4 != 0 {
+                base.initializeMemory(as: UInt8.self, repeating: 0, count: panelStride)
+            }
             let header = base.assumingMemoryBound(to: Float.self)
             for column in 0..<columns { header[column] = bias[first + column] }
             var groupStart = base + headerBytes
@@ -87,25 +90,39 @@ extension Int8GEMM {
                 let count = min(groupSize, k - start)
                 let panelScales = groupStart.assumingMemoryBound(to: Float.self)
                 let corrections = (groupStart + 64).assumingMemoryBound(to: Int32.self)
-                let body = (groupStart + groupHeaderBytes).assumingMemoryBound(to: Int8.self)
-                for column in 0..<columns {
-                    panelScales[column] = scales[(first + column) * groups + group]
-                    let source = quantized + (first + column) * k + start
-                    var sum: Int32 = 0
-                    for i in 0..<count { sum &+= Int32(source[i]) }
-                    corrections[column] = -Int32(activationOffset) &* sum
-                    // Quads (Wq[c, 4q ..< 4q+4]) are adjacent in the row and in the panel: one 32-bit
-                    // move each, from row c to byte q·64 + 4c (pointer steps, no index arithmetic).
-                    let wholeQuads = count / 4
-                    var from = UnsafeRawPointer(source)
-                    var to = UnsafeMutableRawPointer(body) + column * 4
-                    for _ in 0..<wholeQuads {
-                        to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
-                        from += 4
-                        to += 64
+                let body = UnsafeMutableRawPointer(groupStart + groupHeaderBytes)
+                let rows = quantized + first * k + start   // row c of the group: rows + c·k
+                for column in 0..<columns { panelScales[column] = scales[(first + column) * groups + group] }
+                // Quad q of column c (Wq[c, 4q ..< 4q+4], adjacent in the row) goes to byte q·64 + 4c:
+                // one 32-bit move each, quad-major so that the panel is written in order (column-major
+                // stores 64 bytes apart became scatters, the load's largest cost).
+                let wholeQuads = count / 4
+                var to = body
+                for quad in 0..<wholeQuads {
+                    var from = UnsafeRawPointer(rows + quad * 4)
+                    var slot = to
+                    for _ in 0..<columns {
+                        slot.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                        from += k
+                        slot += 4
                     }
-                    for i in (wholeQuads * 4)..<count { body[wholeQuads * 64 + column * 4 + i % 4] = source[i] }
+                    to += 64
                 }
+                if wholeQuads * 4 < count {
+                    let tail = body.assumingMemoryBound(to: Int8.self) + wholeQuads * 64
+                    for column in 0..<columns {
+                        for i in (wholeQuads * 4)..<count { tail[column * 4 + i % 4] = rows[column * k + i] }
+                    }
+                }
+                // Each column's sum from the packed quads, 16 columns at once: the four signed bytes of
+                // every 32-bit lane sign-extended by shifts (|sum| ≤ 32·64, no overflow). Columns past n
+                // are zero bytes, so their corrections are 0.
+                var sums = SIMD16<Int32>()
+                for quad in 0..<quadCount(k: count) {
+                    let lanes = UnsafeRawPointer(body + quad * 64).loadUnaligned(as: SIMD16<Int32>.self)
+                    sums &+= ((lanes &<< 24) &>> 24) &+ ((lanes &<< 16) &>> 24) &+ ((lanes &<< 8) &>> 24) &+ (lanes &>> 24)
+                }
+                for column in 0..<panelWidth { corrections[column] = -Int32(activationOffset) &* sums[column] }
                 groupStart += groupHeaderBytes + quadCount(k: count) * 64
                 start += count
                 group += 1
