@@ -32,8 +32,12 @@ public enum Int8GEMM {
     /// Inputs per scale (ggml's q8_0 block), on both sides.
     public static let groupSize = 32
 
-    /// The largest quantised weight magnitude: weights lie in [−64, 64] (see above).
-    public static let weightLimit = 64
+    /// The largest quantised weight magnitude: weights lie in [−127, 127] (see above).
+    public static let weightLimit = 127
+
+    /// The largest |Wq[j, 2i]| + |Wq[j, 2i + 1]| of a weight pair (pairs even-aligned along k): what
+    /// keeps `vpmaddubsw`'s pair sums, ≤ 255·128 = 32640, below int16's 32767 (see above).
+    public static let pairLimit = 128
 
     /// The largest quantised activation magnitude: activations lie in [−127, 127].
     public static let activationLimit = 127

@@ -5,10 +5,13 @@
 /// bit-identically to quantising its float checkpoint at load, and a change of the panel layout never
 /// breaks a file.
 extension Int8GEMM {
-    /// Quantises a Linear weight [n, k] per output channel and group of 32 inputs, as `pack` does:
-    /// `scales[j, g] = halfCeiling(max|W[j, 32g ..< 32g + 32]| / 64)` (0 for an all-zero group, whose
-    /// values are then all 0) and `quantized[j, i] = round(W[j, i] / scales[j, g])` (`· 64 / max` when the
-    /// scale needed no rounding), nearest-even, in [−64, 64].
+    /// Quantises a Linear weight [n, k] per output channel and group of 32 inputs, as `pack` does, to
+    /// the largest grid the kernels take (``weightLimit``, ``pairLimit``): with `pair` the largest
+    /// |W[j, i]| + |W[j, i + 1]| of the group's even-aligned pairs and `largest` its largest |W[j, i]|,
+    /// `scales[j, g] = halfCeiling(max(pair / 128, largest / 127))` (0 for an all-zero group, whose
+    /// values are then all 0) and `quantized[j, i] = round(W[j, i] / scales[j, g])` (through the
+    /// binding bound's own inverse when the scale needed no rounding), nearest-even; a pair that float
+    /// rounding carries past 128 gives up one step on its larger value.
     public static func quantizeWeight(
         weight: UnsafePointer<Float>,  // [n, k]
         n: Int, k: Int,
@@ -22,18 +25,36 @@ extension Int8GEMM {
             while start < k {
                 let count = min(groupSize, k - start)
                 let values = weight + row * k + start
-                var largest: Float = 0
-                for i in 0..<count { largest = max(largest, abs(values[i])) }
+                var largest: Float = 0, largestPair: Float = 0
+                for i in stride(from: 0, to: count, by: 2) {
+                    let first = abs(values[i]), second = i + 1 < count ? abs(values[i + 1]) : 0
+                    largest = max(largest, max(first, second))
+                    largestPair = max(largestPair, first + second)
+                }
                 // The scale rounded up to a binary16 value when it is a normal one, so that a file
-                // can store it as F16 exactly (`halfCeiling`); then every |W|/scale ≤ 64.
-                let exact = largest / Float(weightLimit)
+                // can store it as F16 exactly (`halfCeiling`); then every |W|/scale ≤ 127 and every
+                // pair's sum ≤ 128.
+                let pairBinds = largestPair / Float(pairLimit) >= largest / Float(weightLimit)
+                let exact = pairBinds ? largestPair / Float(pairLimit) : largest / Float(weightLimit)
                 let scale = halfCeiling(exact)
-                // (inverseStep: 64/largest saturates below |W| ≈ 1.9e-37, where it would overflow and
-                // turn the group's zeros into NaN, quantised to −64.)
-                let inverse: Float = largest > 0 ? (scale == exact ? inverseStep(largest, limit: weightLimit) : 1 / scale) : 0
+                // (inverseStep: 128/pair saturates below pair ≈ 3.8e-37, where it would overflow and
+                // turn the group's zeros into NaN.)
+                let exactInverse = pairBinds ? inverseStep(largestPair, limit: pairLimit) : inverseStep(largest, limit: weightLimit)
+                let inverse: Float = largest > 0 ? (scale == exact ? exactInverse : 1 / scale) : 0
                 scales[row * groups + group] = scale
-                for i in 0..<count {
-                    quantized[row * k + start + i] = Int8(truncatingIfNeeded: Int8GEMM.quantized(values[i] * inverse, limit: weightLimit))
+                let out = quantized + row * k + start
+                for i in stride(from: 0, to: count, by: 2) {
+                    var first = Int8GEMM.quantized(values[i] * inverse, limit: weightLimit)
+                    guard i + 1 < count else {
+                        out[i] = Int8(truncatingIfNeeded: first)
+                        break
+                    }
+                    var second = Int8GEMM.quantized(values[i + 1] * inverse, limit: weightLimit)
+                    while abs(first) + abs(second) > pairLimit {
+                        if abs(first) >= abs(second) { first -= first.signum() } else { second -= second.signum() }
+                    }
+                    out[i] = Int8(truncatingIfNeeded: first)
+                    out[i + 1] = Int8(truncatingIfNeeded: second)
                 }
                 start += count
                 group += 1

@@ -19,14 +19,20 @@ struct Int8GEMMStoredWeightsTests {
         let bias = random.floats(n, in: -1...1)                    // [n]
         if k > 32 { for i in 0..<32 { weight[i] = 0 } }            // row 0's first group: all zero
         if n > 2 { for i in 0..<k { weight[2 * k + i] = 0 } }      // row 2: all zero
-        if n > 1 && k > 5 { weight[k + 5] = 0.5; weight[k + 4] = 0.5 / 64 * 2.5 }   // row 1: a tie, rounded to even
+        if n > 1 && k > 32 {
+            // Row 1's first group: largest 127·2⁻⁸ alone in its pair (the single bound binds: scale 2⁻⁸
+            // exactly) and a tie, 2.5·2⁻⁸, rounded to even (2).
+            for i in 0..<32 { weight[k + i] = 0 }
+            weight[k + 5] = 127 * 0x1p-8; weight[k + 2] = 2.5 * 0x1p-8
+        }
         let groups = Int8GEMM.groupCount(k: k)
         var quantized = [Int8](repeating: 99, count: n * k)        // [n, k]
         var scales = [Float](repeating: .nan, count: n * groups)   // [n, ⌈k/32⌉]
         Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
-        #expect(quantized.allSatisfy { $0 >= -64 && $0 <= 64 })
+        #expect(Int8GEMMStoredWeightsTests.keepsTheKernelsBounds(quantized, n: n, k: k))
         #expect(scales.allSatisfy { $0 >= 0 && $0.isFinite })
         if k > 32 { #expect(scales[0] == 0 && quantized[0..<32].allSatisfy { $0 == 0 }) }
+        if n > 1 && k > 32 { #expect(scales[groups] == 0x1p-8 && quantized[k + 5] == 127 && quantized[k + 2] == 2) }
 
         let byteCount = Int8GEMM.packedByteCount(n: n, k: k)
         var direct = [UInt8](repeating: 0xAA, count: byteCount)
@@ -69,12 +75,14 @@ struct Int8GEMMStoredWeightsTests {
         var quantized = [Int8](repeating: 99, count: n * k)
         var scales = [Float](repeating: .nan, count: n * groups)
         Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
-        #expect(quantized.allSatisfy { $0 >= -64 && $0 <= 64 })
+        #expect(Int8GEMMStoredWeightsTests.keepsTheKernelsBounds(quantized, n: n, k: k))
         var roundedCount = 0
         for row in 0..<n {
             for group in 0..<groups {
                 let values = weight[(row * k + group * 32)..<(row * k + min(k, group * 32 + 32))]
-                let exact = values.map { abs($0) }.max()! / 64
+                let magnitudes = values.map { abs($0) } + [0]   // (a last odd value's pair: itself and 0)
+                let largestPair = stride(from: 0, to: values.count, by: 2).map { magnitudes[$0] + magnitudes[$0 + 1] }.max()!
+                let exact = max(largestPair / 128, magnitudes.max()! / 127)
                 let scale = scales[row * groups + group]
                 #expect(scale >= exact && scale <= exact * (1 + 0x1p-10), "\(scale) for \(exact)")
                 if exact >= 0x1p-14 && exact <= 65504 {
@@ -95,5 +103,52 @@ struct Int8GEMMStoredWeightsTests {
         #expect(Int8GEMM.halfCeiling(65504) == 65504 && Int8GEMM.halfCeiling(65505) == 65505)
         #expect(Int8GEMM.halfCeiling(Float(1).nextUp) == 1 + 0x1p-10)
         #expect(Int8GEMM.halfCeiling(Float(2).nextDown) == 2)
+    }
+
+    /// Every value in [−127, 127] and every even-aligned pair along a row at most 128 in magnitude.
+    static func keepsTheKernelsBounds(_ quantized: [Int8], n: Int, k: Int) -> Bool {
+        for row in 0..<n {
+            for i in stride(from: 0, to: k, by: 2) {
+                let first = Int(quantized[row * k + i]), second = i + 1 < k ? Int(quantized[row * k + i + 1]) : 0
+                if first < -127 || second < -127 || abs(first) + abs(second) > 128 { return false }
+            }
+        }
+        return true
+    }
+
+    /// Pairs at and just past the bound in float arithmetic: equal halves (64.5 each would round to
+    /// 64 + 64, or 65 + 64 after a float error), a large value beside a small one, random values with
+    /// one large pair per group. The bound holds, and each value stays within a step of W / scale.
+    @Test("quantizeWeight keeps every pair within 128 and every value within 127", arguments: 0..<4)
+    func pairBound(variant: Int) {
+        let (n, k) = (16, 67)
+        var random = SeededGenerator(seed: UInt64(500 + variant))
+        var weight = random.floats(n * k, in: -1...1)   // [n, k]
+        for row in 0..<n {
+            for pair in stride(from: 0, to: k - 1, by: 2) where (pair / 2 + row + variant) % 5 == 0 {
+                let big = Float(1 + row) * 0.37
+                switch variant {
+                case 0: weight[row * k + pair] = big; weight[row * k + pair + 1] = -big
+                case 1: weight[row * k + pair] = big; weight[row * k + pair + 1] = big / 127
+                case 2: weight[row * k + pair] = big * 0.999; weight[row * k + pair + 1] = big * 1.001
+                default: weight[row * k + pair] = -big; weight[row * k + pair + 1] = -big.nextUp
+                }
+            }
+        }
+        let groups = Int8GEMM.groupCount(k: k)
+        var quantized = [Int8](repeating: 99, count: n * k), scales = [Float](repeating: .nan, count: n * groups)
+        Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
+        #expect(Int8GEMMStoredWeightsTests.keepsTheKernelsBounds(quantized, n: n, k: k))
+        for row in 0..<n {
+            for i in 0..<k {
+                let scale = scales[row * groups + i / 32]
+                #expect(abs(Float(quantized[row * k + i]) * scale - weight[row * k + i]) <= scale * 1.0001)
+            }
+        }
+        // The grid is as fine as the bounds allow: some pair of every row sits at 127 or 128.
+        for row in 0..<n {
+            let largest = stride(from: 0, to: k - 1, by: 2).map { abs(Int(quantized[row * k + $0])) + abs(Int(quantized[row * k + $0 + 1])) }.max()!
+            #expect(largest >= 127, "row \(row): largest pair \(largest)")
+        }
     }
 }

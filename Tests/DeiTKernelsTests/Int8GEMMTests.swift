@@ -93,37 +93,46 @@ struct Int8GEMMTests {
     }
 
     /// The largest pair sums `vpmaddubsw` ever sees: activations ±1 quantise to ±127, stored as 255 and
-    /// 1, weights ±1 to ±64, so a pair of +1·+1 or +1·−1 is ±2·255·64 = ±32640 — 127 short of int16's
-    /// saturation — with k large. Each kernel's result must equal the exact sum: 32 inputs of ±1 per
-    /// group, each ±127·64 before the scales (1/127 and 1/64).
+    /// 1; weights ±1 quantise to ±64 (pairs of 128: the pair bound binds) and pairs of 1 and 1/127 to
+    /// 127 and 1 (the single bound binds too), so a pair is at most 255·128 = 32640 — 127 short of
+    /// int16's saturation — with k large. Each kernel's result must equal the exact sum of each group's
+    /// integer sum times its scales.
     @Test("worst-case products neither saturate nor overflow", arguments: [1023, 4097])
     func worstCase(k: Int) {
-        let m = 3, n = 18
-        // Rows of A: all +1, all −1, alternating ±1; columns of W: +1, −1, or alternating, by column.
+        let m = 3, n = 20, groups = (k + 31) / 32
+        // Rows of A: all +1, all −1, alternating ±1. Columns of W by j % 4: +1, −1, alternating ±1,
+        // pairs (1, 1/127) of alternating sign.
         var a = [Float](repeating: 0, count: m * k)
         for i in 0..<k { a[i] = 1; a[k + i] = -1; a[2 * k + i] = i % 2 == 0 ? 1 : -1 }
         var weight = [Float](repeating: 0, count: n * k)
         for j in 0..<n {
-            for i in 0..<k { weight[j * k + i] = j % 3 == 0 ? 1 : (j % 3 == 1 ? -1 : (i % 2 == 0 ? 1 : -1)) }
+            for i in 0..<k {
+                switch j % 4 {
+                case 0: weight[j * k + i] = 1
+                case 1: weight[j * k + i] = -1
+                case 2: weight[j * k + i] = i % 2 == 0 ? 1 : -1
+                default: weight[j * k + i] = (i % 2 == 0 ? 1 : Float(1) / 127) * (i % 4 < 2 ? 1 : -1)
+                }
+            }
         }
+        var quantized = [Int8](repeating: 0, count: n * k), scales = [Float](repeating: 0, count: n * groups)
+        Int8GEMM.quantizeWeight(weight: weight, n: n, k: k, quantized: &quantized, scales: &scales)
+        #expect(quantized[0 * k] == 64 && quantized[1 * k] == -64 && quantized[2 * k + 1] == -64)
+        #expect(quantized[3 * k] == 127 && quantized[3 * k + 1] == 1 && quantized[3 * k + 2] == -127 && quantized[3 * k + 3] == -1)
         let bias = [Float](repeating: 0, count: n)
         for kernel in Int8GEMMTests.kernels {
             let got = kernel.run(m, n, k, a, weight, bias, .store, nil)
             for row in 0..<m {
                 for column in 0..<n {
-                    var scaled: Float = 0, total = 0
-                    for group in 0..<(k + 31) / 32 {
+                    var expected: Float = 0
+                    for group in 0..<groups {
                         var sum = 0
                         for i in group * 32..<min(k, group * 32 + 32) {
-                            sum += Int(a[row * k + i] * 127) * Int(weight[column * k + i] * 64)
+                            sum += Int(a[row * k + i] * 127) * Int(quantized[column * k + i])
                         }
-                        total += sum
-                        scaled = scaled + Float(sum) * ((Float(1) / 64) * (Float(1) / 127))
+                        expected = expected + Float(sum) * (scales[column * groups + group] * (Float(1) / 127))
                     }
-                    #expect(abs(total) == k * 127 * 64 || abs(total) <= 127 * 64)
-                    let expected = scaled
                     #expect(got[row * n + column] == expected, "\(kernel.name) row \(row) column \(column)")
-                    #expect(abs(Double(got[row * n + column]) - Double(total) / (127 * 64)) <= 1e-3 * Double(k))
                 }
             }
         }
@@ -188,21 +197,35 @@ struct Int8GEMMTests {
     }
 
     /// C = Σ_g Float(Σ_{i∈g} qa·qw) · (sw[g] · sa[g]) + b with the integer sums exact, the groups added
-    /// in order, quantised as the kernels document (A per row to [−127, 127], W per column to
-    /// [−64, 64], both per 32 inputs).
+    /// in order, quantised as the kernels document (A per row to [−127, 127]; W per column to the
+    /// largest grid with |qw| ≤ 127 and even-aligned pairs |qw[2i]| + |qw[2i+1]| ≤ 128; both per 32 inputs).
     private func integerReference(m: Int, n: Int, k: Int, a: [Float], weight: [Float], bias: [Float]) -> [Float] {
-        func quantize(_ values: ArraySlice<Float>, limit: Float) -> (values: [Int], scale: Float) {
+        func quantize(_ values: ArraySlice<Float>) -> (values: [Int], scale: Float) {
             let largest = values.map { abs($0) }.max() ?? 0
-            // Weights (limit 64): the scale rounded up to a binary16 value (Int8GEMM.halfCeiling).
-            let exact = largest / limit
-            let scale = limit == 64 ? Int8GEMM.halfCeiling(exact) : exact
-            let inverse: Float = largest > 0 ? (scale == exact ? limit / largest : 1 / scale) : 0
-            return (values.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }, scale)
+            let inverse: Float = largest > 0 ? 127 / largest : 0
+            return (values.map { Int(($0 * inverse).rounded(.toNearestOrEven)) }, largest / 127)
+        }
+        func quantizeWeights(_ values: ArraySlice<Float>) -> (values: [Int], scale: Float) {
+            let magnitudes = values.map { abs($0) } + [0]   // a last odd value pairs with 0
+            let largest = magnitudes.max() ?? 0
+            let largestPair = stride(from: 0, to: values.count, by: 2).map { magnitudes[$0] + magnitudes[$0 + 1] }.max() ?? 0
+            // The binding bound's scale, rounded up to a binary16 value (Int8GEMM.halfCeiling).
+            let pairBinds = largestPair / 128 >= largest / 127
+            let exact = pairBinds ? largestPair / 128 : largest / 127
+            let scale = Int8GEMM.halfCeiling(exact)
+            let inverse: Float = largest > 0 ? (scale == exact ? (pairBinds ? 128 / largestPair : 127 / largest) : 1 / scale) : 0
+            var quantized = values.map { max(-127, min(127, Int(($0 * inverse).rounded(.toNearestOrEven)))) }
+            for i in stride(from: 0, to: quantized.count - 1, by: 2) {
+                while abs(quantized[i]) + abs(quantized[i + 1]) > 128 {
+                    if abs(quantized[i]) >= abs(quantized[i + 1]) { quantized[i] -= quantized[i].signum() } else { quantized[i + 1] -= quantized[i + 1].signum() }
+                }
+            }
+            return (quantized, scale)
         }
         let groups = (k + 31) / 32
         // rows[r][g]: group g of row r.
-        let rows = (0..<m).map { r in (0..<groups).map { g in quantize(a[r * k + g * 32..<r * k + min(k, g * 32 + 32)], limit: 127) } }
-        let columns = (0..<n).map { j in (0..<groups).map { g in quantize(weight[j * k + g * 32..<j * k + min(k, g * 32 + 32)], limit: 64) } }
+        let rows = (0..<m).map { r in (0..<groups).map { g in quantize(a[r * k + g * 32..<r * k + min(k, g * 32 + 32)]) } }
+        let columns = (0..<n).map { j in (0..<groups).map { g in quantizeWeights(weight[j * k + g * 32..<j * k + min(k, g * 32 + 32)]) } }
         var c = [Float](repeating: 0, count: m * n)
         for row in 0..<m {
             for column in 0..<n {

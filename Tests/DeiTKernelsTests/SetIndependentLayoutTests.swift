@@ -21,7 +21,7 @@ struct SetIndependentLayoutTests {
     @Test("int8 GEMM: 16-column panels, groups of 32, the same packed and row sizes")
     func int8Layout() {
         #expect(Int8GEMM.panelWidth == 16 && Int8GEMM.groupSize == 32)
-        #expect(Int8GEMM.weightLimit == 64)  // the loader's range check for int8 files reads the baseline's
+        #expect(Int8GEMM.weightLimit == 127 && Int8GEMM.pairLimit == 128)  // the loader's check of int8 files reads the baseline's
         // n = 37, k = 67: 3 panels of 64 (bias) + 3 groups · 128 (scales, corrections) + 17 quads · 64 bytes.
         #expect(Int8GEMM.packedByteCount(n: 37, k: 67) == 3 * (64 + 3 * 128 + 17 * 64))
         #expect(Int8GEMM.quantizedRowLength(k: 67) == 68 && Int8GEMM.groupCount(k: 67) == 3)

@@ -34,19 +34,23 @@ import Testing
         }
     }
 
-    /// All quantised activations 255 or 1 (q = ±127) against weights ±64 over 4097 inputs: a 16-bit
-    /// step anywhere would saturate, and the int32 sums reach ±127·64·4097.
+    /// All quantised activations 255 or 1 (q = ±127) against weight pairs at the pair bound — ±64 and
+    /// ±64, or ±127 beside ±1 — over 4097 inputs: a 16-bit step anywhere would saturate, and the int32
+    /// sums reach ±127·64·4097.
     @Test(arguments: KernelChoice.runnable)
     func givesThePortableSetsBitsOnWorstCaseValues(set: KernelSet) throws {
         let table = try KernelChoice.table(for: set), portable = try KernelChoice.table(for: .portable)
-        let shape = (m: 9, n: 18, k: 4097)
+        let shape = (m: 9, n: 20, k: 4097)
         var a = [Float](repeating: 0, count: shape.m * shape.k)  // [m, k]: rows of +1, −1, ±1
         for row in 0..<shape.m {
             for i in 0..<shape.k { a[row * shape.k + i] = row % 3 == 0 ? 1 : (row % 3 == 1 ? -1 : (i % 2 == 0 ? 1 : -1)) }
         }
         var weight = [Float](repeating: 0, count: shape.n * shape.k)  // [n, k]
         for j in 0..<shape.n {
-            for i in 0..<shape.k { weight[j * shape.k + i] = j % 3 == 0 ? 1 : (j % 3 == 1 ? -1 : (i % 2 == 0 ? 1 : -1)) }
+            for i in 0..<shape.k {
+                let pairOf127And1 = (i % 2 == 0 ? 1 : Float(1) / 127) * (i % 4 < 2 ? 1 : -1)   // 127, 1, −127, −1, …
+                weight[j * shape.k + i] = [1, -1, i % 2 == 0 ? 1 : -1, pairOf127And1][j % 4]
+            }
         }
         let zeros = [Float](repeating: 0, count: shape.m * shape.n)
         let got = compare(table, portable, shape, a: a, weight: weight, bias: [Float](repeating: 0, count: shape.n),

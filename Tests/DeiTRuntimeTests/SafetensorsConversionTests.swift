@@ -71,6 +71,28 @@ private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
         }
     }
 
+    /// `nearestHalf` (the int8 precision's patch embedding) against Swift's own Float → Float16
+    /// conversion: every Float32 around each binary16 value and halfway point (ties to even), across
+    /// subnormals, normals and the top of the range; nil where Float16 overflows to ±∞.
+    @Test func nearestHalfIsFloat16sRounding() {
+        var values: [Float] = [0, -0, 0x1p-25, 0x1p-24, 0x1p-14, Float(0x1p-14).nextDown, 65504, 65519, 65520, 70000, .infinity, .nan]
+        for bits in stride(from: UInt16(0), to: 0x7C00, by: 7) {
+            let value = HalfConversion.float(fromHalfBits: bits)
+            let next = HalfConversion.float(fromHalfBits: bits + 1)
+            let halfway = (value + next) / 2
+            values += [value, value.nextUp, halfway.nextDown, halfway, halfway.nextUp, -halfway]
+        }
+        for value in values {
+            let expected = Float16(value)
+            let rounded = HalfConversion.nearestHalf(value)
+            if expected.isFinite && value.isFinite {
+                #expect(rounded.map { $0.bitPattern } == Float(expected).bitPattern, "\(value)")
+            } else {
+                #expect(rounded == nil, "\(value)")
+            }
+        }
+    }
+
     @Test func bfloat16IsTheUpperHalfOfFloat32() {
         #expect(HalfConversion.float(fromBFloat16Bits: 0x0000).bitPattern == 0)
         #expect(HalfConversion.float(fromBFloat16Bits: 0x8000).bitPattern == 0x8000_0000)   // −0

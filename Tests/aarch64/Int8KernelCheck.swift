@@ -48,32 +48,37 @@ struct Generator {
 }
 
 /// Σ_g Float(Σ_{i∈g} qa·qw)·(sw[g]·sa[g]) + b with exact integer sums (Int8GEMMTests' reference):
-/// A per row and 32 inputs to [−127, 127], W per column and 32 inputs to [−64, 64], ties to even.
+/// A per row and 32 inputs to [−127, 127], ties to even; W as `Int8GEMM.quantizeWeight` quantises it
+/// (|w| ≤ 127, pairs ≤ 128, binary16 scales: its own tests in Int8GEMMStoredWeightsTests).
 func integerReference(m: Int, n: Int, k: Int, a: [Float], weight: [Float], bias: [Float]) -> [Float] {
-    func quantize(_ values: ArraySlice<Float>, limit: Float) -> (values: [Int], scale: Float) {
+    func quantize(_ values: ArraySlice<Float>) -> (values: [Int], scale: Float) {
         var largest: Float = 0
         for value in values where abs(value) > largest { largest = abs(value) }
-        // Weights (limit 64): the scale rounded up to a binary16 value (Int8GEMM.halfCeiling), as
-        // Int8GEMMTests' reference.
-        let exact = largest / limit
-        let scale = limit == 64 ? Int8GEMM.halfCeiling(exact) : exact
-        let inverse: Float = largest > 0 ? (scale == exact ? limit / largest : 1 / scale) : 0
+        let scale = largest / 127
+        let inverse: Float = largest > 0 ? 127 / largest : 0
         var quantized: [Int] = []
         for value in values { quantized.append(Int((value * inverse).rounded(.toNearestOrEven))) }
         return (quantized, scale)
     }
     let groups = (k + 31) / 32
+    var weightValues = [Int8](repeating: 0, count: max(1, n * k)), weightScales = [Float](repeating: 0, count: max(1, n * groups))
+    weight.withUnsafeBufferPointer { w in
+        weightValues.withUnsafeMutableBufferPointer { q in
+            weightScales.withUnsafeMutableBufferPointer { s in
+                Int8GEMM.quantizeWeight(weight: w.baseAddress!, n: n, k: k, quantized: q.baseAddress!, scales: s.baseAddress!)
+            }
+        }
+    }
     var c = [Float](repeating: 0, count: m * n)
     for row in 0..<m {
         for column in 0..<n {
             var scaled: Float = 0
             for g in 0..<groups {
                 let end = min(k, g * 32 + 32)
-                let qa = quantize(a[row * k + g * 32..<row * k + end], limit: 127)
-                let qw = quantize(weight[column * k + g * 32..<column * k + end], limit: 64)
+                let qa = quantize(a[row * k + g * 32..<row * k + end])
                 var sum = 0
-                for offset in 0..<qa.values.count { sum += qa.values[offset] * qw.values[offset] }
-                scaled = scaled + Float(sum) * (qw.scale * qa.scale)
+                for offset in 0..<qa.values.count { sum += qa.values[offset] * Int(weightValues[column * k + g * 32 + offset]) }
+                scaled = scaled + Float(sum) * (weightScales[column * groups + g] * qa.scale)
             }
             c[row * n + column] = scaled + bias[column]
         }
@@ -154,17 +159,21 @@ func checkShapes(_ table: KernelTable) -> Int {
     return compared
 }
 
-/// Int8GEMMTests.worstCase: ±1 everywhere quantises to ±127 and ±64, so every product is ±8128 — the
-/// largest the 16-bit sums of the `smull`/`smlal` kernel ever hold is 4 of them (32512).
+/// Int8GEMMTests.worstCase: activations ±1 quantise to ±127, weights ±1 to ±64 and pairs (1, 1/127)
+/// to 127 and 1 — the pair bound, 128, either way: the 16-bit sums of the `smull`/`smlal` kernel
+/// then hold two pairs, at most 127·256 = 32512.
 func checkWorstCase(_ table: KernelTable) -> Int {
     var compared = 0
     for k in [1023, 4097] {
-        let m = 3, n = 18
+        let m = 3, n = 20
         var a = [Float](repeating: 0, count: m * k)
         for i in 0..<k { a[i] = 1; a[k + i] = -1; a[2 * k + i] = i % 2 == 0 ? 1 : -1 }
         var weight = [Float](repeating: 0, count: n * k)
         for j in 0..<n {
-            for i in 0..<k { weight[j * k + i] = j % 3 == 0 ? 1 : (j % 3 == 1 ? -1 : (i % 2 == 0 ? 1 : -1)) }
+            for i in 0..<k {
+                let pairOf127And1 = (i % 2 == 0 ? 1 : Float(1) / 127) * (i % 4 < 2 ? 1 : -1)
+                weight[j * k + i] = [1, -1, i % 2 == 0 ? 1 : -1, pairOf127And1][j % 4]
+            }
         }
         let bias = [Float](repeating: 0, count: n)
         compared += check(table, m: m, n: n, k: k, a: a, weight: weight, bias: bias, label: "worst case k=\(k)")

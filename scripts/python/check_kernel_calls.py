@@ -30,7 +30,7 @@ SET_INDEPENDENT = {
     "AttentionKernel": {"packedKeysCount", "packedValuesCount", "scoresCount", "scratchCount"},
     "TalkingHeadsKernel": {"scratchCount"},
     "Int8GEMM": {"groupCount", "groupSize", "quantizedRowLength", "panelCount", "panelWidth", "packedByteCount",
-                 "weightLimit"},  # the int8 format's [−64, 64], which every set's kernel relies on
+                 "weightLimit", "pairLimit"},  # the int8 format's bounds (|w| ≤ 127, pairs ≤ 128), which every set's kernel relies on
 }
 PER_SET_MODULE = re.compile(r"\bimport\s+(DeiTKernelsAVX2|DeiTKernelsAVX512|DeiTKernelsAVXVNNI|DeiTKernelsAVX512VNNI|DeiTKernelsDotProd)\b")
 

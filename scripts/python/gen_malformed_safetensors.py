@@ -488,13 +488,25 @@ def build_int8_cases(tiny_config):
         find(tensors, "blocks.1.mlp.fc1.weight_scale").values[3] = value
         case(f"int8_scale_{label}", file_from(tensors, INT8_METADATA), FORMAT,
              f"tensor 'blocks.1.mlp.fc1.weight_scale' {message}")
-    # Weights beyond [-64, 64] (an 8-bit quantiser's, e.g. an older deit-cli quantize) are valid I8 that
-    # the int8 kernels cannot take: vpmaddubsw's pair sums would saturate.
-    for label, value, where in [("minus_128", -128, "[1, 1]"), ("127", 127, "[1, 1]"), ("65", 65, "[1, 1]")]:
+    # Weights the int8 kernels cannot take, valid I8 all the same (a plain 8-bit quantiser's): -128, or
+    # an even-aligned pair along a row with |w[2i]| + |w[2i+1]| > 128 (vpmaddubsw's pair sums of
+    # 255 times that would saturate). [1, 0] and [1, 1] are a pair (index 16 and 17 of [8, 16]).
+    for label, first, second, message in [
+            ("minus_128", None, -128, "has -128 at [1, 1]"),
+            ("127", 2, 127, "has 2 and 127 at [1, 0] and [1, 1]"),
+            ("65", 64, 65, "has 64 and 65 at [1, 0] and [1, 1]")]:
         tensors = quantize(base_model())
-        find(tensors, "blocks.0.mlp.fc2.weight").values[17] = value
+        weight = find(tensors, "blocks.0.mlp.fc2.weight")
+        if first is not None:
+            weight.values[16] = first
+        weight.values[17] = second
         case(f"int8_weight_{label}", file_from(tensors, INT8_METADATA), UNSUPPORTED,
-             f"tensor 'blocks.0.mlp.fc2.weight' has {value} at {where}; this runtime's int8 weights lie in [-64, 64]")
+             f"tensor 'blocks.0.mlp.fc2.weight' {message}; this runtime's int8 weights lie in [-127, 127] with |w[r, 2i]| + |w[r, 2i+1]| <= 128")
+    # The largest weights the rule allows: pairs (127, 1), (-1, -127), (64, -64), (-64, 64).
+    tensors = quantize(base_model())
+    weight = find(tensors, "blocks.0.mlp.fc2.weight")
+    weight.values[16:24] = [127, 1, -1, -127, 64, -64, -64, 64]
+    case("valid_int8_largest_pairs", file_from(tensors, INT8_METADATA), OK, tiny_config)
     case("int8_layernorm_i8", file_from(changed("blocks.0.norm1.weight", dtype="I8", values=[1] * 8), INT8_METADATA),
          FORMAT, "tensor 'blocks.0.norm1.weight' has dtype I8; in an int8 file only the Linear weights (the blocks'")
     # An I8 head needs its scale; a scale needs an I8 head; the patch embedding is never I8.
@@ -531,9 +543,9 @@ def build_int8_cases(tiny_config):
     case("int8_scale_f16_nan", file_from(tensors, INT8_METADATA), FORMAT,
          "tensor 'blocks.1.mlp.fc1.weight_scale' contains NaN at element 3")
     tensors = quantize(base_model(), current=True)
-    find(tensors, "head.weight").values[1] = 65
+    find(tensors, "head.weight").values[0:2] = [64, 65]
     case("int8_head_weight_65", file_from(tensors, INT8_METADATA), UNSUPPORTED,
-         "tensor 'head.weight' has 65 at [0, 1]; this runtime's int8 weights lie in [-64, 64]")
+         "tensor 'head.weight' has 64 and 65 at [0, 0] and [0, 1]; this runtime's int8 weights lie in [-127, 127] with |w[r, 2i]| + |w[r, 2i+1]| <= 128")
     f32_weight = quantize(base_model())
     float_weight = find(base_model(), "blocks.1.attn.proj.weight")
     f32_weight = [float_weight if t.name == float_weight.name else t for t in f32_weight]

@@ -13,6 +13,9 @@ package enum Int8FileWriter {
         case quantize(n: Int, k: Int, gamma: Int?)
         /// The bias of a Linear weight with LayerScale: γ⊙b, written F32.
         case foldBias(gamma: Int)
+        /// The patch embedding's weight: its nearest binary16 values, written F16 (as it is when one
+        /// lies beyond binary16's range), as loading at `Precision.int8` rounds it.
+        case half
     }
 
     /// One tensor of the output.
@@ -60,6 +63,8 @@ package enum Int8FileWriter {
             actions[index] = .quantize(n: n, k: k, gamma: nil)
         }
 
+        if let index = checkpoint.table.top[TopTensor.patchWeight.rawValue] { actions[index] = .half }
+
         func floats(_ index: Int) throws(DeiTError) -> [Float] {
             var values = [Float](repeating: 0, count: tensors[index].elementCount)
             try values.withUnsafeMutableBufferPointer { buffer throws(DeiTError) in
@@ -74,6 +79,17 @@ package enum Int8FileWriter {
             case .copy:
                 entries.append(Entry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
                                      data: Array(bytes[tensor.byteRange])))
+            case .half:
+                var values = try floats(index)
+                let fits = values.withUnsafeMutableBufferPointer { buffer in
+                    buffer.baseAddress.map { HalfConversion.roundToHalf($0, count: buffer.count) } ?? true
+                }
+                if fits {
+                    entries.append(Entry(name: tensor.name, dtype: .f16, shape: tensor.shape, data: littleEndianHalfBytes(values)))
+                } else {
+                    entries.append(Entry(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
+                                         data: Array(bytes[tensor.byteRange])))
+                }
             case .foldBias(let gammaIndex):
                 var bias = try floats(index)
                 let gamma = try floats(gammaIndex)

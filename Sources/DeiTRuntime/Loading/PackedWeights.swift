@@ -129,9 +129,12 @@ final class PackedWeights {
                 let list = position.block == nil ? schema.top : schema.block
                 let scaleSlot = list.firstIndex { $0.kind == .layerScale(weight: position.slot) }
                 let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
+                // At int8 the patch embedding's weights are binary16 values (`Precision.int8`): an int8
+                // file stores them F16, and a float checkpoint's are rounded here to the same values.
+                let halfWeights = precision == .int8 && position.block == nil && position.slot == patchSlot
                 try filler.packLinear(weight: tensors[index], bias: bias.map { tensors[$0] },
                                       scale: scale.map { tensors[$0] }, n: n, k: k, format: format(position),
-                                      to: base + region)
+                                      halfWeights: halfWeights, to: base + region)
             case .linearBias, .layerScale:
                 break
             }
@@ -356,7 +359,7 @@ struct WeightFiller {
     /// at `destination`. With `scale` (LayerScale γ, n), row r of the weight and bias r are multiplied
     /// by γ[r] first: γ⊙(W·y + b) = (diag(γ)W)·y + γ⊙b.
     func packLinear(weight: TensorInfo, bias: TensorInfo?, scale: TensorInfo?, n: Int, k: Int, format: LinearFormat,
-                    to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
+                    halfWeights: Bool = false, to destination: UnsafeMutablePointer<Float>) throws(DeiTError) {
         guard let scratch, weight.elementCount == n * k, bias.map({ $0.elementCount == n }) ?? true,
               scale.map({ $0.elementCount == n }) ?? true,
               n * k + (scale == nil ? n : 2 * n) <= scratch.byteCount / 4 else {
@@ -365,6 +368,7 @@ struct WeightFiller {
         let weightFloats = scratch.floats          // (n, k)
         let biasFloats = scratch.floats + n * k    // (n)
         try source.readFloats(weight, into: weightFloats)
+        if halfWeights { HalfConversion.roundToHalf(weightFloats, count: n * k) }
         if let bias {
             try source.readFloats(bias, into: biasFloats)
         } else {
@@ -383,7 +387,7 @@ struct WeightFiller {
         format.store(weight: weightFloats, bias: biasFloats, n: n, k: k, into: destination)
     }
 
-    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−64, 64]), `scales` (F32 or F16,
+    /// Stores an int8 file's Linear layer: `weight` (I8, n × k, in [−127, 127], pairs ≤ 128), `scales` (F32 or F16,
     /// n × ⌈k/32⌉, each finite and positive, or zero for a group whose weights are all zero) and `bias`
     /// (n; zeros when nil), shapes and dtypes already validated, as `LinearFormat.packedInt8` at
     /// `destination`. `.format` naming the tensor for a value outside those rules.
@@ -407,16 +411,30 @@ struct WeightFiller {
             throw DeiTError(.invalidArgument, "weight filler: tensor \(quotedName(weight.name)) has \(bytes.count) bytes for \(n * k)")
         }
         let quantized = raw.assumingMemoryBound(to: Int8.self)
-        // Two branch-free passes that vectorise (the rare failure is located afterwards): the weights'
-        // extremes, then each scale; a scale that is not positive is allowed only as +0 over zeros.
-        // Weights beyond ±64 are valid I8 the kernels cannot take (`vpmaddubsw` pair sums of 255·|w|
-        // would saturate): `.unsupported`, e.g. a file from an 8-bit quantiser.
-        var smallest: Int8 = 0, largest: Int8 = 0
-        for i in 0..<(n * k) { smallest = min(smallest, quantized[i]); largest = max(largest, quantized[i]) }
-        let limit = Int8(Int8GEMM.weightLimit)
-        if smallest < -limit || largest > limit {
-            let i = (0..<(n * k)).first { quantized[$0] < -limit || quantized[$0] > limit } ?? 0
-            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) at [\(i / k), \(i % k)]; this runtime's int8 weights lie in [-\(limit), \(limit)] (7 bits, max|w|/\(limit) per 32 inputs: quantise the float checkpoint with this deit-cli)")
+        // Branch-free passes that vectorise (the rare failure is located afterwards): the weights'
+        // smallest value and largest pair sum, then each scale; a scale that is not positive is allowed
+        // only as +0 over zeros. Weights the kernels cannot take are valid I8 all the same — −128, or
+        // an even-aligned pair |w[2i]| + |w[2i+1]| above 128 (`vpmaddubsw` pair sums of 255·that
+        // would saturate) —: `.unsupported`, e.g. a file from a plain 8-bit quantiser.
+        let rule = "this runtime's int8 weights lie in [-\(Int8GEMM.weightLimit), \(Int8GEMM.weightLimit)] with |w[r, 2i]| + |w[r, 2i+1]| <= \(Int8GEMM.pairLimit) (quantise the float checkpoint with this deit-cli)"
+        var smallest: Int8 = 0
+        for i in 0..<(n * k) { smallest = min(smallest, quantized[i]) }
+        if smallest < -Int8(Int8GEMM.weightLimit) {
+            let i = (0..<(n * k)).first { quantized[$0] < -Int8(Int8GEMM.weightLimit) } ?? 0
+            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) at [\(i / k), \(i % k)]; \(rule)")
+        }
+        func pairSum(_ i: Int) -> UInt16 { Int16(quantized[i]).magnitude &+ Int16(quantized[i + 1]).magnitude }
+        var largestPair: UInt16 = 0
+        if k % 2 == 0 {
+            for pair in 0..<(n * k / 2) { largestPair = max(largestPair, pairSum(2 * pair)) }   // rows hold whole pairs
+        } else {
+            for row in 0..<n {
+                for pair in 0..<(k / 2) { largestPair = max(largestPair, pairSum(row * k + 2 * pair)) }
+            }
+        }
+        if largestPair > UInt16(Int8GEMM.pairLimit) {
+            let i = (0..<(n * k)).first { $0 % k % 2 == 0 && $0 % k + 1 < k && pairSum($0) > UInt16(Int8GEMM.pairLimit) } ?? 0
+            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) and \(quantized[i + 1]) at [\(i / k), \(i % k)] and [\(i / k), \(i % k + 1)]; \(rule)")
         }
         var smallestScale = Float.infinity
         for i in 0..<(n * groups) { smallestScale = min(smallestScale, scaleFloats[i]) }

@@ -39,6 +39,34 @@ package enum HalfConversion {
         return sign | exponent << 10 | UInt16(truncatingIfNeeded: (bits >> 13) & 0x3FF)
     }
 
+    /// The binary16 value nearest `value` (ties to even), as a Float32; nil for a value beyond
+    /// binary16's finite range (or not finite).
+    package static func nearestHalf(_ value: Float) -> Float? {
+        guard value.isFinite else { return nil }
+        let magnitude = abs(value)
+        var rounded: Float
+        if magnitude < 0x1p-14 {   // zero or subnormal: multiples of 2⁻²⁴ (the scalings are exact)
+            rounded = (magnitude * 0x1p24).rounded(.toNearestOrEven) * 0x1p-24
+        } else {                   // 10 of Float32's 23 mantissa bits kept, ties to even
+            let bits = magnitude.bitPattern
+            let low = bits & 0x1FFF
+            var kept = bits & ~0x1FFF
+            if low > 0x1000 || (low == 0x1000 && kept & 0x2000 != 0) { kept &+= 0x2000 }
+            rounded = Float(bitPattern: kept)
+            guard rounded <= 65504 else { return nil }
+        }
+        return value < 0 ? -rounded : rounded
+    }
+
+    /// `count` values at `values` each replaced by its nearest binary16 value (`nearestHalf`) when
+    /// every one of them has one; left as they are, returning false, when one lies beyond binary16's range.
+    @discardableResult
+    package static func roundToHalf(_ values: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        for i in 0..<count where nearestHalf(values[i]) == nil { return false }
+        for i in 0..<count { values[i] = nearestHalf(values[i]) ?? values[i] }
+        return true
+    }
+
     /// bfloat16 → Float32: the upper half of a Float32, so exact for every input.
     @inline(__always)
     package static func float(fromBFloat16Bits bits: UInt16) -> Float {
