@@ -129,7 +129,7 @@ public struct KernelTable: Sendable {
     /// `Int8GEMM.pack(quantized:…)` (at load, int8 model files): `int8QuantizeWeight`'s output with its
     /// bias into the panels `int8Pack` writes for the same float weight (the same bytes).
     public let int8PackQuantized: @Sendable (
-        _ quantized: UnsafePointer<Int8>,  // [n, k], in [−64, 64]
+        _ quantized: UnsafePointer<Int8>,  // [n, k], |w| ≤ 127, pairs ≤ 128
         _ scales: UnsafePointer<Float>,  // [n, Int8GEMM.groupCount(k)]
         _ bias: UnsafePointer<Float>,  // [n]
         _ n: Int, _ k: Int,

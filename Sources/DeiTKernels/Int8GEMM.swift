@@ -3,22 +3,29 @@ import DeiTKernelTable
 /// Int8 GEMM with dynamically quantised activations: `C = epilogue(dequant(Aq·Wqᵀ) + bias)`.
 ///
 /// Both sides are quantised symmetrically per group of 32 inputs, as ggml's q8_0: the weight W [n, k]
-/// once, at load (``pack(weight:bias:n:k:into:)``), per output channel and group, to 7 bits,
-/// `Wq[j, i] = round(W[j, i] / sw[j, g])` in [−64, 64] with `sw[j, g] = max|W[j, 32g ..< 32g + 32]| / 64`;
-/// the activations just before each GEMM (``quantizeRows(rows:k:x:ldx:out:ldOut:scales:ldScales:)``)
-/// per row (token) and group to 8 bits, `Aq` in [−127, 127] with `sa[r, g] = max|A[r, 32g ..< 32g + 32]| / 127`,
-/// stored as unsigned bytes `Aq + 128` in [1, 255]. Measured on DeiT-Ti's 900 shared photos, top-1
-/// agreement with timm's f32 (accuracy): one scale per channel and per token 884/900 (715);
-/// activations per 32, 887/900 (716); both per 32 with 8-bit weights 891/900 (717), with 7-bit weights
-/// (this) 891/900 (717); 7-bit activations and 8-bit weights 885/900 (714). Groups confine an outlier
-/// (the LayerNorm outputs' outlier channels, GELU's long tail) to its own 32 values.
+/// once, at load (``pack(weight:bias:n:k:into:)``), per output channel and group, to the finest grid
+/// the kernels take — `Wq[j, i] = round(W[j, i] / sw[j, g])` with |Wq| ≤ 127 and every even-aligned
+/// pair |Wq[j, 2i]| + |Wq[j, 2i + 1]| ≤ 128, so `sw[j, g] = max(max pair / 128, max|W| / 127)` over
+/// `W[j, 32g ..< 32g + 32]` —; the activations just before each GEMM
+/// (``quantizeRows(rows:k:x:ldx:out:ldOut:scales:ldScales:)``) per row (token) and group to 8 bits,
+/// `Aq` in [−127, 127] with `sa[r, g] = max|A[r, 32g ..< 32g + 32]| / 127`, stored as unsigned bytes
+/// `Aq + 128` in [1, 255]. Measured on DeiT-Ti's 900 shared photos, top-1 agreement with timm's f32
+/// (accuracy): one scale per channel and per token 884/900 (715); activations per 32, 887/900 (716);
+/// both per 32 with 8-bit weights 891/900 (717), with 7-bit weights [−64, 64] 891/900 (717); 7-bit
+/// activations and 8-bit weights 885/900 (714). Agreement moves by ±3 photos under perturbations far
+/// below int8's (binary16 patch weights), so the logits' RMS error against f32 over the 900 photos
+/// measures the method: 7-bit weights 0.0449, these pair-bounded weights 0.0353 (a numpy model of the
+/// same arithmetic: weights alone 0.039 of 0.045 before — the weights were the larger error).
+/// Groups confine an outlier (the LayerNorm outputs' outlier channels, GELU's long tail) to its own 32 values.
 ///
-/// Why 7-bit weights: AVX2's only byte multiply, `vpmaddubsw`, multiplies unsigned by signed bytes
-/// and adds each pair into a saturating int16. With `Aq + 128` ≤ 255 and |Wq| ≤ 64 a pair is at most
-/// 2·255·64 = 32640 < 32767: it never saturates, and with `vpmaddwd` against ones after it, it does
-/// 32 multiply-adds per two multiply instructions where the 16-bit `vpmaddwd` alone does 16 per one
-/// (a 6×16 C loop of each on Zen 3: 70.8 against 51.5 multiply-adds/ns). The +128 comes back out exactly: each
-/// group's int32 sum starts at `−128·Σ Wq[j, group]`, stored per group in the panel.
+/// Why the pair bound: AVX2's only byte multiply, `vpmaddubsw`, multiplies unsigned by signed bytes
+/// and adds each even-aligned pair into a saturating int16. With `Aq + 128` ≤ 255 and a pair's |Wq|
+/// summing to ≤ 128 a pair is at most 255·128 = 32640 < 32767: it never saturates, and with
+/// `vpmaddwd` against ones after it, it does 32 multiply-adds per two multiply instructions where the
+/// 16-bit `vpmaddwd` alone does 16 per one (a 6×16 C loop of each on Zen 3: 70.8 against 51.5
+/// multiply-adds/ns). Plain 8-bit weights (|Wq| ≤ 127 alone) could reach 2·255·127; weights in
+/// [−64, 64] (7 bits, before 2026-12-02: still valid) keep the bound with half the grid. The +128
+/// comes back out exactly: each group's int32 sum starts at `−128·Σ Wq[j, group]`, stored per group in the panel.
 /// Each group's sum is converted to Float32 and added as `acc += Float(sum_g) · (sw[j, g] · sa[r, g])`
 /// and the epilogue is `c = acc + b[j]` — multiplies then adds, never fused, so the portable and AVX2
 /// kernels give the same bits — then `.store`, `.accumulate` or `.gelu` as the f32 GEMM.

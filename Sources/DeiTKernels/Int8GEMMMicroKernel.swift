@@ -29,7 +29,8 @@ protocol Int8GEMMMicroKernel {
     associatedtype TwoRowTile: Int8GEMMTile = FullTile
     associatedtype OneRowTile: Int8GEMMTile
     /// XNNPACK-style name: `qd8_f32_qc7w_gemm` (dynamically quantised int8 activations, f32 output,
-    /// 7-bit weights with a scale per channel and group), MR×NR, `c4` (quads along k), ISA.
+    /// weights narrower than 8 bits — |w| ≤ 127 with pairs ≤ 128 — with a scale per channel and
+    /// group), MR×NR, `c4` (quads along k), ISA.
     static var name: String { get }
     /// Quantises one row of k floats into `out` (`Int8GEMM.quantizedRowLength(k:)` bytes `q + 128`, the
     /// padding 128) and its `groupCount(k:)` scales; the same bits as `Int8GEMM.quantizeRowScalar`.

@@ -77,7 +77,7 @@ extension Int8GEMM {
     }
 
     /// Packs an already quantised weight (`quantizeWeight`'s layout: `quantized` [n, k] in
-    /// [−64, 64] — the caller checks the range: larger values could saturate `vpmaddubsw` —, `scales`
+    /// |w| ≤ 127 and even-aligned pairs ≤ 128 — the caller checks: more could saturate `vpmaddubsw` —, `scales`
     /// [n, groupCount(k)]) with its bias [n] into `packedByteCount(n:k:)` bytes at `packed`.
     ///
     /// Panel layout: bias[16] f32, then per group g: scale[16] f32 (`sw[c, g]`), correction[16] int32

@@ -67,7 +67,8 @@ protocol YMMQuadDot {
     static func accumulate(_ sums: SIMD4<Int64>, _ quad: SIMD4<Int64>, _ weights: SIMD4<Int64>) -> SIMD4<Int64>
 }
 
-/// AVX2: `vpmaddubsw` multiplies and adds byte pairs into 16 bits — at most 2·255·64 = 32640, below
+/// AVX2: `vpmaddubsw` multiplies and adds byte pairs into 16 bits — at most 255·128 = 32640 (a pair's |w|
+/// sum to ≤ 128), below
 /// the 32767 where it would saturate — `vpmaddwd` with ones adds the two pairs of a quad into 32
 /// bits, then `vpaddd` (the ones stay in a register: LLVM hoists the constant).
 enum YMMQuadDotAVX2: YMMQuadDot {

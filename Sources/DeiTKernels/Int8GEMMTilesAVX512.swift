@@ -9,7 +9,7 @@ protocol ZMMQuadDot {
     static func accumulate(_ sums: SIMD8<Int64>, _ quad: SIMD8<Int64>, _ weights: SIMD8<Int64>) -> SIMD8<Int64>
 }
 
-/// AVX-512 BW: `vpmaddubsw` pairs into int16 (at most 2·255·64 = 32640: never saturates, see
+/// AVX-512 BW: `vpmaddubsw` pairs into int16 (at most 255·128 = 32640: never saturates, see
 /// `Int8GEMM`), `vpmaddwd` with ones into int32, `vpaddd`: the AVX2 tile's three steps on zmm.
 enum ZMMQuadDotBW: ZMMQuadDot {
     @inline(__always)

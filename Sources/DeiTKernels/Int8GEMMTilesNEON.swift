@@ -108,10 +108,11 @@ private func runNEONTile<let rows: Int>(
 /// `smlal` on the low halves (columns 0–1 of the four: 8 lanes, each the product of quad q plus the
 /// product of quad q+1 for one input), `smull2`/`smlal2` on the high halves (columns 2–3), `addp`
 /// on the two (each 16-bit lane then holds 4 products: one column, inputs j and j+1 of both quads),
-/// `sadalp` adds lane pairs into the column's 32-bit sum. 16-bit range: |q·w| ≤ 127·64 = 8128, so
-/// the 4 products in a lane are at most 4·8128 = 32512 ≤ 32767 — no saturation, no wrap. (Hence
-/// 2 quads per `addp`; a group's last odd quad goes alone.) The int32 sums of a group reach at most
-/// 32·8128. Rows: 2 (Int8GEMMKernelTable.swift says why not 4).
+/// `sadalp` adds lane pairs into the column's 32-bit sum. 16-bit range: before `addp` a lane holds
+/// two products, |q·w| ≤ 127·127 each (32258); after it, inputs j and j+1 of both quads (j even):
+/// two even-aligned weight pairs of |w| sum ≤ 128, so at most 127·256 = 32512 ≤ 32767 — no
+/// saturation, no wrap. (Hence 2 quads per `addp`; a group's last odd quad goes alone.) The int32
+/// sums of a group reach at most 127·16·128. Rows: 2 (Int8GEMMKernelTable.swift says why not 4).
 struct Int8GEMMTileNEONMull<let rows: Int>: Int8GEMMTile {  // rows ≤ 4 (unrolledRows)
     static var rowCount: Int { rows }
 
@@ -199,7 +200,7 @@ struct Int8GEMMTileNEONMull<let rows: Int>: Int8GEMMTile {  // rows ≤ 4 (unrol
 /// `rows`×16, one `sdot` per 4 columns × 4 inputs × row: each 32-bit lane of the sum gains the dot
 /// product of one column's 4 weights with the row's 4 (signed) activations, broadcast from one
 /// 32-bit lane of a register holding 4 quads of the row (`sdot v.4s, w.16b, a.4b[lane]`). A group's
-/// int32 sums reach at most 32·127·64. 4 rows: 16 accumulators + 4 weights + 4 activation registers
+/// int32 sums reach at most 127·16·128. 4 rows: 16 accumulators + 4 weights + 4 activation registers
 /// (as XNNPACK's 4x16c4 neondot).
 struct Int8GEMMTileNEONDot<let rows: Int>: Int8GEMMTile {  // rows ≤ 4 (unrolledRows)
     static var rowCount: Int { rows }

@@ -6,7 +6,7 @@ import _Builtin_intrinsics.intel
 
 // The VNNI quad steps of the ymm and zmm int8 tiles. `vpdpbusd` multiplies 4 unsigned bytes by 4
 // signed bytes and adds the four products into an int32 lane in one instruction, without the int16
-// step (and its saturation) of `vpmaddubsw` + `vpmaddwd`: the panel (signed 7-bit weight quads) and
+// step (and its saturation) of `vpmaddubsw` + `vpmaddwd`: the panel (signed weight quads) and
 // the activations (`q + 128` bytes) are exactly its operands, so the VNNI kernels read the other
 // kernels' panels and quantised rows unchanged, start each group's sums at the same corrections, and
 // give the same bits as the portable tile (exact int32 sums, then the same multiplies and adds).

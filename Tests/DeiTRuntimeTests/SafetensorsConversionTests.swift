@@ -75,7 +75,7 @@ private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
     /// conversion: every Float32 around each binary16 value and halfway point (ties to even), across
     /// subnormals, normals and the top of the range; nil where Float16 overflows to ±∞.
     @Test func nearestHalfIsFloat16sRounding() {
-        var values: [Float] = [0, -0, 0x1p-25, 0x1p-24, 0x1p-14, Float(0x1p-14).nextDown, 65504, 65519, 65520, 70000, .infinity, .nan]
+        var values: [Float] = [0, -Float(0), -0x1p-30, 0x1p-25, 0x1p-24, 0x1p-14, Float(0x1p-14).nextDown, 65504, 65519, 65520, 70000, .infinity, .nan]
         for bits in stride(from: UInt16(0), to: 0x7C00, by: 7) {
             let value = HalfConversion.float(fromHalfBits: bits)
             let next = HalfConversion.float(fromHalfBits: bits + 1)
@@ -87,10 +87,15 @@ private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
             let rounded = HalfConversion.nearestHalf(value)
             if expected.isFinite && value.isFinite {
                 #expect(rounded.map { $0.bitPattern } == Float(expected).bitPattern, "\(value)")
+                var single = value
+                #expect(HalfConversion.roundToHalf(&single, count: 1) && single.bitPattern == Float(expected).bitPattern, "\(value)")
             } else {
                 #expect(rounded == nil, "\(value)")
             }
         }
+        // One value beyond binary16's range: nothing is rounded.
+        var mixed: [Float] = [1.0001, 70000]
+        #expect(!HalfConversion.roundToHalf(&mixed, count: 2) && mixed == [1.0001, 70000])
     }
 
     @Test func bfloat16IsTheUpperHalfOfFloat32() {

@@ -125,9 +125,10 @@ def quantize(tensors, group=32, current=False):
     `<name>_scale` [n, ⌈k/group⌉], scale max|w|/64 and values round(w·64/max) to nearest even
     (7-bit weights, in [-64, 64]), in Float32 as the runtime computes them (StoredInt8.swift).
     `current=False`: the format of deit-cli quantize before 2026-12-02 (F32 scales, float heads),
-    which must still load. `current=True`: today's (Int8GEMM.quantizeWeight): each scale rounded up
-    to a binary16 value (`half_ceiling`), the values round(w / scale), scales F16 when all are
-    binary16 values, and the heads quantised too."""
+    which must still load. `current=True`: the F16-scale format (each scale rounded up to a binary16
+    value, `half_ceiling`, the values round(w / scale), scales F16 when all are binary16 values, the
+    heads quantised too) with 7-bit values; today's quantiser (Int8GEMM.quantizeWeight) uses the
+    finer pair-bounded grid, of which [-64, 64] is a part, so these files are valid today's too."""
     out = []
     for t in tensors:
         block_linear = t.name.startswith("blocks.") and any(t.name.endswith("." + s) for s in INT8_SLOTS)

@@ -131,7 +131,9 @@ final class PackedWeights {
                 let scale = scaleSlot.flatMap { table[SlotPosition(block: position.block, slot: $0)] }
                 // At int8 the patch embedding's weights are binary16 values (`Precision.int8`): an int8
                 // file stores them F16, and a float checkpoint's are rounded here to the same values.
+                // (F16 weights are binary16 values already.)
                 let halfWeights = precision == .int8 && position.block == nil && position.slot == patchSlot
+                    && tensors[index].dtype != .f16
                 try filler.packLinear(weight: tensors[index], bias: bias.map { tensors[$0] },
                                       scale: scale.map { tensors[$0] }, n: n, k: k, format: format(position),
                                       halfWeights: halfWeights, to: base + region)

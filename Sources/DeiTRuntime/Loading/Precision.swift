@@ -5,9 +5,10 @@ public enum Precision: Sendable, Equatable {
     /// The Linear layers — every block's qkv, proj, fc1, fc2 and the classifier head(s) — quantised
     /// at load from the checkpoint's floats to int8, symmetric per output channel and 32 inputs, and
     /// run as int8 GEMMs on activations quantised per token and per 32 inputs just before each one
-    /// (`Int8GEMM`). The patch embedding (at int8, or on binary16-rounded weights, it cost 3 of the
-    /// 900 photos' top-1 agreement with timm), attention's two products, LayerNorm, softmax, GELU, the
-    /// residual stream and a CaiT's class-attention blocks stay Float32.
+    /// (`Int8GEMM`). The patch embedding computes in Float32 on its weights rounded to binary16 (an
+    /// int8 file stores them F16: 0.29 MB less for DeiT-Ti; the logits' RMS error against f32 over the
+    /// 900 photos 0.0353 → 0.0354); attention's two products,
+    /// LayerNorm, softmax, GELU, the residual stream and a CaiT's class-attention blocks stay Float32.
     case int8
 
     /// `f32` or `int8`, as tools print it and `--precision` takes it.

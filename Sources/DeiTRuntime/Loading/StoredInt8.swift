@@ -4,11 +4,12 @@ import DeiTKernels
 /// Int8 model files (`deit-cli quantize`): a checkpoint whose blocks' Linear weights (qkv, proj, fc1,
 /// fc2) are stored already quantised, in the canonical PyTorch layout, beside their scales:
 ///
-///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq, in [−64, 64] (7 bits: Int8GEMM.swift says why)
-///     blocks.i.attn.qkv.weight_scale  F16 [3D, ⌈D/32⌉] sw[j, g] = halfCeiling(max|W[j, 32g ..< 32g+32]| / 64)
+///     blocks.i.attn.qkv.weight        I8  [3D, D]      Wq: |Wq| ≤ 127, |Wq[j, 2i]| + |Wq[j, 2i+1]| ≤ 128 (Int8GEMM.swift says why)
+///     blocks.i.attn.qkv.weight_scale  F16 [3D, ⌈D/32⌉] sw[j, g] = halfCeiling(max(max pair / 128, max|W| / 127)) over W[j, 32g ..< 32g+32]
 ///     (the same for attn.proj, mlp.fc1, mlp.fc2, head.weight and head_dist.weight)
 ///
-/// and every other tensor (the patch embedding included) as in the float checkpoint. Scales are F32
+/// the patch embedding's weight F16 (its nearest binary16 values: `Precision.int8` rounds it so at
+/// load too), and every other tensor as in the float checkpoint. Scales are F32
 /// when one of them is not a binary16 value (tiny LayerScale-folded weights); F32 scales load too, as
 /// do float heads (files from before 2026-12-02: the heads are quantised at load). `__metadata__` says so:
 /// `deit.precision` = `int8`, `deit.int8.group_size` = `32`, `deit.int8.scheme` (text), and for a
@@ -27,7 +28,7 @@ package enum StoredInt8 {
     package static let schemeKey = "deit.int8.scheme"
     package static let layerScaleKey = "deit.int8.layer_scale"
     /// What `deit.int8.scheme` says.
-    package static let scheme = "symmetric 7-bit in int8 (weights in [-64, 64]), one scale per output channel and group of 32 inputs (max|w|/64 rounded up to a binary16 value when in its normal range; F16, or F32 when one is not a binary16 value), round to nearest even; activations quantised at run time to [-127, 127] per token and group of 32"
+    package static let scheme = "symmetric in int8 with |w| <= 127 and |w[2i]| + |w[2i+1]| <= 128 along each row, one scale per output channel and group of 32 inputs (max(max pair/128, max|w|/127) rounded up to a binary16 value when in its normal range; F16, or F32 when one is not a binary16 value), round to nearest even; activations quantised at run time to [-127, 127] per token and group of 32"
     /// The suffix of a scale tensor's name: `<weight name>` + `_scale`.
     package static let scaleSuffix: StaticString = "_scale"
 

@@ -43,27 +43,37 @@ package enum HalfConversion {
     /// binary16's finite range (or not finite).
     package static func nearestHalf(_ value: Float) -> Float? {
         guard value.isFinite else { return nil }
-        let magnitude = abs(value)
-        var rounded: Float
-        if magnitude < 0x1p-14 {   // zero or subnormal: multiples of 2⁻²⁴ (the scalings are exact)
-            rounded = (magnitude * 0x1p24).rounded(.toNearestOrEven) * 0x1p-24
-        } else {                   // 10 of Float32's 23 mantissa bits kept, ties to even
-            let bits = magnitude.bitPattern
-            let low = bits & 0x1FFF
-            var kept = bits & ~0x1FFF
-            if low > 0x1000 || (low == 0x1000 && kept & 0x2000 != 0) { kept &+= 0x2000 }
-            rounded = Float(bitPattern: kept)
-            guard rounded <= 65504 else { return nil }
-        }
-        return value < 0 ? -rounded : rounded
+        let rounded = nearestHalfMagnitude(abs(value))
+        guard rounded <= 65504 else { return nil }
+        return value.sign == .minus ? -rounded : rounded
     }
 
-    /// `count` values at `values` each replaced by its nearest binary16 value (`nearestHalf`) when
-    /// every one of them has one; left as they are, returning false, when one lies beyond binary16's range.
+    /// `nearestHalf` of a finite magnitude, past 65504 when binary16 would overflow.
+    @inline(__always)
+    private static func nearestHalfMagnitude(_ magnitude: Float) -> Float {
+        if magnitude < 0x1p-14 {   // zero or subnormal: multiples of 2⁻²⁴ (the scalings are exact)
+            return (magnitude * 0x1p24).rounded(.toNearestOrEven) * 0x1p-24
+        }
+        // 10 of Float32's 23 mantissa bits kept, ties to even.
+        let bits = magnitude.bitPattern
+        let low = bits & 0x1FFF
+        var kept = bits & ~0x1FFF
+        if low > 0x1000 || (low == 0x1000 && kept & 0x2000 != 0) { kept &+= 0x2000 }
+        return Float(bitPattern: kept)
+    }
+
+    /// `count` finite values at `values` each replaced by its nearest binary16 value (`nearestHalf`)
+    /// when every one of them has one; left as they are, returning false, when one lies beyond
+    /// binary16's range.
     @discardableResult
     package static func roundToHalf(_ values: UnsafeMutablePointer<Float>, count: Int) -> Bool {
-        for i in 0..<count where nearestHalf(values[i]) == nil { return false }
-        for i in 0..<count { values[i] = nearestHalf(values[i]) ?? values[i] }
+        var largest: Float = 0
+        for i in 0..<count { largest = max(largest, abs(values[i])) }
+        guard nearestHalf(largest) != nil else { return false }
+        for i in 0..<count {
+            let rounded = nearestHalfMagnitude(abs(values[i]))
+            values[i] = values[i].sign == .minus ? -rounded : rounded   // −0 and values that round to 0 keep their sign
+        }
         return true
     }
 
