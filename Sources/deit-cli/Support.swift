@@ -58,7 +58,7 @@ func precisionDescription(_ model: Model, kernels: KernelTable) -> String {
     }
     switch model.precision {
     case .f32: return "f32 (\(origin))"
-    case .int8: return "int8 (\(origin); blocks' Linear layers: \(kernels.int8GEMMKernelName); head(s) int8 too; patch embedding, attention f32)"
+    case .int8: return "int8 (\(origin); blocks' Linear layers: \(kernels.int8GEMMKernelName); head(s) int8 too; patch embedding f32 on binary16 weights; attention f32)"
     }
 }
 
