@@ -136,7 +136,7 @@ extension Int8GEMM {
                     }
                 }
                 // Each column's sum from the packed quads, 16 columns at once: the four signed bytes of
-                // every 32-bit lane sign-extended by shifts (|sum| ≤ 32·64, no overflow). Columns past n
+                // every 32-bit lane sign-extended by shifts (|sum| ≤ 32·128: no overflow). Columns past n
                 // are zero bytes, so their corrections are 0.
                 var sums = SIMD16<Int32>()
                 for quad in 0..<quadCount(k: count) {
