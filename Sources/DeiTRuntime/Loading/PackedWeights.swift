@@ -418,12 +418,14 @@ struct WeightFiller {
         // only as +0 over zeros. Weights the kernels cannot take are valid I8 all the same — −128, or
         // an even-aligned pair |w[2i]| + |w[2i+1]| above 128 (`vpmaddubsw` pair sums of 255·that
         // would saturate) —: `.unsupported`, e.g. a file from a plain 8-bit quantiser.
-        let rule = "this runtime's int8 weights lie in [-\(Int8GEMM.weightLimit), \(Int8GEMM.weightLimit)] with |w[r, 2i]| + |w[r, 2i+1]| <= \(Int8GEMM.pairLimit) (quantise the float checkpoint with this deit-cli)"
+        func rule() -> String {  // built only for the message of a refusal
+            "this runtime's int8 weights lie in [-\(Int8GEMM.weightLimit), \(Int8GEMM.weightLimit)] with |w[r, 2i]| + |w[r, 2i+1]| <= \(Int8GEMM.pairLimit) (quantise the float checkpoint with this deit-cli)"
+        }
         var smallest: Int8 = 0
         for i in 0..<(n * k) { smallest = min(smallest, quantized[i]) }
         if smallest < -Int8(Int8GEMM.weightLimit) {
             let i = (0..<(n * k)).first { quantized[$0] < -Int8(Int8GEMM.weightLimit) } ?? 0
-            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) at [\(i / k), \(i % k)]; \(rule)")
+            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) at [\(i / k), \(i % k)]; \(rule())")
         }
         func pairSum(_ i: Int) -> UInt16 { Int16(quantized[i]).magnitude &+ Int16(quantized[i + 1]).magnitude }
         var largestPair: UInt16 = 0
@@ -436,7 +438,7 @@ struct WeightFiller {
         }
         if largestPair > UInt16(Int8GEMM.pairLimit) {
             let i = (0..<(n * k)).first { $0 % k % 2 == 0 && $0 % k + 1 < k && pairSum($0) > UInt16(Int8GEMM.pairLimit) } ?? 0
-            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) and \(quantized[i + 1]) at [\(i / k), \(i % k)] and [\(i / k), \(i % k + 1)]; \(rule)")
+            throw DeiTError(.unsupported, "tensor \(quotedName(weight.name)) has \(quantized[i]) and \(quantized[i + 1]) at [\(i / k), \(i % k)] and [\(i / k), \(i % k + 1)]; \(rule())")
         }
         var smallestScale = Float.infinity
         for i in 0..<(n * groups) { smallestScale = min(smallestScale, scaleFloats[i]) }

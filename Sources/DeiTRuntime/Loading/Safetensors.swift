@@ -312,28 +312,28 @@ private struct HeaderReader {
     }
 
     private mutating func readOffsets(_ tensor: String) throws(DeiTError) -> (begin: Int, end: Int) {
-        let rule = "\(tensor): data_offsets must be exactly two non-negative integers"
-        if !scanner.consume(UInt8(ascii: "[")) { throw scanner.error(rule) }
-        let begin = try readNonNegativeInteger(rule)
-        if !scanner.consume(UInt8(ascii: ",")) { throw scanner.error(rule) }
-        let end = try readNonNegativeInteger(rule)
-        if !scanner.consume(UInt8(ascii: "]")) { throw scanner.error(rule) }
+        func rule() -> String { "\(tensor): data_offsets must be exactly two non-negative integers" }
+        if !scanner.consume(UInt8(ascii: "[")) { throw scanner.error(rule()) }
+        let begin = try readNonNegativeInteger(rule())
+        if !scanner.consume(UInt8(ascii: ",")) { throw scanner.error(rule()) }
+        let end = try readNonNegativeInteger(rule())
+        if !scanner.consume(UInt8(ascii: "]")) { throw scanner.error(rule()) }
         return (begin, end)
     }
 
     /// A digits-only number that fits in `Int`; anything else (sign, fraction, exponent, string,
-    /// array, too large) fails with `rule`.
-    private mutating func readNonNegativeInteger(_ rule: String) throws(DeiTError) -> Int {
+    /// array, too large) fails with `rule` (built only then: the header has a few per tensor).
+    private mutating func readNonNegativeInteger(_ rule: @autoclosure () -> String) throws(DeiTError) -> Int {
         scanner.skipWhitespace()
         let start = scanner.position
         guard let first = scanner.peek(),
               first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) else {
-            throw scanner.error(rule)
+            throw scanner.error(rule())
         }
         let number = try scanner.readNumber()
         guard let value = number.nonNegativeInteger else {
             scanner.position = start
-            throw scanner.error(rule + (number.isTooLarge ? " below 2^63" : ""))
+            throw scanner.error(rule() + (number.isTooLarge ? " below 2^63" : ""))
         }
         return value
     }
