@@ -59,6 +59,8 @@ enum ActivationSlot: Int, CaseIterable {
     case quantizedRows       // (B·T, ⌈max(D, H)/4⌉·4) UInt8  int8 precision: a GEMM's input quantised per row, q + 128 (else empty)
     case rowScales           // (B·T, ⌈max(D, H)/32⌉)  int8 precision: those rows' scales, one per 32 inputs (else empty)
     case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
+    case quantizedHidden     // (B·T, ⌈H/4⌉·4) UInt8  int8 precision: GELU(fc1) quantised per row by fc1's own tasks, fc2's input (else empty)
+    case hiddenScales        // (B·T, ⌈H/32⌉)  int8 precision: those rows' scales (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
     var lifetime: (first: ForwardStep, last: ForwardStep) {
@@ -76,6 +78,7 @@ enum ActivationSlot: Int, CaseIterable {
         case .input: (.preprocess, .patchExtraction)
         case .preprocessScratch: (.preprocess, .preprocess)
         case .quantizedRows, .rowScales: (.qkv, .heads)   // the blocks' Linear layers and the heads
+        case .quantizedHidden, .hiddenScales: (.mlpHidden, .mlpOutput)
         }
     }
 
@@ -127,6 +130,12 @@ enum ActivationSlot: Int, CaseIterable {
             return try checkedProduct(try checkedProduct(t, width, "quantized rows"), MemoryLayout<UInt8>.stride, "quantized rows")
         case .rowScales:
             return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: ActivationSlot.int8InputWidth(config)), "row scales")
+        case .quantizedHidden:
+            guard precision == .int8 else { return 0 }
+            let width = Int8GEMM.quantizedRowLength(k: config.mlpHiddenDim)
+            return try checkedProduct(try checkedProduct(t, width, "quantized hidden"), MemoryLayout<UInt8>.stride, "quantized hidden")
+        case .hiddenScales:
+            return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: config.mlpHiddenDim), "hidden scales")
         case .talkingHeadsScores:
             guard config.cait != nil else { return 0 }
             let rows = min(ActivationPlan.talkingHeadsRowBlock, config.numPatches)

@@ -71,6 +71,13 @@ extension Session {
         let tokenFloats = t * d
         let allRows = images * t
         var clock = ProfileClock(taps.profile)
+        // Int8: the steps that write an int8 GEMM's input quantise it too (LN1 for qkv, LN2 for fc1,
+        // fc1 for fc2) rather than a quantising step before each of those GEMMs: the rows are quantised
+        // while in cache, and a parallel step (a wait for the slowest thread) goes. The same quantiser
+        // on the same floats, so the same bits; the profiled run keeps every op apart to time it (and
+        // so checks those bits: ThreadingTests). fc1's tasks quantise 32 columns — a pair of panels —
+        // at a time, so a pair must be one scale group.
+        let fusesQuantization = !clock.isProfiling && Int8GEMM.panelWidth * 2 == Int8GEMM.groupSize
 
         for image in 0..<images {
             let tokens = b.tokens + image * tokenFloats  // (T, D): this image's rows
@@ -122,9 +129,12 @@ extension Session {
             let maps = tap.map { $0.maps + (index - $0.blocks.lowerBound) * config.numHeads * $0.rows * t }
 
             // x = x + proj(attention(LN1(x)))
-            layerNorm(rows: allRows, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1)
+            let normed1Quantized = fusesQuantization ? quantizedInput(of: block.qkv) : nil
+            layerNorm(rows: allRows, width: d, x: b.tokens, gamma: block.norm1Gamma, beta: block.norm1Beta, out: b.normed1,
+                      quantizeInto: normed1Quantized)
             clock.lap(.layerNorm)
-            linear(m: allRows, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store)
+            linear(m: allRows, a: b.normed1, lda: d, weights: block.qkv, c: b.qkv, ldc: 3 * d, epilogue: .store,
+                   quantizedInput: normed1Quantized)
             if let qkNorm = block.qkNorm { normalizeQueriesAndKeys(qkNorm, rows: allRows) }
             clock.lap(.qkv)
             attention(scale: scale, queryRows: rows, images: images, probabilities: maps, probabilityRows: tap?.rows ?? 0)
@@ -143,21 +153,32 @@ extension Session {
             clock.lap(.proj)
 
             // x = x + fc2(GELU(fc1(LN2(x))))
-            layerNorm(rows: blockRows, width: d, x: b.tokens, gamma: block.norm2Gamma, beta: block.norm2Beta, out: b.normed2)
+            let normed2Quantized = fusesQuantization ? quantizedInput(of: block.fc1) : nil
+            layerNorm(rows: blockRows, width: d, x: b.tokens, gamma: block.norm2Gamma, beta: block.norm2Beta, out: b.normed2,
+                      quantizeInto: normed2Quantized)
             clock.lap(.layerNorm)
+            var hiddenQuantized: QuantizedRows? = nil
             if clock.isProfiling || config.activation != .gelu {
                 // Profiled: GELU as its own pass to time it (same function on the same values, so the
                 // same results as the fused epilogue). QuickGELU always runs as its own pass.
-                linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .store)
+                linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .store,
+                       quantizedInput: normed2Quantized)
                 clock.lap(.mlp)
                 let chunks = pool.chunkCount(of: blockRows, tasksPerThread: 2)
                 pool.run(.gelu(GELUStep(x: b.hidden, rows: blockRows, width: h, chunks: chunks, activation: config.activation)),
                          taskCount: chunks)
                 clock.lap(.gelu)
             } else {
-                linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu)
+                // fc1's tasks quantise their GELU output for an int8 fc2 as they write it.
+                if fusesQuantization, case .packedInt8 = block.fc1.format, case .packedInt8 = block.fc2.format {
+                    hiddenQuantized = QuantizedRows(bytes: b.quantizedHidden, ld: Int8GEMM.quantizedRowLength(k: h),
+                                                    scales: b.hiddenScales, ldScales: Int8GEMM.groupCount(k: h))
+                }
+                linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu,
+                       quantizedInput: normed2Quantized, quantizeOutputInto: hiddenQuantized)
             }
-            linear(m: blockRows, a: b.hidden, lda: h, weights: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate)
+            linear(m: blockRows, a: b.hidden, lda: h, weights: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate,
+                   quantizedInput: hiddenQuantized)
             clock.lap(.mlp)
             if let capture { (capture + (index + 1) * tokenFloats).update(from: b.tokens, count: tokenFloats) }
         }
@@ -308,8 +329,13 @@ extension Session {
     /// the panels of W shared out over the threads; plain Float32 (the OpenBLAS build): OpenBLAS runs
     /// it (BLASLinear.swift); packed int8 (the blocks at `Precision.int8`): A quantised per row, then
     /// the int8 GEMM's panels shared out.
+    ///
+    /// `quantizedInput`: A already quantised by the step that wrote it (int8 weights only), so no
+    /// quantising step here. `quantizeOutputInto`: C quantised for the next int8 GEMM by this GEMM's
+    /// own tasks, 32 columns at a time (int8 weights only).
     func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
-                        c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
+                c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue,
+                quantizedInput: QuantizedRows? = nil, quantizeOutputInto quantizedOutput: QuantizedRows? = nil) {
         switch weights.format {
         case .packedF32(let panelWidth):
             let n = weights.n, k = weights.k
@@ -325,29 +351,47 @@ extension Session {
             // GEMM over W's panels. Each row's quantisation and each output's sum are the same
             // instructions whatever the split, so the bits do not depend on the thread count.
             let n = weights.n, k = weights.k
-            let ldq = Int8GEMM.quantizedRowLength(k: k), groups = Int8GEMM.groupCount(k: k)
-            let rowChunks = pool.chunkCount(of: m, tasksPerThread: 2)
-            pool.run(.quantizeRows(QuantizeRowsStep(x: a, ldx: lda, out: buffers.quantizedRows, ldOut: ldq,
-                                                    scales: buffers.rowScales, ldScales: groups, rows: m, k: k,
-                                                    chunks: rowChunks)),
-                     taskCount: rowChunks)
+            let input: QuantizedRows
+            if let quantizedInput {
+                input = quantizedInput
+            } else {
+                input = QuantizedRows(bytes: buffers.quantizedRows, ld: Int8GEMM.quantizedRowLength(k: k),
+                                      scales: buffers.rowScales, ldScales: Int8GEMM.groupCount(k: k))
+                let rowChunks = pool.chunkCount(of: m, tasksPerThread: 2)
+                pool.run(.quantizeRows(QuantizeRowsStep(x: a, ldx: lda, out: input.bytes, ldOut: input.ld,
+                                                        scales: input.scales, ldScales: input.ldScales, rows: m, k: k,
+                                                        chunks: rowChunks)),
+                         taskCount: rowChunks)
+            }
             let panelCount = Int8GEMM.panelCount(n: n)
-            let chunks = pool.chunkCount(of: panelCount, tasksPerThread: Session.gemmTasksPerThread)
-            pool.run(.int8Linear(Int8LinearStep(m: m, n: n, k: k, a: buffers.quantizedRows, lda: ldq,
-                                                aScales: buffers.rowScales, ldScales: groups, packed: weights.data, c: c, ldc: ldc,
-                                                epilogue: epilogue, panelCount: panelCount, chunks: chunks)),
+            // With the output quantised, tasks take whole pairs of panels (one scale group each).
+            let units = quantizedOutput == nil ? panelCount : (panelCount + 1) / 2
+            let chunks = pool.chunkCount(of: units, tasksPerThread: Session.gemmTasksPerThread)
+            pool.run(.int8Linear(Int8LinearStep(m: m, n: n, k: k, a: input.bytes, lda: input.ld,
+                                                aScales: input.scales, ldScales: input.ldScales, packed: weights.data, c: c, ldc: ldc,
+                                                epilogue: epilogue, panelCount: panelCount, chunks: chunks,
+                                                quantizedOutput: quantizedOutput)),
                      taskCount: chunks * ParallelStep.rowBlocks(m))
         }
     }
 
     /// LayerNorm of `rows` rows of `width` (row stride `width` in and out), split into row ranges over
     /// the threads: each row is normalised on its own, so the split does not change the bits.
+    /// With `quantizeInto`, each task also quantises its rows for the int8 GEMM they feed.
     func layerNorm(rows: Int, width: Int, x: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
-                           beta: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+                   beta: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, quantizeInto quantized: QuantizedRows? = nil) {
         let chunks = pool.chunkCount(of: rows, tasksPerThread: 2)
         pool.run(.layerNorm(LayerNormStep(x: x, gamma: gamma, beta: beta, out: out, rows: rows, width: width,
-                                          chunks: chunks, epsilon: model.config.layerNormEpsilon)),
+                                          chunks: chunks, epsilon: model.config.layerNormEpsilon, quantized: quantized)),
                  taskCount: chunks)
+    }
+
+    /// Where the quantising LayerNorm puts the input of a Linear layer with these weights: the
+    /// shared quantised rows if the layer is int8, else nil (an f32 layer reads the floats).
+    func quantizedInput(of weights: LinearWeights) -> QuantizedRows? {
+        guard case .packedInt8 = weights.format else { return nil }
+        return QuantizedRows(bytes: buffers.quantizedRows, ld: Int8GEMM.quantizedRowLength(k: weights.k),
+                             scales: buffers.rowScales, ldScales: Int8GEMM.groupCount(k: weights.k))
     }
 
     /// Multi-head attention from b.qkv into b.heads for the first `queryRows` query rows: every head's

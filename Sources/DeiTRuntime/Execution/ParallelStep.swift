@@ -1,4 +1,6 @@
 import DeiTKernelTable
+// Layout arithmetic only (`Int8GEMM.groupSize`: the same in every kernel set).
+import DeiTKernels
 
 /// One parallel step of the forward pass: what every task of a `WorkerPool.run` does.
 ///
@@ -85,6 +87,11 @@ enum ParallelStep {
             let first = task * s.rows / s.chunks, end = (task + 1) * s.rows / s.chunks
             kernels.layerNorm(end - first, s.width, s.x + first * s.width, s.width, s.gamma, s.beta,
                               s.epsilon, s.out + first * s.width, s.width)
+            if let q = s.quantized {
+                // The next int8 GEMM's input, from the rows just written (still in L1).
+                kernels.int8QuantizeRows(end - first, s.width, s.out + first * s.width, s.width, q.bytes + first * q.ld, q.ld,
+                                         q.scales + first * q.ldScales, q.ldScales)
+            }
         case .blasLinear(let s):
             s.run(task: task, kernels: kernels)
         case .quantizeRows(let s):
@@ -96,8 +103,22 @@ enum ParallelStep {
             let chunk = task % s.chunks, first = task / s.chunks * ParallelStep.gemmRowBlock
             let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
             let rows = min(ParallelStep.gemmRowBlock, s.m - first)
-            kernels.int8GEMM(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
-                             s.packed, s.c + first * s.ldc, s.ldc, s.epilogue, panels)
+            guard let q = s.quantizedOutput else {
+                kernels.int8GEMM(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
+                                 s.packed, s.c + first * s.ldc, s.ldc, s.epilogue, panels)
+                return
+            }
+            // Chunks of panel pairs: two 16-column panels are one 32-input scale group of the next
+            // layer, quantised as soon as the pair is written (every row's, in L1/L2), not re-read
+            // by a step of its own after every task has finished.
+            let pairCount = (s.panelCount + 1) / 2
+            for pair in chunk * pairCount / s.chunks ..< (chunk + 1) * pairCount / s.chunks {
+                kernels.int8GEMM(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
+                                 s.packed, s.c + first * s.ldc, s.ldc, s.epilogue, 2 * pair ..< min(2 * pair + 2, s.panelCount))
+                let column = pair * Int8GEMM.groupSize
+                kernels.int8QuantizeRows(rows, min(Int8GEMM.groupSize, s.n - column), s.c + first * s.ldc + column, s.ldc,
+                                         q.bytes + first * q.ld + column, q.ld, q.scales + first * q.ldScales + pair, q.ldScales)
+            }
         }
     }
 }
@@ -121,6 +142,13 @@ struct QuantizeRowsStep {
     var rows: Int, k: Int, chunks: Int
 }
 
+/// Rows of an int8 GEMM's input as `Int8GEMM.quantizeRows` writes them: bytes `q + 128` and one scale
+/// per 32 inputs.
+struct QuantizedRows {
+    var bytes: UnsafeMutablePointer<UInt8>, ld: Int         // [rows, quantizedRowLength(k)]
+    var scales: UnsafeMutablePointer<Float>, ldScales: Int  // [rows, groupCount(k)]
+}
+
 /// An int8 GEMM split over panel ranges.
 struct Int8LinearStep {
     var m: Int, n: Int, k: Int
@@ -130,7 +158,9 @@ struct Int8LinearStep {
     var c: UnsafeMutablePointer<Float>, ldc: Int     // [m, n]
     var epilogue: GEMMEpilogue
     var panelCount: Int                              // ⌈n / 16⌉
-    var chunks: Int                                  // tasks: contiguous panel ranges
+    var chunks: Int                                  // tasks: contiguous panel ranges (of pairs with quantizedOutput)
+    /// C quantised again for the next int8 GEMM, as `Int8GEMM.quantizeRows` would: [m, n] (nil: not)
+    var quantizedOutput: QuantizedRows? = nil
 }
 
 /// Multi-head attention from the qkv buffer into the head outputs, for `images` images at once
@@ -175,4 +205,6 @@ struct LayerNormStep {
     var out: UnsafeMutablePointer<Float>             // [rows, width]
     var rows: Int, width: Int, chunks: Int
     var epsilon: Float
+    /// out quantised for the next int8 GEMM, as `Int8GEMM.quantizeRows` would: [rows, width] (nil: not)
+    var quantized: QuantizedRows? = nil
 }

@@ -267,6 +267,8 @@ struct ActivationBuffers {
     let quantizedRows: UnsafeMutablePointer<UInt8>
     let rowScales: UnsafeMutablePointer<Float>
     let talkingHeadsScores: UnsafeMutablePointer<Float>
+    let quantizedHidden: UnsafeMutablePointer<UInt8>
+    let hiddenScales: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
         // Every buffer holds Float32 but the quantized rows (UInt8); offsets are multiples of 64 bytes.
@@ -278,9 +280,10 @@ struct ActivationBuffers {
         packedKeys = at(.packedKeys); packedValues = at(.packedValues); scores = at(.scores); heads = at(.heads)
         normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
         input = at(.input); logits = at(.logits); rowScales = at(.rowScales)
-        talkingHeadsScores = at(.talkingHeadsScores)
+        talkingHeadsScores = at(.talkingHeadsScores); hiddenScales = at(.hiddenScales)
         // Bytes no Float slot shares at the same time (disjoint lifetimes or offsets).
         quantizedRows = (arena + plan.offset(of: .quantizedRows)).assumingMemoryBound(to: UInt8.self)
+        quantizedHidden = (arena + plan.offset(of: .quantizedHidden)).assumingMemoryBound(to: UInt8.self)
         preprocessScratch = UnsafeMutableRawBufferPointer(start: arena + plan.offset(of: .preprocessScratch),
                                                           count: EvalTransform.scratchBytes)
     }
