@@ -61,6 +61,7 @@ enum ActivationSlot: Int, CaseIterable {
     case talkingHeadsScores  // (threads, 2·heads·R', N)  CaiT: each worker's scores and mixes for R' query rows (else empty)
     case quantizedHidden     // (B·T, ⌈H/4⌉·4) UInt8  int8 precision: GELU(fc1) quantised per row by fc1's own tasks, fc2's input (else empty)
     case hiddenScales        // (B·T, ⌈H/32⌉)  int8 precision: those rows' scales (else empty)
+    case fc1Strips           // (threads, 240, 32)  int8 precision: each worker's 32 columns of GELU(fc1) before quantising (else empty)
 
     /// The first and last steps (inclusive) the slot is live in.
     var lifetime: (first: ForwardStep, last: ForwardStep) {
@@ -79,6 +80,7 @@ enum ActivationSlot: Int, CaseIterable {
         case .preprocessScratch: (.preprocess, .preprocess)
         case .quantizedRows, .rowScales: (.qkv, .heads)   // the blocks' Linear layers and the heads
         case .quantizedHidden, .hiddenScales: (.mlpHidden, .mlpOutput)
+        case .fc1Strips: (.mlpHidden, .mlpHidden)
         }
     }
 
@@ -136,6 +138,11 @@ enum ActivationSlot: Int, CaseIterable {
             return try checkedProduct(try checkedProduct(t, width, "quantized hidden"), MemoryLayout<UInt8>.stride, "quantized hidden")
         case .hiddenScales:
             return try floatBytes(precision == .int8 ? t : 0, Int8GEMM.groupCount(k: config.mlpHiddenDim), "hidden scales")
+        case .fc1Strips:
+            guard precision == .int8 else { return 0 }
+            // Worker w's strip starts at w·gemmRowBlock rows (ParallelStep), whatever T is.
+            let rows = try checkedProduct(max(threads, 1), ParallelStep.gemmRowBlock, "fc1 strips")
+            return try floatBytes(rows, Int8GEMM.groupSize, "fc1 strips")
         case .talkingHeadsScores:
             guard config.cait != nil else { return 0 }
             let rows = min(ActivationPlan.talkingHeadsRowBlock, config.numPatches)

@@ -73,10 +73,10 @@ extension Session {
         var clock = ProfileClock(taps.profile)
         // Int8: the steps that write an int8 GEMM's input quantise it too (LN1 for qkv, LN2 for fc1,
         // fc1 for fc2) rather than a quantising step before each of those GEMMs: the rows are quantised
-        // while in cache, and a parallel step (a wait for the slowest thread) goes. The same quantiser
-        // on the same floats, so the same bits; the profiled run keeps every op apart to time it (and
-        // so checks those bits: ThreadingTests). fc1's tasks quantise 32 columns — a pair of panels —
-        // at a time, so a pair must be one scale group.
+        // while in cache (fc1's floats never leave its workers' strips), and a parallel step — a wait
+        // for the slowest thread — goes. The same quantiser on the same floats, so the same bits; the
+        // profiled run keeps every op apart to time it (QuantizingStepTests compares the two). fc1's
+        // tasks quantise 32 columns — a pair of panels — at a time, so a pair must be one scale group.
         let fusesQuantization = !clock.isProfiling && Int8GEMM.panelWidth * 2 == Int8GEMM.groupSize
 
         for image in 0..<images {
@@ -170,12 +170,14 @@ extension Session {
                 clock.lap(.gelu)
             } else {
                 // fc1's tasks quantise their GELU output for an int8 fc2 as they write it.
+                // (b.hidden is then not written: fc2 reads only the quantised rows.)
                 if fusesQuantization, case .packedInt8 = block.fc1.format, case .packedInt8 = block.fc2.format {
                     hiddenQuantized = QuantizedRows(bytes: b.quantizedHidden, ld: Int8GEMM.quantizedRowLength(k: h),
                                                     scales: b.hiddenScales, ldScales: Int8GEMM.groupCount(k: h))
                 }
                 linear(m: blockRows, a: b.normed2, lda: d, weights: block.fc1, c: b.hidden, ldc: h, epilogue: .gelu,
-                       quantizedInput: normed2Quantized, quantizeOutputInto: hiddenQuantized)
+                       quantizedInput: normed2Quantized,
+                       quantizeOutputInto: hiddenQuantized.map { QuantizedOutput(rows: $0, strips: b.fc1Strips) })
             }
             linear(m: blockRows, a: b.hidden, lda: h, weights: block.fc2, c: b.tokens, ldc: d, epilogue: .accumulate,
                    quantizedInput: hiddenQuantized)
@@ -331,11 +333,11 @@ extension Session {
     /// the int8 GEMM's panels shared out.
     ///
     /// `quantizedInput`: A already quantised by the step that wrote it (int8 weights only), so no
-    /// quantising step here. `quantizeOutputInto`: C quantised for the next int8 GEMM by this GEMM's
-    /// own tasks, 32 columns at a time (int8 weights only).
+    /// quantising step here. `quantizeOutputInto`: C kept only quantised for the next int8 GEMM, by
+    /// this GEMM's own tasks 32 columns at a time; c is not written (int8 weights, store or GELU).
     func linear(m: Int, a: UnsafePointer<Float>, lda: Int, weights: LinearWeights,
                 c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue,
-                quantizedInput: QuantizedRows? = nil, quantizeOutputInto quantizedOutput: QuantizedRows? = nil) {
+                quantizedInput: QuantizedRows? = nil, quantizeOutputInto quantizedOutput: QuantizedOutput? = nil) {
         switch weights.format {
         case .packedF32(let panelWidth):
             let n = weights.n, k = weights.k

@@ -109,15 +109,18 @@ enum ParallelStep {
                 return
             }
             // Chunks of panel pairs: two 16-column panels are one 32-input scale group of the next
-            // layer, quantised as soon as the pair is written (every row's, in L1/L2), not re-read
-            // by a step of its own after every task has finished.
+            // layer. Each pair goes to this worker's strip (rows × 32 floats, in L1/L2) and is
+            // quantised from there at once: the floats are never written to C nor read back.
+            let strip = q.strips + worker * ParallelStep.gemmRowBlock * Int8GEMM.groupSize  // [rows, 32]
+            let pairBytes = Int8GEMM.packedByteCount(n: Int8GEMM.groupSize, k: s.k)  // a pair's two panels
             let pairCount = (s.panelCount + 1) / 2
             for pair in chunk * pairCount / s.chunks ..< (chunk + 1) * pairCount / s.chunks {
-                kernels.int8GEMM(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
-                                 s.packed, s.c + first * s.ldc, s.ldc, s.epilogue, 2 * pair ..< min(2 * pair + 2, s.panelCount))
-                let column = pair * Int8GEMM.groupSize
-                kernels.int8QuantizeRows(rows, min(Int8GEMM.groupSize, s.n - column), s.c + first * s.ldc + column, s.ldc,
-                                         q.bytes + first * q.ld + column, q.ld, q.scales + first * q.ldScales + pair, q.ldScales)
+                let column = pair * Int8GEMM.groupSize, columns = min(Int8GEMM.groupSize, s.n - column)
+                kernels.int8GEMM(rows, columns, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
+                                 s.packed + pair * pairBytes, strip, Int8GEMM.groupSize, s.epilogue,
+                                 0..<Int8GEMM.panelCount(n: columns))
+                kernels.int8QuantizeRows(rows, columns, strip, Int8GEMM.groupSize, q.rows.bytes + first * q.rows.ld + column,
+                                         q.rows.ld, q.rows.scales + first * q.rows.ldScales + pair, q.rows.ldScales)
             }
         }
     }
@@ -159,8 +162,15 @@ struct Int8LinearStep {
     var epilogue: GEMMEpilogue
     var panelCount: Int                              // ⌈n / 16⌉
     var chunks: Int                                  // tasks: contiguous panel ranges (of pairs with quantizedOutput)
-    /// C quantised again for the next int8 GEMM, as `Int8GEMM.quantizeRows` would: [m, n] (nil: not)
-    var quantizedOutput: QuantizedRows? = nil
+    /// Set: C is kept only quantised for the next int8 GEMM (c is not written; store or GELU epilogue).
+    var quantizedOutput: QuantizedOutput? = nil
+}
+
+/// An int8 GEMM's output [m, n] as `Int8GEMM.quantizeRows` would leave it, made by the GEMM's own
+/// tasks a pair of panels at a time in per-worker strips.
+struct QuantizedOutput {
+    var rows: QuantizedRows
+    var strips: UnsafeMutablePointer<Float>          // [threads, gemmRowBlock, 32]
 }
 
 /// Multi-head attention from the qkv buffer into the head outputs, for `images` images at once

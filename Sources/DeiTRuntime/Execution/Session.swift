@@ -269,6 +269,7 @@ struct ActivationBuffers {
     let talkingHeadsScores: UnsafeMutablePointer<Float>
     let quantizedHidden: UnsafeMutablePointer<UInt8>
     let hiddenScales: UnsafeMutablePointer<Float>
+    let fc1Strips: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
         // Every buffer holds Float32 but the quantized rows (UInt8); offsets are multiples of 64 bytes.
@@ -281,6 +282,7 @@ struct ActivationBuffers {
         normed2 = at(.normed2); hidden = at(.hidden); prefix = at(.prefix); headDist = at(.headDist)
         input = at(.input); logits = at(.logits); rowScales = at(.rowScales)
         talkingHeadsScores = at(.talkingHeadsScores); hiddenScales = at(.hiddenScales)
+        fc1Strips = at(.fc1Strips)
         // Bytes no Float slot shares at the same time (disjoint lifetimes or offsets).
         quantizedRows = (arena + plan.offset(of: .quantizedRows)).assumingMemoryBound(to: UInt8.self)
         quantizedHidden = (arena + plan.offset(of: .quantizedHidden)).assumingMemoryBound(to: UInt8.self)
