@@ -50,7 +50,7 @@ enum ActivationSlot: Int, CaseIterable {
     case scores              // (threads, R, T)  each worker's scores/softmax for R query rows
     case heads               // (B·T, D)     concatenated head outputs
     case normed2             // (B·T, D)     LN2 output
-    case hidden              // (B·T, H)     GELU(fc1)
+    case hidden              // (B·T, H)     GELU(fc1) (not written when an int8 fc1 quantises it for fc2 itself)
     case prefix              // (prefix, D)  final LN of the prefix tokens; (2, D) pooled + scratch with avg pooling; (4, D) pooled, max, sum, scratch with max/avgmax
     case headDist            // (C)          head_dist logits, distilled models only (else empty)
     case input               // (3, S, S)    the model input (classify: the preprocessed image)

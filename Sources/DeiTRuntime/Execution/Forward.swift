@@ -349,8 +349,8 @@ extension Session {
         case .plainF32:
             blasLinear(m: m, a: a, lda: lda, weights: weights, c: c, ldc: ldc, epilogue: epilogue)
         case .packedInt8:
-            // Quantise A per row into b.quantizedRows (row chunks over the threads), then the int8
-            // GEMM over W's panels. Each row's quantisation and each output's sum are the same
+            // Quantise A per row into b.quantizedRows (row chunks over the threads) unless the step
+            // that wrote A did, then the int8 GEMM over W's panels. Each row's quantisation and each output's sum are the same
             // instructions whatever the split, so the bits do not depend on the thread count.
             let n = weights.n, k = weights.k
             let input: QuantizedRows

@@ -272,7 +272,7 @@ struct ActivationBuffers {
     let fc1Strips: UnsafeMutablePointer<Float>
 
     init(arena: UnsafeMutableRawPointer, plan: ActivationPlan) {
-        // Every buffer holds Float32 but the quantized rows (UInt8); offsets are multiples of 64 bytes.
+        // Every buffer holds Float32 but the quantized rows and hidden (UInt8); offsets are multiples of 64 bytes.
         let floats = arena.bindMemory(to: Float.self, capacity: plan.plannedBytes / MemoryLayout<Float>.stride)
         func at(_ slot: ActivationSlot) -> UnsafeMutablePointer<Float> {
             floats + plan.offset(of: slot) / MemoryLayout<Float>.stride
