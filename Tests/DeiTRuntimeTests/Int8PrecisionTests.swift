@@ -11,16 +11,22 @@ import Testing
         return try data.withUnsafeBytes { raw throws(DeiTError) in try Model(bytes: raw, precision: precision) }
     }
 
-    @Test func int8LogitsFollowF32AndDoNotDependOnThreads() throws {
+    /// Every committed fixture with a head: its model file and its first input.
+    static func classifierFixtures() throws -> [(fixture: FixtureModel, url: URL, input: [Float])] {
         let fixtures = try FixtureModel.all().filter { $0.config.numClasses > 0 }
         #expect(!fixtures.isEmpty)
-        for fixture in fixtures {
-            let url = fixture.directory.appendingPathComponent("model.safetensors")
+        return try fixtures.map { fixture in
+            (fixture, fixture.directory.appendingPathComponent("model.safetensors"),
+             try TestData.floats(fixture.directory.appendingPathComponent("\(fixture.inputs[0]).in.f32")))
+        }
+    }
+
+    @Test func int8LogitsFollowF32AndDoNotDependOnThreads() throws {
+        for (fixture, url, input) in try Int8PrecisionTests.classifierFixtures() {
             let f32 = try Int8PrecisionTests.model(url, .f32)
             let int8 = try Int8PrecisionTests.model(url, .int8)
             #expect(f32.precision == .f32 && int8.precision == .int8)
             #expect(int8.weightBytes < f32.weightBytes, "\(fixture.name)")
-            let input = try TestData.floats(fixture.directory.appendingPathComponent("\(fixture.inputs[0]).in.f32"))
             let reference = try ThreadingTests.logits(try Session(model: f32, threads: 1), input)
             let quantized = try ThreadingTests.logits(try Session(model: int8, threads: 1), input)
             var dot = 0.0, referenceNorm = 0.0, quantizedNorm = 0.0

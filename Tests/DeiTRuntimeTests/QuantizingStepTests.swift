@@ -129,12 +129,8 @@ import Testing
     /// Every fixture with a head, at int8, at 1 and 2 threads: `run` (LN1, LN2 and fc1 quantising
     /// the next GEMM's input; QuickGELU models: the LayerNorms only) gives `runProfiled`'s logits.
     @Test func int8RunGivesTheProfiledRunsBits() throws {
-        let fixtures = try FixtureModel.all().filter { $0.config.numClasses > 0 }
-        #expect(!fixtures.isEmpty)
-        for fixture in fixtures {
-            let url = fixture.directory.appendingPathComponent("model.safetensors")
+        for (fixture, url, input) in try Int8PrecisionTests.classifierFixtures() {
             let model = try Int8PrecisionTests.model(url, .int8)
-            let input = try TestData.floats(fixture.directory.appendingPathComponent("\(fixture.inputs[0]).in.f32"))
             for threads in [1, 2] {
                 let session = try Session(model: model, threads: threads)
                 let fused = try ThreadingTests.logits(session, input)

@@ -101,9 +101,9 @@ enum ParallelStep {
         case .int8Linear(let s):
             // (block of rows, range of panels), as .linear.
             let chunk = task % s.chunks, first = task / s.chunks * ParallelStep.gemmRowBlock
-            let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
             let rows = min(ParallelStep.gemmRowBlock, s.m - first)
             guard let q = s.quantizedOutput else {
+                let panels = chunk * s.panelCount / s.chunks ..< (chunk + 1) * s.panelCount / s.chunks
                 kernels.int8GEMM(rows, s.n, s.k, s.a + first * s.lda, s.lda, s.aScales + first * s.ldScales, s.ldScales,
                                  s.packed, s.c + first * s.ldc, s.ldc, s.epilogue, panels)
                 return
