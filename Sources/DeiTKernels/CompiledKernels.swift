@@ -33,6 +33,17 @@ public enum CompiledKernels {
         #endif
     }
 
+    /// Whether this set's int8 precision computes attention's scores on 16-bit integers: on x86, where
+    /// `vpmaddwd` does 16 multiply-adds per instruction against an FMA's 8. NEON's 16-bit `smlal`
+    /// does no more than its `fmla`, so the other sets keep f32 scores.
+    public static var int16Scores: Bool {
+        #if DEIT_AVX2 || DEIT_AVX512
+        true
+        #else
+        false
+        #endif
+    }
+
     /// Every kernel of this module, for the runtime to call through. A new kernel: one line here.
     /// (DeiTKernelsDotProd's reaches the runtime through `dotProdKernelTable`, not this name.)
     public static var table: KernelTable {
@@ -91,6 +102,18 @@ public enum CompiledKernels {
             },
             int8PackQuantized: { quantized, scales, bias, n, k, packed in
                 Int8GEMM.pack(quantized: quantized, scales: scales, bias: bias, n: n, k: k, into: packed)
+            },
+            int16Scores: int16Scores,
+            int16AttentionPackHead: { tokens, headDim, k, v, ldQKV, scale, packedKeys, packedValues in
+                Int16AttentionKernel.packHead(tokens: tokens, headDim: headDim, k: k, v: v, ldQKV: ldQKV, scale: scale,
+                                             packedKeys: packedKeys, packedValues: packedValues)
+            },
+            int16AttentionRows: { queryRows, tokens, headDim, q, ldQKV, packedKeys, packedValues, scratch, out, ldOut,
+                                 probabilities, probabilityRows in
+                Int16AttentionKernel.rows(queryRows, tokens: tokens, headDim: headDim, q: q, ldQKV: ldQKV,
+                                         packedKeys: packedKeys, packedValues: packedValues, scratch: scratch,
+                                         out: out, ldOut: ldOut, probabilities: probabilities,
+                                         probabilityRows: probabilityRows)
             })
     }
 }

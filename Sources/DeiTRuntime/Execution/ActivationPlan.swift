@@ -2,6 +2,7 @@
 // every kernel set, so the arena can be planned before a set is chosen (SetIndependentLayoutTests
 // checks it against the baseline and AVX2 modules).
 // Every kernel call goes through the session's `KernelTable`.
+import DeiTKernelTable
 import DeiTKernels
 
 /// The steps of one forward pass, in order. The buffers a step touches must be live at that step;
@@ -45,9 +46,9 @@ enum ActivationSlot: Int, CaseIterable {
     case tokens              // (B·T, D)     the residual stream (image i's rows at i·T)
     case normed1             // (B·T, D)     LN1 output
     case qkv                 // (B·T, 3D)    q | k | v per token
-    case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels
+    case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels (int8 with 16-bit scores: Int16AttentionKernel's, in the first bytes of each head's floats)
     case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels
-    case scores              // (threads, R, T)  each worker's scores/softmax for R query rows
+    case scores              // (threads, scoresPerWorker)  each worker's scores/softmax for R query rows [R, T] (int8: then R rows of Q in 16 bits, and their scales)
     case heads               // (B·T, D)     concatenated head outputs
     case normed2             // (B·T, D)     LN2 output
     case hidden              // (B·T, H)     GELU(fc1) (not written when an int8 fc1 quantises it for fc2 itself)
@@ -99,16 +100,16 @@ enum ActivationSlot: Int, CaseIterable {
         case .normed1: return try floatBytes(t, d, "LN1 output")
         case .qkv: return try floatBytes(t, 3 * d, "qkv")
         case .packedKeys:
-            let count = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
+            let count = ActivationPlan.packedKeysCount(config: config, precision: precision)
             return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed keys"), count, "packed keys")
         case .packedValues:
             let count = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
             return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed values"), count, "packed values")
         case .scores:
             // Each task holds one image's R query rows against its T keys: T, not B·T.
-            let tokens = config.numTokens
-            let rows = try checkedProduct(max(threads, 1), min(ActivationPlan.attentionRowBlock, tokens), "attention scores")
-            return try floatBytes(rows, tokens, "attention scores")
+            let perWorker = ActivationPlan.scoresPerWorker(config: config, precision: precision)
+            if perWorker == Int.max { throw DeiTError(.outOfMemory, "attention scores: size overflows") }
+            return try floatBytes(max(threads, 1), perWorker, "attention scores")
         case .heads: return try floatBytes(t, d, "attention output")
         case .normed2: return try floatBytes(t, d, "LN2 output")
         case .hidden:  // CaiT's class-attention blocks run their MLP on the class token alone
@@ -170,6 +171,34 @@ struct ActivationPlan {
     /// Floats of one head's packed keys and packed values.
     let packedKeysCount: Int
     let packedValuesCount: Int
+    /// Floats of each worker's attention scratch (`ActivationSlot.scores`).
+    let scoresPerWorker: Int
+    /// Whether the blocks' attention may compute its scores on 16-bit integers (`Int16AttentionKernel`):
+    /// at `Precision.int8` with heads up to `Int16AttentionKernel.maximumHeadDim` wide. The session
+    /// does where its kernel set says it pays (`KernelTable.int16Scores`); the slots fit either way.
+    let int16ScoresAllowed: Bool
+
+    static func int16ScoresAllowed(config: ModelConfig, precision: Precision) -> Bool {
+        precision == .int8 && config.headDim <= Int16AttentionKernel.maximumHeadDim
+    }
+
+    /// Floats per head of the packed keys: the f32 attention panels, or at int8 the 16-bit panels'
+    /// bytes if they are more (they are not for any head width ≥ 2).
+    static func packedKeysCount(config: ModelConfig, precision: Precision) -> Int {
+        let floats = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
+        guard precision == .int8 else { return floats }
+        let bytes = Int16AttentionKernel.packedKeysByteCount(tokens: config.numTokens, headDim: config.headDim)
+        return max(floats, SaturatingArithmetic.ceilingDivision(bytes, MemoryLayout<Float>.stride))
+    }
+
+    /// Floats of one worker's attention scratch: R query rows' scores, and at int8 those rows
+    /// quantised too (more than the scores alone). Saturates at `Int.max`.
+    static func scoresPerWorker(config: ModelConfig, precision: Precision) -> Int {
+        let tokens = config.numTokens, rows = min(attentionRowBlock, tokens)
+        let scores = AttentionKernel.scoresCount(rows: rows, tokens: tokens)
+        guard precision == .int8 else { return scores }
+        return max(scores, Int16AttentionKernel.scratchCount(rows: rows, tokens: tokens, headDim: config.headDim))
+    }
 
     static let alignment = 64
 
@@ -187,7 +216,9 @@ struct ActivationPlan {
 
     init(config: ModelConfig, threads: Int, precision: Precision = .f32, batch: Int = 1) throws(DeiTError) {
         self.batch = max(batch, 1)
-        packedKeysCount = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
+        packedKeysCount = ActivationPlan.packedKeysCount(config: config, precision: precision)
+        scoresPerWorker = ActivationPlan.scoresPerWorker(config: config, precision: precision)
+        int16ScoresAllowed = ActivationPlan.int16ScoresAllowed(config: config, precision: precision)
         packedValuesCount = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
         var requests: [BufferRequest] = []
         requests.reserveCapacity(ActivationSlot.allCases.count)

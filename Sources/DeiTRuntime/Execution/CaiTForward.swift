@@ -94,7 +94,7 @@ extension Session {
             tokens: n, headDim: config.headDim, width: config.embedDim, scale: scale, qkv: buffers.qkv,
             packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
-            scores: buffers.talkingHeadsScores, out: buffers.heads, queryRows: n, rowBlock: rowBlock,
+            scores: buffers.talkingHeadsScores, scoresPerWorker: 0, out: buffers.heads, queryRows: n, rowBlock: rowBlock,
             blocksPerHead: blocks, heads: config.numHeads)
         let step = TalkingHeadsStep(
             attention: attention, heads: config.numHeads, mix: mix,

@@ -412,9 +412,9 @@ extension Session {
             tokens: t, headDim: config.headDim, width: config.embedDim, scale: scale, qkv: buffers.qkv,
             packedKeys: buffers.packedKeys, packedValues: buffers.packedValues,
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
-            scores: buffers.scores, out: buffers.heads, queryRows: queryRows, rowBlock: rowBlock,
-            blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
-            probabilityRows: probabilityRows, heads: config.numHeads, images: images)
+            scores: buffers.scores, scoresPerWorker: plan.scoresPerWorker, out: buffers.heads, queryRows: queryRows,
+            rowBlock: rowBlock, blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
+            probabilityRows: probabilityRows, heads: config.numHeads, images: images, int16Scores: plan.int16ScoresAllowed && pool.kernels.int16Scores)
         pool.run(.packHeads(step), taskCount: images * config.numHeads)
         pool.run(.attentionRows(step), taskCount: images * config.numHeads * step.blocksPerHead)
     }

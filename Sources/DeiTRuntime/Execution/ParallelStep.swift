@@ -53,22 +53,37 @@ enum ParallelStep {
             // Task = (image, head); image i's K and V in packed slot i·heads + head.
             let image = task / s.heads, head = task % s.heads
             let q = s.qkv + image * s.tokens * 3 * s.width + head * s.headDim
-            kernels.attentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
-                                      s.packedKeys + task * s.packedKeysCount,
-                                      s.packedValues + task * s.packedValuesCount)
+            if s.int16Scores {
+                kernels.int16AttentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
+                                               UnsafeMutableRawPointer(s.packedKeys + task * s.packedKeysCount),
+                                               s.packedValues + task * s.packedValuesCount)
+            } else {
+                kernels.attentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
+                                          s.packedKeys + task * s.packedKeysCount,
+                                          s.packedValues + task * s.packedValuesCount)
+            }
         case .attentionRows(let s):
             // Task = (image, head, block of query rows).
             let image = task / (s.heads * s.blocksPerHead), slot = task / s.blocksPerHead  // slot: image·heads + head
             let head = slot % s.heads
             let first = (task % s.blocksPerHead) * s.rowBlock
             let q = s.qkv + image * s.tokens * 3 * s.width
-            kernels.attentionRows(first..<min(s.queryRows, first + s.rowBlock), s.tokens, s.headDim,
-                                  q + head * s.headDim, 3 * s.width,
-                                  s.packedKeys + slot * s.packedKeysCount,
-                                  s.packedValues + slot * s.packedValuesCount,
-                                  s.scores + worker * s.rowBlock * s.tokens,
-                                  s.out + image * s.tokens * s.width + head * s.headDim, s.width,
-                                  s.probabilities.map { $0 + head * s.probabilityRows * s.tokens }, s.probabilityRows)
+            let rows = first..<min(s.queryRows, first + s.rowBlock)
+            let out = s.out + image * s.tokens * s.width + head * s.headDim
+            let probabilities = s.probabilities.map { $0 + head * s.probabilityRows * s.tokens }
+            if s.int16Scores {
+                kernels.int16AttentionRows(rows, s.tokens, s.headDim, q + head * s.headDim, 3 * s.width,
+                                           UnsafeRawPointer(s.packedKeys + slot * s.packedKeysCount),
+                                           s.packedValues + slot * s.packedValuesCount,
+                                           s.scores + worker * s.scoresPerWorker, out, s.width,
+                                           probabilities, s.probabilityRows)
+            } else {
+                kernels.attentionRows(rows, s.tokens, s.headDim, q + head * s.headDim, 3 * s.width,
+                                      s.packedKeys + slot * s.packedKeysCount,
+                                      s.packedValues + slot * s.packedValuesCount,
+                                      s.scores + worker * s.scoresPerWorker, out, s.width,
+                                      probabilities, s.probabilityRows)
+            }
         case .talkingHeadsRows(let s):
             let a = s.attention
             let first = task * a.rowBlock
@@ -182,7 +197,8 @@ struct AttentionStep {
     var packedKeys: UnsafeMutablePointer<Float>      // [images·heads, packedKeysCount]
     var packedValues: UnsafeMutablePointer<Float>    // [images·heads, packedValuesCount]
     var packedKeysCount: Int, packedValuesCount: Int
-    var scores: UnsafeMutablePointer<Float>          // [threads, rowBlock, T]
+    var scores: UnsafeMutablePointer<Float>          // [threads, scoresPerWorker]: [rowBlock, T] scores (+ 16-bit scores: Q rows quantised)
+    var scoresPerWorker: Int                         // ActivationPlan.scoresPerWorker (talking heads: unused)
     var out: UnsafeMutablePointer<Float>             // [images·T, D]
     var queryRows: Int                               // rows 0 ..< queryRows of out are computed (≤ T)
     var rowBlock: Int, blocksPerHead: Int
@@ -190,6 +206,7 @@ struct AttentionStep {
     var probabilityRows: Int = 0                     // query rows whose softmax rows are written
     var heads: Int = 1                               // tasks decode (image, head) with it
     var images: Int = 1                              // probabilities: single runs only (images 1)
+    var int16Scores: Bool = false                    // Q·Kᵀ on 16-bit integers (Int16AttentionKernel), keys packed for it
 }
 
 /// Talking-heads attention (CaiT's patch blocks): `attention` with `scores` the talking-heads

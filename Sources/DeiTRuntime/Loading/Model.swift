@@ -1,3 +1,5 @@
+import DeiTKernelTable
+
 /// A loaded DeiT / ViT classifier: its configuration and its packed weights. Immutable after
 /// `init`, so one model may be shared by sessions on any number of threads.
 public final class Model: @unchecked Sendable {
@@ -58,6 +60,13 @@ public final class Model: @unchecked Sendable {
 
     /// Where `precision` came from: the load option, the file (an int8 file), or the default (f32).
     public let precisionSource: PrecisionSource
+
+    /// Whether a session with `kernels` computes the blocks' attention scores on 16-bit integers:
+    /// at int8, on the sets that say it pays (`KernelTable.int16Scores`), for heads the integer sums
+    /// hold (`ActivationPlan.int16ScoresAllowed`).
+    public func attentionScoresOn16Bits(kernels: KernelTable) -> Bool {
+        kernels.int16Scores && ActivationPlan.int16ScoresAllowed(config: config, precision: precision)
+    }
 
     /// Bytes of the packed weight allocation.
     public var weightBytes: Int { weights.byteCount }
