@@ -59,6 +59,38 @@ import Testing
         #expect(abs(got[0] - 4097) <= 4097 * 1e-5 && abs(got[1] + 4097) <= 4097 * 1e-5, "\(set.name): \(got[0]), \(got[1])")
     }
 
+    /// Attention's 16-bit scores (`Int16AttentionKernel`) are taken by the x86 sets alone, and each
+    /// set's kernel through its table gives the portable module's attention on a ragged head (T = 70,
+    /// hd = 37: partial panels, an odd width): the scores are exact integer sums on both, so only
+    /// the f32 softmax and E·V, vectorised per set, may differ.
+    @Test(arguments: KernelChoice.runnable)
+    func int16ScoresAgreeWithThePortableKernel(set: KernelSet) throws {
+        let table = try KernelChoice.table(for: set), portable = try KernelChoice.table(for: .portable)
+        #expect(table.int16Scores == [.avx2, .avxVNNI, .avx512, .avx512VNNI].contains(set), "\(set.name)")
+        let tokens = 70, headDim = 37, ldQKV = 3 * headDim
+        var random = SeededGenerator(seed: 70_37)
+        let qkv = random.floats(tokens * ldQKV, in: -3...3)  // [tokens, q | k | v]
+        func attention(_ kernels: KernelTable) -> [Float] {
+            var keys = [Float](repeating: 0, count: (Int16AttentionKernel.packedKeysByteCount(tokens: tokens, headDim: headDim) + 3) / 4)
+            var values = [Float](repeating: 0, count: AttentionKernel.packedValuesCount(tokens: tokens, headDim: headDim))
+            var scratch = [Float](repeating: 0, count: Int16AttentionKernel.scratchCount(rows: 64, tokens: tokens, headDim: headDim))
+            var out = [Float](repeating: .nan, count: tokens * headDim)  // [tokens, headDim]
+            qkv.withUnsafeBufferPointer { source in
+                let q = source.baseAddress!
+                keys.withUnsafeMutableBytes { keyBytes in
+                    kernels.int16AttentionPackHead(tokens, headDim, q + headDim, q + 2 * headDim, ldQKV, 0.25,
+                                                   keyBytes.baseAddress!, &values)
+                    kernels.int16AttentionRows(0..<tokens, tokens, headDim, q, ldQKV, UnsafeRawPointer(keyBytes.baseAddress!),
+                                               values, &scratch, &out, headDim, nil, 0)
+                }
+            }
+            return out
+        }
+        let got = attention(table), expected = attention(portable)
+        let worst = zip(got, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+        #expect(worst <= 1e-5, "\(set.name): attention differs from the portable kernel's by \(worst)")
+    }
+
     /// Packs, quantises and multiplies with `table` and with `portable`; expects the same bytes and,
     /// for the store and accumulate epilogues, the same bits (GELU within 1e-5 relative, as the kernel tests: its erf is
     /// vectorised per set). Returns `table`'s stored C [m, n].
