@@ -136,24 +136,24 @@ public struct KernelTable: Sendable {
         _ packed: UnsafeMutableRawPointer  // [Int8GEMM.packedByteCount(n, k)] bytes
     ) -> Void
 
-    /// Whether the int8 precision's attention computes its scores on 16-bit integers
+    /// Whether the int8 precision's attention computes its two products on 16-bit integers
     /// (`Int16AttentionKernel`) with this set: where `vpmaddwd` doubles the FMA's multiply-adds.
-    public let int16Scores: Bool
+    public let int16Attention: Bool
 
-    /// `Int16AttentionKernel.packHead`: one head's keys in 16-bit panels, V into the attention panels.
+    /// `Int16AttentionKernel.packHead`: one head's keys and values in 16-bit panels.
     public let int16AttentionPackHead: @Sendable (
         _ tokens: Int, _ headDim: Int,
         _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ ldQKV: Int,  // [tokens, headDim] each
         _ scale: Float,
         _ packedKeys: UnsafeMutableRawPointer,  // [Int16AttentionKernel.packedKeysByteCount] bytes
-        _ packedValues: UnsafeMutablePointer<Float>
+        _ packedValues: UnsafeMutableRawPointer  // [Int16AttentionKernel.packedValuesByteCount] bytes
     ) -> Void
 
     /// `Int16AttentionKernel.rows`: attention for a block of query rows with 16-bit integer scores.
     public let int16AttentionRows: @Sendable (
         _ queryRows: Range<Int>, _ tokens: Int, _ headDim: Int,
         _ q: UnsafePointer<Float>, _ ldQKV: Int,  // [tokens, headDim]
-        _ packedKeys: UnsafeRawPointer, _ packedValues: UnsafePointer<Float>,
+        _ packedKeys: UnsafeRawPointer, _ packedValues: UnsafeRawPointer,
         _ scratch: UnsafeMutablePointer<Float>,  // [Int16AttentionKernel.scratchCount(min(queryRows.count, 64), tokens, headDim)]
         _ out: UnsafeMutablePointer<Float>, _ ldOut: Int,  // [tokens, headDim]
         _ probabilities: UnsafeMutablePointer<Float>?, _ probabilityRows: Int  // [probabilityRows, tokens], or nil
@@ -192,12 +192,12 @@ public struct KernelTable: Sendable {
                                                  UnsafeMutablePointer<Float>) -> Void,
         int8PackQuantized: @escaping @Sendable (UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Float>,
                                                 Int, Int, UnsafeMutableRawPointer) -> Void,
-        int16Scores: Bool,
+        int16Attention: Bool,
         int16AttentionPackHead: @escaping @Sendable (Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int, Float,
-                                                    UnsafeMutableRawPointer, UnsafeMutablePointer<Float>) -> Void,
+                                                     UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Void,
         int16AttentionRows: @escaping @Sendable (Range<Int>, Int, Int, UnsafePointer<Float>, Int, UnsafeRawPointer,
-                                                UnsafePointer<Float>, UnsafeMutablePointer<Float>,
-                                                UnsafeMutablePointer<Float>, Int, UnsafeMutablePointer<Float>?, Int) -> Void
+                                                 UnsafeRawPointer, UnsafeMutablePointer<Float>,
+                                                 UnsafeMutablePointer<Float>, Int, UnsafeMutablePointer<Float>?, Int) -> Void
     ) {
         self.set = set
         self.gemmKernelName = gemmKernelName
@@ -218,7 +218,7 @@ public struct KernelTable: Sendable {
         self.int8Pack = int8Pack
         self.int8QuantizeWeight = int8QuantizeWeight
         self.int8PackQuantized = int8PackQuantized
-        self.int16Scores = int16Scores
+        self.int16Attention = int16Attention
         self.int16AttentionPackHead = int16AttentionPackHead
         self.int16AttentionRows = int16AttentionRows
     }

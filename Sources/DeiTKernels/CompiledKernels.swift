@@ -33,10 +33,10 @@ public enum CompiledKernels {
         #endif
     }
 
-    /// Whether this set's int8 precision computes attention's scores on 16-bit integers: on x86, where
-    /// `vpmaddwd` does 16 multiply-adds per instruction against an FMA's 8. NEON's 16-bit `smlal`
-    /// does no more than its `fmla`, so the other sets keep f32 scores.
-    public static var int16Scores: Bool {
+    /// Whether this set's int8 precision computes attention's two products on 16-bit integers: on x86,
+    /// where `vpmaddwd` does 16 multiply-adds per instruction against an FMA's 8. NEON's 16-bit `smlal`
+    /// does no more than its `fmla`, so the other sets keep f32 attention.
+    public static var int16Attention: Bool {
         #if DEIT_AVX2 || DEIT_AVX512
         true
         #else
@@ -103,7 +103,7 @@ public enum CompiledKernels {
             int8PackQuantized: { quantized, scales, bias, n, k, packed in
                 Int8GEMM.pack(quantized: quantized, scales: scales, bias: bias, n: n, k: k, into: packed)
             },
-            int16Scores: int16Scores,
+            int16Attention: int16Attention,
             int16AttentionPackHead: { tokens, headDim, k, v, ldQKV, scale, packedKeys, packedValues in
                 Int16AttentionKernel.packHead(tokens: tokens, headDim: headDim, k: k, v: v, ldQKV: ldQKV, scale: scale,
                                              packedKeys: packedKeys, packedValues: packedValues)

@@ -59,9 +59,9 @@ func precisionDescription(_ model: Model, kernels: KernelTable) -> String {
     switch model.precision {
     case .f32: return "f32 (\(origin))"
     case .int8:
-        let attention = model.attentionScoresOn16Bits(kernels: kernels)
-            ? (model.config.cait == nil ? "attention scores on 16-bit integers, softmax and E·V f32"
-                : "class attention's scores on 16-bit integers, talking-heads attention f32")
+        let attention = model.attentionOn16Bits(kernels: kernels)
+            ? (model.config.cait == nil ? "attention's Q·Kᵀ and E·V on 16-bit integers, softmax f32"
+                : "class attention's Q·Kᵀ and E·V on 16-bit integers, talking-heads attention f32")
             : "attention f32"
         return "int8 (\(origin); blocks' Linear layers: \(kernels.int8GEMMKernelName); head(s) int8 too; patch embedding f32 on binary16 weights; \(attention))"
     }

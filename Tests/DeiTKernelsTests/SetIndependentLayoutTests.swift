@@ -18,13 +18,15 @@ struct SetIndependentLayoutTests {
         #expect(TalkingHeadsKernel.scratchCount(rows: 8, heads: 4, tokens: 196) == 2 * 4 * 8 * 196)
     }
 
-    @Test("16-bit attention scores: per panel column a scale and ⌈hd/2⌉ words, the same scratch")
-    func int16ScoresLayout() {
+    @Test("16-bit attention: per panel column a scale and its words, the same scratch")
+    func int16AttentionLayout() {
         #expect(Int16AttentionKernel.limit == 2047 && Int16AttentionKernel.maximumHeadDim == 512)
         // T = 197 in 200 columns, hd = 64: (32 words + 1 scale) · 4 bytes each; hd = 37: 19 words.
         #expect(Int16AttentionKernel.packedKeysByteCount(tokens: 197, headDim: 64) == 200 * 33 * 4)
         #expect(Int16AttentionKernel.packedKeysByteCount(tokens: 5, headDim: 37) == 8 * 20 * 4)
-        #expect(Int16AttentionKernel.scratchCount(rows: 40, tokens: 197, headDim: 64) == 40 * 197 + 40 * 32 + 40)
+        // V: 64 head columns × (⌈197/2⌉ words + 1 scale). Scratch per row: T scores, 32 + 99 words, 2 scales.
+        #expect(Int16AttentionKernel.packedValuesByteCount(tokens: 197, headDim: 64) == 64 * 100 * 4)
+        #expect(Int16AttentionKernel.scratchCount(rows: 40, tokens: 197, headDim: 64) == 40 * (197 + 32 + 99 + 2))
     }
 
     @Test("int8 GEMM: 16-column panels, groups of 32, the same packed and row sizes")

@@ -59,20 +59,20 @@ import Testing
         #expect(abs(got[0] - 4097) <= 4097 * 1e-5 && abs(got[1] + 4097) <= 4097 * 1e-5, "\(set.name): \(got[0]), \(got[1])")
     }
 
-    /// Attention's 16-bit scores (`Int16AttentionKernel`) are taken by the x86 sets alone, and each
+    /// Attention on 16-bit integers (`Int16AttentionKernel`) is taken by the x86 sets alone, and each
     /// set's kernel through its table gives the portable module's attention on a ragged head (T = 70,
-    /// hd = 37: partial panels, an odd width): the scores are exact integer sums on both, so only
-    /// the f32 softmax and E·V, vectorised per set, may differ.
+    /// hd = 37: partial panels, odd widths): both products are exact integer sums, so only the f32
+    /// exponentials, vectorised per set, may differ.
     @Test(arguments: KernelChoice.runnable)
-    func int16ScoresAgreeWithThePortableKernel(set: KernelSet) throws {
+    func int16AttentionAgreesWithThePortableKernel(set: KernelSet) throws {
         let table = try KernelChoice.table(for: set), portable = try KernelChoice.table(for: .portable)
-        #expect(table.int16Scores == [.avx2, .avxVNNI, .avx512, .avx512VNNI].contains(set), "\(set.name)")
+        #expect(table.int16Attention == [.avx2, .avxVNNI, .avx512, .avx512VNNI].contains(set), "\(set.name)")
         let tokens = 70, headDim = 37, ldQKV = 3 * headDim
         var random = SeededGenerator(seed: 70_37)
         let qkv = random.floats(tokens * ldQKV, in: -3...3)  // [tokens, q | k | v]
         func attention(_ kernels: KernelTable) -> [Float] {
             var keys = [Float](repeating: 0, count: (Int16AttentionKernel.packedKeysByteCount(tokens: tokens, headDim: headDim) + 3) / 4)
-            var values = [Float](repeating: 0, count: AttentionKernel.packedValuesCount(tokens: tokens, headDim: headDim))
+            var values = [UInt8](repeating: 0, count: Int16AttentionKernel.packedValuesByteCount(tokens: tokens, headDim: headDim))
             var scratch = [Float](repeating: 0, count: Int16AttentionKernel.scratchCount(rows: 64, tokens: tokens, headDim: headDim))
             var out = [Float](repeating: .nan, count: tokens * headDim)  // [tokens, headDim]
             qkv.withUnsafeBufferPointer { source in
@@ -81,7 +81,7 @@ import Testing
                     kernels.int16AttentionPackHead(tokens, headDim, q + headDim, q + 2 * headDim, ldQKV, 0.25,
                                                    keyBytes.baseAddress!, &values)
                     kernels.int16AttentionRows(0..<tokens, tokens, headDim, q, ldQKV, UnsafeRawPointer(keyBytes.baseAddress!),
-                                               values, &scratch, &out, headDim, nil, 0)
+                                               &values, &scratch, &out, headDim, nil, 0)
                 }
             }
             return out

@@ -29,7 +29,8 @@ CHOICE_FILE = "KernelChoice.swift"
 SET_INDEPENDENT = {
     "AttentionKernel": {"packedKeysCount", "packedValuesCount", "scoresCount", "scratchCount"},
     "TalkingHeadsKernel": {"scratchCount"},
-    "Int16AttentionKernel": {"packedKeysByteCount", "scratchCount", "maximumHeadDim"},
+    "Int16AttentionKernel": {"packedKeysByteCount", "packedValuesByteCount", "scratchCount", "maximumHeadDim",
+                             "maximumTokens"},
     "Int8GEMM": {"groupCount", "groupSize", "quantizedRowLength", "panelCount", "panelWidth", "packedByteCount",
                  "weightLimit", "pairLimit"},  # the int8 format's bounds (|w| ≤ 127, pairs ≤ 128), which every set's kernel relies on
 }

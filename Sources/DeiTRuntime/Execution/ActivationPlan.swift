@@ -47,7 +47,7 @@ enum ActivationSlot: Int, CaseIterable {
     case normed1             // (B·T, D)     LN1 output
     case qkv                 // (B·T, 3D)    q | k | v per token
     case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels (int8 with 16-bit scores: Int16AttentionKernel's, in the first bytes of each head's floats)
-    case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels
+    case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels (int8 with 16-bit products: Int16AttentionKernel's bytes)
     case scores              // (threads, scoresPerWorker)  each worker's scores/softmax for R query rows [R, T] (int8: then R rows of Q in 16 bits, and their scales)
     case heads               // (B·T, D)     concatenated head outputs
     case normed2             // (B·T, D)     LN2 output
@@ -103,7 +103,7 @@ enum ActivationSlot: Int, CaseIterable {
             let count = ActivationPlan.packedKeysCount(config: config, precision: precision)
             return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed keys"), count, "packed keys")
         case .packedValues:
-            let count = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
+            let count = ActivationPlan.packedValuesCount(config: config, precision: precision)
             return try floatBytes(try checkedProduct(config.numHeads, max(batch, 1), "packed values"), count, "packed values")
         case .scores:
             // Each task holds one image's R query rows against its T keys: T, not B·T.
@@ -173,13 +173,14 @@ struct ActivationPlan {
     let packedValuesCount: Int
     /// Floats of each worker's attention scratch (`ActivationSlot.scores`).
     let scoresPerWorker: Int
-    /// Whether the blocks' attention may compute its scores on 16-bit integers (`Int16AttentionKernel`):
-    /// at `Precision.int8` with heads up to `Int16AttentionKernel.maximumHeadDim` wide. The session
-    /// does where its kernel set says it pays (`KernelTable.int16Scores`); the slots fit either way.
-    let int16ScoresAllowed: Bool
+    /// Whether the blocks' attention may compute its products on 16-bit integers (`Int16AttentionKernel`):
+    /// at `Precision.int8`, with heads and token counts whose integer sums cannot wrap. The session
+    /// does where its kernel set says it pays (`KernelTable.int16Attention`); the slots fit either way.
+    let int16AttentionAllowed: Bool
 
-    static func int16ScoresAllowed(config: ModelConfig, precision: Precision) -> Bool {
+    static func int16AttentionAllowed(config: ModelConfig, precision: Precision) -> Bool {
         precision == .int8 && config.headDim <= Int16AttentionKernel.maximumHeadDim
+            && config.numTokens <= Int16AttentionKernel.maximumTokens
     }
 
     /// Floats per head of the packed keys: the f32 attention panels, or at int8 the 16-bit panels'
@@ -188,6 +189,14 @@ struct ActivationPlan {
         let floats = AttentionKernel.packedKeysCount(tokens: config.numTokens, headDim: config.headDim)
         guard precision == .int8 else { return floats }
         let bytes = Int16AttentionKernel.packedKeysByteCount(tokens: config.numTokens, headDim: config.headDim)
+        return max(floats, SaturatingArithmetic.ceilingDivision(bytes, MemoryLayout<Float>.stride))
+    }
+
+    /// Floats per head of the packed values: as the keys'.
+    static func packedValuesCount(config: ModelConfig, precision: Precision) -> Int {
+        let floats = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
+        guard precision == .int8 else { return floats }
+        let bytes = Int16AttentionKernel.packedValuesByteCount(tokens: config.numTokens, headDim: config.headDim)
         return max(floats, SaturatingArithmetic.ceilingDivision(bytes, MemoryLayout<Float>.stride))
     }
 
@@ -218,8 +227,8 @@ struct ActivationPlan {
         self.batch = max(batch, 1)
         packedKeysCount = ActivationPlan.packedKeysCount(config: config, precision: precision)
         scoresPerWorker = ActivationPlan.scoresPerWorker(config: config, precision: precision)
-        int16ScoresAllowed = ActivationPlan.int16ScoresAllowed(config: config, precision: precision)
-        packedValuesCount = AttentionKernel.packedValuesCount(tokens: config.numTokens, headDim: config.headDim)
+        int16AttentionAllowed = ActivationPlan.int16AttentionAllowed(config: config, precision: precision)
+        packedValuesCount = ActivationPlan.packedValuesCount(config: config, precision: precision)
         var requests: [BufferRequest] = []
         requests.reserveCapacity(ActivationSlot.allCases.count)
         for slot in ActivationSlot.allCases {

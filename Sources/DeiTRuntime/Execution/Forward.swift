@@ -414,7 +414,7 @@ extension Session {
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
             scores: buffers.scores, scoresPerWorker: plan.scoresPerWorker, out: buffers.heads, queryRows: queryRows,
             rowBlock: rowBlock, blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
-            probabilityRows: probabilityRows, heads: config.numHeads, images: images, int16Scores: plan.int16ScoresAllowed && pool.kernels.int16Scores)
+            probabilityRows: probabilityRows, heads: config.numHeads, images: images, int16Attention: plan.int16AttentionAllowed && pool.kernels.int16Attention)
         pool.run(.packHeads(step), taskCount: images * config.numHeads)
         pool.run(.attentionRows(step), taskCount: images * config.numHeads * step.blocksPerHead)
     }

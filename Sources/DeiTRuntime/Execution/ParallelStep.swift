@@ -53,10 +53,10 @@ enum ParallelStep {
             // Task = (image, head); image i's K and V in packed slot i·heads + head.
             let image = task / s.heads, head = task % s.heads
             let q = s.qkv + image * s.tokens * 3 * s.width + head * s.headDim
-            if s.int16Scores {
+            if s.int16Attention {
                 kernels.int16AttentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
                                                UnsafeMutableRawPointer(s.packedKeys + task * s.packedKeysCount),
-                                               s.packedValues + task * s.packedValuesCount)
+                                               UnsafeMutableRawPointer(s.packedValues + task * s.packedValuesCount))
             } else {
                 kernels.attentionPackHead(s.tokens, s.headDim, q + s.width, q + 2 * s.width, 3 * s.width, s.scale,
                                           s.packedKeys + task * s.packedKeysCount,
@@ -71,10 +71,10 @@ enum ParallelStep {
             let rows = first..<min(s.queryRows, first + s.rowBlock)
             let out = s.out + image * s.tokens * s.width + head * s.headDim
             let probabilities = s.probabilities.map { $0 + head * s.probabilityRows * s.tokens }
-            if s.int16Scores {
+            if s.int16Attention {
                 kernels.int16AttentionRows(rows, s.tokens, s.headDim, q + head * s.headDim, 3 * s.width,
                                            UnsafeRawPointer(s.packedKeys + slot * s.packedKeysCount),
-                                           s.packedValues + slot * s.packedValuesCount,
+                                           UnsafeRawPointer(s.packedValues + slot * s.packedValuesCount),
                                            s.scores + worker * s.scoresPerWorker, out, s.width,
                                            probabilities, s.probabilityRows)
             } else {
@@ -206,7 +206,7 @@ struct AttentionStep {
     var probabilityRows: Int = 0                     // query rows whose softmax rows are written
     var heads: Int = 1                               // tasks decode (image, head) with it
     var images: Int = 1                              // probabilities: single runs only (images 1)
-    var int16Scores: Bool = false                    // Q·Kᵀ on 16-bit integers (Int16AttentionKernel), keys packed for it
+    var int16Attention: Bool = false                    // Q·Kᵀ and E·V on 16-bit integers (Int16AttentionKernel), K and V packed for it
 }
 
 /// Talking-heads attention (CaiT's patch blocks): `attention` with `scores` the talking-heads

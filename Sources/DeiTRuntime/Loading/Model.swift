@@ -61,11 +61,11 @@ public final class Model: @unchecked Sendable {
     /// Where `precision` came from: the load option, the file (an int8 file), or the default (f32).
     public let precisionSource: PrecisionSource
 
-    /// Whether a session with `kernels` computes the blocks' attention scores on 16-bit integers:
-    /// at int8, on the sets that say it pays (`KernelTable.int16Scores`), for heads the integer sums
-    /// hold (`ActivationPlan.int16ScoresAllowed`).
-    public func attentionScoresOn16Bits(kernels: KernelTable) -> Bool {
-        kernels.int16Scores && ActivationPlan.int16ScoresAllowed(config: config, precision: precision)
+    /// Whether a session with `kernels` computes the blocks' attention products on 16-bit integers:
+    /// at int8, on the sets that say it pays (`KernelTable.int16Attention`), for heads the integer sums
+    /// hold (`ActivationPlan.int16AttentionAllowed`).
+    public func attentionOn16Bits(kernels: KernelTable) -> Bool {
+        kernels.int16Attention && ActivationPlan.int16AttentionAllowed(config: config, precision: precision)
     }
 
     /// Bytes of the packed weight allocation.

@@ -4,21 +4,21 @@ import DeiTKernelTable
 import _Builtin_intrinsics.intel
 #endif
 
-/// The register tiles of `Int16AttentionKernel`'s scores: S[m, n] = diag(aScales)·A·B·diag(bScales)
+/// The register tiles of `Int16AttentionKernel`'s two products: C[m, n] = diag(aScales)·A·B·diag(bScales)
 /// with A [m, pairs] and B's panels [pairs, width] in words of two 16-bit integers, the sums exact in
 /// 32 bits. Panels as `AttentionTiles` cuts them (24 columns, the last rounded up to 8), each headed by
 /// its columns' scales.
 ///
-/// A tile is `rows` × 8·`vectors` scores in `rows`·`vectors` ymm of 8 int32 sums; per word of A, each
+/// A tile is `rows` × 8·`vectors` outputs in `rows`·`vectors` ymm of 8 int32 sums; per word of A, each
 /// row's word is broadcast against `vectors` words of B and `vpmaddwd` adds both products into 32 bits,
 /// then `vpaddd` into the sums. Unlike an FMA, `vpmaddwd` needs a register for its result: 3×24 is
 /// 9 sums, 3 B vectors, the broadcast and the product, 14 ymm (4×24 needs 17: the compiler rotated
 /// the sums through the stack, and the tile ran no faster than the f32 one).
-enum Int16ScoreTiles {
+enum Int16AttentionTiles {
     #if DEIT_AVX512
-    typealias Full3 = Int16ScoreTile<8, 3>  // 24 sums of 32 zmm-set registers
+    typealias Full3 = Int16AttentionTile<8, 3>  // 24 sums of 32 zmm-set registers
     #else
-    typealias Full3 = Int16ScoreTile<3, 3>
+    typealias Full3 = Int16AttentionTile<3, 3>
     #endif
 
     static func multiply(
@@ -36,13 +36,13 @@ enum Int16ScoreTiles {
             let columns = min(width, n &- first)
             switch width {
             case 24:
-                allRows(Full3.self, Int16ScoreTile<2, 3>.self, Int16ScoreTile<1, 3>.self, m: m, pairs: pairs, a: a,
+                allRows(Full3.self, Int16AttentionTile<2, 3>.self, Int16AttentionTile<1, 3>.self, m: m, pairs: pairs, a: a,
                         aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
             case 16:
-                allRows(Int16ScoreTile<4, 2>.self, Int16ScoreTile<2, 2>.self, Int16ScoreTile<1, 2>.self, m: m,
+                allRows(Int16AttentionTile<4, 2>.self, Int16AttentionTile<2, 2>.self, Int16AttentionTile<1, 2>.self, m: m,
                         pairs: pairs, a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
             default:
-                allRows(Int16ScoreTile<8, 1>.self, Int16ScoreTile<2, 1>.self, Int16ScoreTile<1, 1>.self, m: m,
+                allRows(Int16AttentionTile<8, 1>.self, Int16AttentionTile<2, 1>.self, Int16AttentionTile<1, 1>.self, m: m,
                         pairs: pairs, a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
             }
             panelStart += 4 &* width &* (pairs &+ 1)
@@ -52,7 +52,7 @@ enum Int16ScoreTiles {
 
     /// All m rows against one panel: full tiles, then 2- and 1-row tiles for what is left.
     @inline(__always)
-    private static func allRows<Full: Int16ScoreTileProtocol, Two: Int16ScoreTileProtocol, One: Int16ScoreTileProtocol>(
+    private static func allRows<Full: Int16AttentionTileProtocol, Two: Int16AttentionTileProtocol, One: Int16AttentionTileProtocol>(
         _ full: Full.Type, _ two: Two.Type, _ one: One.Type,
         m: Int, pairs: Int,
         a: UnsafePointer<Int32>, aScales: UnsafePointer<Float>,  // [m, pairs], [m]
@@ -78,8 +78,8 @@ enum Int16ScoreTiles {
     }
 }
 
-/// A tile of ``Int16ScoreTiles``: used only as a generic constraint (no existentials).
-protocol Int16ScoreTileProtocol {
+/// A tile of ``Int16AttentionTiles``: used only as a generic constraint (no existentials).
+protocol Int16AttentionTileProtocol {
     static var rowCount: Int { get }
     /// C[rowCount, columns] (ldc) = diag(aScales)·A[rowCount, pairs]·panel·diag(panel's scales), for
     /// columns ≤ 8·vectors (the panel's zero padding is computed, never stored).
@@ -93,7 +93,7 @@ protocol Int16ScoreTileProtocol {
     )
 }
 
-struct Int16ScoreTile<let rows: Int, let vectors: Int>: Int16ScoreTileProtocol {
+struct Int16AttentionTile<let rows: Int, let vectors: Int>: Int16AttentionTileProtocol {
     static var rowCount: Int { rows }
 
     @inline(never)
