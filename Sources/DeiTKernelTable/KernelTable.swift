@@ -149,7 +149,7 @@ public struct KernelTable: Sendable {
         _ packedValues: UnsafeMutableRawPointer  // [Int16AttentionKernel.packedValuesByteCount] bytes
     ) -> Void
 
-    /// `Int16AttentionKernel.rows`: attention for a block of query rows with 16-bit integer scores.
+    /// `Int16AttentionKernel.rows`: attention for a block of query rows, Q·Kᵀ and E·V on 16-bit integers.
     public let int16AttentionRows: @Sendable (
         _ queryRows: Range<Int>, _ tokens: Int, _ headDim: Int,
         _ q: UnsafePointer<Float>, _ ldQKV: Int,  // [tokens, headDim]

@@ -84,41 +84,23 @@ public enum AttentionKernel {
                 AttentionTiles.multiply(
                     m: m, n: tokens, k: headDim, a: q + first * ldQKV, lda: ldQKV, packed: packedKeys,
                     rowScales: nil, c: scores, ldc: tokens)
-                softmaxTimesValues(
-                    rows: first..<first + m, tokens: tokens, headDim: headDim, scores: scores,
-                    inverseSums: inverseSums, packedValues: packedValues, out: out, ldOut: ldOut,
-                    probabilities: probabilities, probabilityRows: probabilityRows)
+                // E = exp(S − rowmax) in place; 1/Σ scales the outputs instead of the T probabilities.
+                for row in 0..<m {
+                    inverseSums[row] = 1 / SoftmaxKernel.exponentiateRow(scores + row * tokens, count: tokens)
+                }
+                if let probabilities {
+                    for row in 0..<max(0, min(m, probabilityRows - first)) {
+                        Elementwise.scale(scores + row * tokens, by: inverseSums[row], count: tokens,
+                                          into: probabilities + (first + row) * tokens)
+                    }
+                }
+                // out = diag(1/Σ)·E·V.
+                AttentionTiles.multiply(
+                    m: m, n: headDim, k: tokens, a: scores, lda: tokens, packed: packedValues,
+                    rowScales: inverseSums, c: out + first * ldOut, ldc: ldOut)
                 first += m
             }
         }
-    }
-
-    /// The rest of attention for query rows `rows` (at most ``rowsPerPiece``) once their scores
-    /// S = Q·(scale·K)ᵀ are in `scores` (row `rows.lowerBound` first): E = exp(S − rowmax) in place,
-    /// the probabilities if asked for, and out = diag(1/Σ E)·E·V — the 1/Σ scales the hd outputs
-    /// instead of the T probabilities. Shared by the f32 and the int8 (`Int8AttentionKernel`) scores.
-    static func softmaxTimesValues(
-        rows: Range<Int>, tokens: Int, headDim: Int,
-        scores: UnsafeMutablePointer<Float>,  // [rows.count, tokens]
-        inverseSums: UnsafeMutablePointer<Float>,  // [rows.count] scratch
-        packedValues: UnsafePointer<Float>,  // [packedValuesCount(tokens, headDim)]
-        out: UnsafeMutablePointer<Float>, ldOut: Int,  // [tokens, headDim]
-        probabilities: UnsafeMutablePointer<Float>?,  // [probabilityRows, tokens]
-        probabilityRows: Int
-    ) {
-        let m = rows.count, first = rows.lowerBound
-        for row in 0..<m {
-            inverseSums[row] = 1 / SoftmaxKernel.exponentiateRow(scores + row * tokens, count: tokens)
-        }
-        if let probabilities {
-            for row in 0..<max(0, min(m, probabilityRows - first)) {
-                Elementwise.scale(scores + row * tokens, by: inverseSums[row], count: tokens,
-                                  into: probabilities + (first + row) * tokens)
-            }
-        }
-        AttentionTiles.multiply(
-            m: m, n: headDim, k: tokens, a: scores, lda: tokens, packed: packedValues,
-            rowScales: inverseSums, c: out + first * ldOut, ldc: ldOut)
     }
 
     /// Floats of scratch one call of ``head(tokens:headDim:q:k:v:ldQKV:scale:scratch:out:ldOut:)``

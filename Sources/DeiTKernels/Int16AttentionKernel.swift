@@ -119,7 +119,8 @@ public enum Int16AttentionKernel {
             // vpackssdw interleaves the two vectors' 128-bit halves, which vpermd puts back in order.
             let low = quantizedLanes(loadSIMD8(x + i), factors, bounds)
             let high = quantizedLanes(loadSIMD8(x + (i &+ 8)), factors, bounds)
-            let packed = _mm256_packs_epi32(unsafeBitCast(low, to: SIMD4<Int64>.self), unsafeBitCast(high, to: SIMD4<Int64>.self))
+            let packed = _mm256_packs_epi32(unsafeBitCast(low, to: SIMD4<Int64>.self),
+                                            unsafeBitCast(high, to: SIMD4<Int64>.self))
             UnsafeMutableRawPointer(out + i).storeBytes(of: _mm256_permutevar8x32_epi32(packed, order),
                                                         as: SIMD4<Int64>.self)
             i &+= 16
@@ -181,7 +182,7 @@ public enum Int16AttentionKernel {
         let pairs = pairCount(headDim)
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: pairCount(maximumHeadDim)) { buffer in
             guard let row = buffer.baseAddress else { return }  // [pairs]: one key quantised
-            let rowHalves = UnsafeMutableRawPointer(row).assumingMemoryBound(to: Int16.self)
+            let rowHalves = halves(row)
             var panelStart = packed
             var first = 0
             while first < tokens {
@@ -249,6 +250,12 @@ public enum Int16AttentionKernel {
         }
     }
 
+    /// A row of words as its 16-bit halves (low half first: x86 and aarch64 are little-endian).
+    @inline(__always)
+    private static func halves(_ words: UnsafeMutablePointer<Int32>) -> UnsafeMutablePointer<Int16> {
+        UnsafeMutableRawPointer(words).assumingMemoryBound(to: Int16.self)
+    }
+
     /// The largest quantised probability of `tokens`-long rows: the E·V sums of at most
     /// tokens·probabilityLimit·limit stay below 2³¹ (2047 up to 512 tokens, 1818 at 577).
     static func probabilityLimit(tokens: Int) -> Int {
@@ -290,7 +297,7 @@ public enum Int16AttentionKernel {
             for row in 0..<m {
                 queryScales[row] = quantizeRow(
                     q + (first &+ row) &* ldQKV, count: headDim,
-                    into: UnsafeMutableRawPointer(quantizedQueries + row &* queryPairs).assumingMemoryBound(to: Int16.self))
+                    into: halves(quantizedQueries + row &* queryPairs))
             }
             Int16AttentionTiles.multiply(m: m, n: tokens, pairs: queryPairs, a: quantizedQueries, aScales: queryScales,
                                      packed: packedKeys, c: scores, ldc: tokens)
@@ -301,7 +308,7 @@ public enum Int16AttentionKernel {
                     Elementwise.scale(e, by: inverseSum, count: tokens, into: probabilities + (first &+ row) &* tokens)
                 }
                 quantize(e, count: tokens, factor: Float(probabilityLimit), bound: probabilityLimit,
-                         into: UnsafeMutableRawPointer(quantizedE + row &* tokenPairs).assumingMemoryBound(to: Int16.self))
+                         into: halves(quantizedE + row &* tokenPairs))
                 eScales[row] = inverseSum / Float(probabilityLimit)
             }
             Int16AttentionTiles.multiply(m: m, n: headDim, pairs: tokenPairs, a: quantizedE, aScales: eScales,

@@ -21,11 +21,13 @@ enum Int16AttentionTiles {
     typealias Full3 = Int16AttentionTile<3, 3>
     #endif
 
+    /// C[m, n] (ldc) = diag(aScales)·A·B·diag(B's column scales), B in the panels of
+    /// `Int16AttentionKernel.packKeys` (n = tokens) or `packValues` (n = head columns).
     static func multiply(
         m: Int, n: Int, pairs: Int,
         a: UnsafePointer<Int32>,  // [m, pairs]
         aScales: UnsafePointer<Float>,  // [m]
-        packed: UnsafeRawPointer,  // [Int16AttentionKernel.packedKeysByteCount(n, 2·pairs)] bytes
+        packed: UnsafeRawPointer,  // ⌈n/8⌉·8 columns × (pairs + 1) words
         c: UnsafeMutablePointer<Float>, ldc: Int  // [m, n]
     ) {
         guard m > 0, n > 0 else { return }
@@ -36,14 +38,16 @@ enum Int16AttentionTiles {
             let columns = min(width, n &- first)
             switch width {
             case 24:
-                allRows(Full3.self, Int16AttentionTile<2, 3>.self, Int16AttentionTile<1, 3>.self, m: m, pairs: pairs, a: a,
-                        aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
+                allRows(Full3.self, Int16AttentionTile<2, 3>.self, Int16AttentionTile<1, 3>.self, m: m, pairs: pairs,
+                        a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
             case 16:
-                allRows(Int16AttentionTile<4, 2>.self, Int16AttentionTile<2, 2>.self, Int16AttentionTile<1, 2>.self, m: m,
-                        pairs: pairs, a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
+                allRows(Int16AttentionTile<4, 2>.self, Int16AttentionTile<2, 2>.self, Int16AttentionTile<1, 2>.self,
+                        m: m, pairs: pairs, a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc,
+                        columns: columns)
             default:
-                allRows(Int16AttentionTile<8, 1>.self, Int16AttentionTile<2, 1>.self, Int16AttentionTile<1, 1>.self, m: m,
-                        pairs: pairs, a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc, columns: columns)
+                allRows(Int16AttentionTile<8, 1>.self, Int16AttentionTile<2, 1>.self, Int16AttentionTile<1, 1>.self,
+                        m: m, pairs: pairs, a: a, aScales: aScales, panel: panelStart, c: c + first, ldc: ldc,
+                        columns: columns)
             }
             panelStart += 4 &* width &* (pairs &+ 1)
             first &+= width
@@ -52,7 +56,9 @@ enum Int16AttentionTiles {
 
     /// All m rows against one panel: full tiles, then 2- and 1-row tiles for what is left.
     @inline(__always)
-    private static func allRows<Full: Int16AttentionTileProtocol, Two: Int16AttentionTileProtocol, One: Int16AttentionTileProtocol>(
+    private static func allRows<
+        Full: Int16AttentionTileProtocol, Two: Int16AttentionTileProtocol, One: Int16AttentionTileProtocol
+    >(
         _ full: Full.Type, _ two: Two.Type, _ one: One.Type,
         m: Int, pairs: Int,
         a: UnsafePointer<Int32>, aScales: UnsafePointer<Float>,  // [m, pairs], [m]
@@ -139,7 +145,8 @@ struct Int16AttentionTile<let rows: Int, let vectors: Int>: Int16AttentionTilePr
     private static func multiplyAddPairs(_ sums: SIMD8<Int32>, _ a: Int32, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
         #if DEIT_AVX2 || DEIT_AVX512
         let products: SIMD4<Int64> = _mm256_madd_epi16(_mm256_set1_epi32(a), unsafeBitCast(b, to: SIMD4<Int64>.self))
-        return unsafeBitCast(_mm256_add_epi32(unsafeBitCast(sums, to: SIMD4<Int64>.self), products), to: SIMD8<Int32>.self)
+        let total = _mm256_add_epi32(unsafeBitCast(sums, to: SIMD4<Int64>.self), products)
+        return unsafeBitCast(total, to: SIMD8<Int32>.self)
         #else
         let aLow = SIMD8<Int32>(repeating: (a &<< 16) &>> 16), aHigh = SIMD8<Int32>(repeating: a &>> 16)
         let bLow = (b &<< 16) &>> 16, bHigh = b &>> 16

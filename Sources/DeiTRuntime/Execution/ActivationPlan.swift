@@ -46,9 +46,9 @@ enum ActivationSlot: Int, CaseIterable {
     case tokens              // (B·T, D)     the residual stream (image i's rows at i·T)
     case normed1             // (B·T, D)     LN1 output
     case qkv                 // (B·T, 3D)    q | k | v per token
-    case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels (int8 with 16-bit scores: Int16AttentionKernel's, in the first bytes of each head's floats)
-    case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels (int8 with 16-bit products: Int16AttentionKernel's bytes)
-    case scores              // (threads, scoresPerWorker)  each worker's scores/softmax for R query rows [R, T] (int8: then R rows of Q in 16 bits, and their scales)
+    case packedKeys          // (B·heads, packedKeysCount)    scale·K of every image's heads, in GEMM panels (int8 on x86: Int16AttentionKernel's bytes)
+    case packedValues        // (B·heads, packedValuesCount)  V of every image's heads, in GEMM panels (int8 on x86: Int16AttentionKernel's bytes)
+    case scores              // (threads, scoresPerWorker)  each worker's scores/softmax for R query rows [R, T] (int8: then those rows' Q and E in 16 bits)
     case heads               // (B·T, D)     concatenated head outputs
     case normed2             // (B·T, D)     LN2 output
     case hidden              // (B·T, H)     GELU(fc1) (not written when an int8 fc1 quantises it for fc2 itself)

@@ -414,7 +414,8 @@ extension Session {
             packedKeysCount: plan.packedKeysCount, packedValuesCount: plan.packedValuesCount,
             scores: buffers.scores, scoresPerWorker: plan.scoresPerWorker, out: buffers.heads, queryRows: queryRows,
             rowBlock: rowBlock, blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
-            probabilityRows: probabilityRows, heads: config.numHeads, images: images, int16Attention: plan.int16AttentionAllowed && pool.kernels.int16Attention)
+            probabilityRows: probabilityRows, heads: config.numHeads, images: images,
+            int16Attention: plan.int16AttentionAllowed && pool.kernels.int16Attention)
         pool.run(.packHeads(step), taskCount: images * config.numHeads)
         pool.run(.attentionRows(step), taskCount: images * config.numHeads * step.blocksPerHead)
     }

@@ -197,7 +197,7 @@ struct AttentionStep {
     var packedKeys: UnsafeMutablePointer<Float>      // [images·heads, packedKeysCount]
     var packedValues: UnsafeMutablePointer<Float>    // [images·heads, packedValuesCount]
     var packedKeysCount: Int, packedValuesCount: Int
-    var scores: UnsafeMutablePointer<Float>          // [threads, scoresPerWorker]: [rowBlock, T] scores (+ 16-bit scores: Q rows quantised)
+    var scores: UnsafeMutablePointer<Float>          // [threads, scoresPerWorker]: [rowBlock, T] scores (+ 16-bit attention: Q and E rows quantised)
     var scoresPerWorker: Int                         // ActivationPlan.scoresPerWorker (talking heads: unused)
     var out: UnsafeMutablePointer<Float>             // [images·T, D]
     var queryRows: Int                               // rows 0 ..< queryRows of out are computed (≤ T)
@@ -206,7 +206,7 @@ struct AttentionStep {
     var probabilityRows: Int = 0                     // query rows whose softmax rows are written
     var heads: Int = 1                               // tasks decode (image, head) with it
     var images: Int = 1                              // probabilities: single runs only (images 1)
-    var int16Attention: Bool = false                    // Q·Kᵀ and E·V on 16-bit integers (Int16AttentionKernel), K and V packed for it
+    var int16Attention: Bool = false                 // Q·Kᵀ and E·V on 16-bit integers (Int16AttentionKernel), K and V packed for it
 }
 
 /// Talking-heads attention (CaiT's patch blocks): `attention` with `scores` the talking-heads

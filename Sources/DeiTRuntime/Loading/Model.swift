@@ -62,8 +62,8 @@ public final class Model: @unchecked Sendable {
     public let precisionSource: PrecisionSource
 
     /// Whether a session with `kernels` computes the blocks' attention products on 16-bit integers:
-    /// at int8, on the sets that say it pays (`KernelTable.int16Attention`), for heads the integer sums
-    /// hold (`ActivationPlan.int16AttentionAllowed`).
+    /// at int8, on the sets that say it pays (`KernelTable.int16Attention`), for heads and token counts
+    /// whose integer sums cannot wrap (`ActivationPlan.int16AttentionAllowed`).
     public func attentionOn16Bits(kernels: KernelTable) -> Bool {
         kernels.int16Attention && ActivationPlan.int16AttentionAllowed(config: config, precision: precision)
     }
