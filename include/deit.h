@@ -153,7 +153,9 @@ typedef enum deit_precision {
                                 quantised to int8 at load (per output channel and per 32 inputs),
                                 or read as stored from an int8 file, and run on activations
                                 quantised per token and per 32 inputs, as ggml's q8_0;
-                                patch embedding, attention and LayerNorm stay float32 */
+                                patch embedding, softmax and LayerNorm stay float32, and
+                                attention's two products too, except on x86, where they run
+                                on 16-bit integers (12 bits per token, channel or probability) */
     DEIT_PRECISION_FILE = 2  /* the file's precision: INT8 for an int8 file, else F32; the default */
 } deit_precision;
 
