@@ -300,7 +300,7 @@ public enum Int16AttentionKernel {
                     into: halves(quantizedQueries + row &* queryPairs))
             }
             Int16AttentionTiles.multiply(m: m, n: tokens, pairs: queryPairs, a: quantizedQueries, aScales: queryScales,
-                                     packed: packedKeys, c: scores, ldc: tokens)
+                                         packed: packedKeys, c: scores, ldc: tokens)
             for row in 0..<m {
                 let e = scores + row &* tokens
                 let inverseSum = 1 / SoftmaxKernel.exponentiateRow(e, count: tokens)
@@ -312,7 +312,7 @@ public enum Int16AttentionKernel {
                 eScales[row] = inverseSum / Float(probabilityLimit)
             }
             Int16AttentionTiles.multiply(m: m, n: headDim, pairs: tokenPairs, a: quantizedE, aScales: eScales,
-                                     packed: packedValues, c: out + first &* ldOut, ldc: ldOut)
+                                         packed: packedValues, c: out + first &* ldOut, ldc: ldOut)
             first += m
         }
     }
