@@ -49,6 +49,7 @@ class SessionOptions(ctypes.Structure):
 
 
 PRECISIONS = {"f32": 0, "int8": 1}  # deit_precision
+INT8_OVER_F32_TARGET = {1: 0.75, 2: 0.80}  # issue 14, DeiT-Ti batch 1: 1 thread, 2 threads and more
 
 
 class Deit:
@@ -307,6 +308,12 @@ def main() -> None:
             if int8 and f32_name in medians:
                 print(f"  {name}/{f32_name}: ratio of medians {medians[name] / medians[f32_name]:.3f}, median of "
                       f"per-round ratios {paired(name, f32_name):.3f}")
+            if int8 and f32_name in medians and prefix == "ort-int8-":
+                # Issue 14's speed targets, judged by the ratios of medians, as README's tables are.
+                limit = INT8_OVER_F32_TARGET[min(threads, 2)]
+                met = medians[name] / medians[f32_name] <= limit and medians[name] < medians[faster_ort]
+                print(f"  target (int8/f32 <= {limit:.2f} and faster than ORT's int8, by medians): "
+                      f"{'met' if met else 'NOT met'}")
             deit.free(session)
     load = os.getloadavg()
     print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

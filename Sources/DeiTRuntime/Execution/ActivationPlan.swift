@@ -175,9 +175,7 @@ struct ActivationPlan {
     let scoresPerWorker: Int
     /// Whether the blocks' attention may compute its products on 16-bit integers (`Int16AttentionKernel`):
     /// at `Precision.int8`, with heads and token counts whose integer sums cannot wrap. The session
-    /// does where its kernel set says it pays (`KernelTable.int16Attention`); the slots fit either way.
-    let int16AttentionAllowed: Bool
-
+    /// does where its kernel set says it pays (`Model.attentionOn16Bits`); the slots fit either way.
     static func int16AttentionAllowed(config: ModelConfig, precision: Precision) -> Bool {
         precision == .int8 && config.headDim <= Int16AttentionKernel.maximumHeadDim
             && config.numTokens <= Int16AttentionKernel.maximumTokens
@@ -227,7 +225,6 @@ struct ActivationPlan {
         self.batch = max(batch, 1)
         packedKeysCount = ActivationPlan.packedKeysCount(config: config, precision: precision)
         scoresPerWorker = ActivationPlan.scoresPerWorker(config: config, precision: precision)
-        int16AttentionAllowed = ActivationPlan.int16AttentionAllowed(config: config, precision: precision)
         packedValuesCount = ActivationPlan.packedValuesCount(config: config, precision: precision)
         var requests: [BufferRequest] = []
         requests.reserveCapacity(ActivationSlot.allCases.count)

@@ -415,7 +415,7 @@ extension Session {
             scores: buffers.scores, scoresPerWorker: plan.scoresPerWorker, out: buffers.heads, queryRows: queryRows,
             rowBlock: rowBlock, blocksPerHead: (queryRows + rowBlock - 1) / rowBlock, probabilities: probabilities,
             probabilityRows: probabilityRows, heads: config.numHeads, images: images,
-            int16Attention: plan.int16AttentionAllowed && pool.kernels.int16Attention)
+            int16Attention: model.attentionOn16Bits(kernels: pool.kernels))
         pool.run(.packHeads(step), taskCount: images * config.numHeads)
         pool.run(.attentionRows(step), taskCount: images * config.numHeads * step.blocksPerHead)
     }
