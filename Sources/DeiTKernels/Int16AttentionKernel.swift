@@ -183,12 +183,7 @@ public enum Int16AttentionKernel {
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: pairCount(maximumHeadDim)) { buffer in
             guard let row = buffer.baseAddress else { return }  // [pairs]: one key quantised
             let rowHalves = halves(row)
-            var panelStart = packed
-            var first = 0
-            while first < tokens {
-                let width = AttentionTiles.width(ofPanel: first / AttentionTiles.panelWidth, n: tokens)
-                let scales = panelStart.assumingMemoryBound(to: Float.self)  // [width]
-                let words = (panelStart + 4 &* width).assumingMemoryBound(to: Int32.self)  // [pairs, width]
+            forEachPanel(columns: tokens, pairs: pairs, packed: packed) { first, width, scales, words in
                 for column in 0..<width {
                     guard first &+ column < tokens else {
                         scales[column] = 0
@@ -198,8 +193,6 @@ public enum Int16AttentionKernel {
                     scales[column] = quantizeRow(k + (first &+ column) &* ldK, count: headDim, into: rowHalves) * scale
                     for r in 0..<pairs { words[r &* width &+ column] = row[r] }
                 }
-                panelStart += 4 &* width &* (pairs &+ 1)
-                first &+= width
             }
         }
     }
@@ -214,12 +207,7 @@ public enum Int16AttentionKernel {
     ) {
         let pairs = pairCount(tokens)
         let bounds = SIMD8<Float>(repeating: Float(limit))
-        var panelStart = packed
-        var first = 0
-        while first < headDim {
-            let width = AttentionTiles.width(ofPanel: first / AttentionTiles.panelWidth, n: headDim)
-            let scales = panelStart.assumingMemoryBound(to: Float.self)  // [width]
-            let words = (panelStart + 4 &* width).assumingMemoryBound(to: Int32.self)  // [pairs, width]
+        forEachPanel(columns: headDim, pairs: pairs, packed: packed) { first, width, scales, words in
             var block = 0  // 8 columns at a time; those past headDim are zero
             while block < width {
                 let columns = min(8, headDim &- first &- block)  // 1...8
@@ -245,6 +233,24 @@ public enum Int16AttentionKernel {
                 }
                 block &+= 8
             }
+        }
+    }
+
+    /// The walk both packings share: per panel of `AttentionTiles.width` columns (the last one's
+    /// columns past `columns` included), its first column, width, scales [width] and words
+    /// [pairs, width], the panels back to back from `packed`.
+    @inline(__always)
+    private static func forEachPanel(
+        columns: Int, pairs: Int, packed: UnsafeMutableRawPointer,
+        _ body: (_ first: Int, _ width: Int, _ scales: UnsafeMutablePointer<Float>,
+                 _ words: UnsafeMutablePointer<Int32>) -> Void
+    ) {
+        var panelStart = packed
+        var first = 0
+        while first < columns {
+            let width = AttentionTiles.width(ofPanel: first / AttentionTiles.panelWidth, n: columns)
+            body(first, width, panelStart.assumingMemoryBound(to: Float.self),
+                 (panelStart + 4 &* width).assumingMemoryBound(to: Int32.self))
             panelStart += 4 &* width &* (pairs &+ 1)
             first &+= width
         }
