@@ -28,6 +28,7 @@ repo=$(pwd)
 work="$repo/.build/bench"
 mkdir -p "$work"
 
+scripts/setup.sh >/dev/null   # Debian packages the build needs (libstb-dev, ...); quiet when present
 if [ -n "${DEIT_BENCH_PYTHON:-}" ]; then
     venv_python="$DEIT_BENCH_PYTHON"
 else
@@ -50,7 +51,7 @@ export_random() {
         --arch "$arch" --safetensors-out "$work/$arch-random.safetensors" --out "$work/$arch-random.onnx" 2>/dev/null
 }
 
-swift build -c release --product deit >/dev/null
+swift build -c release --product deit >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 libs=(--lib "$(swift build -c release --show-bin-path)/libdeit.so")
 options=()
 batch_mode=0
@@ -59,7 +60,8 @@ for argument in "$@"; do
         batch_mode=1
     elif [ "$argument" = "--openblas" ]; then
         openblas=(--scratch-path "$repo/.build-openblas")
-        DEIT_BLAS=openblas swift build -c release --product deit "${openblas[@]}" >/dev/null
+        DEIT_BLAS=openblas swift build -c release --product deit "${openblas[@]}" >"$work/build-openblas.log" 2>&1 || {
+            cat "$work/build-openblas.log" >&2; exit 1; }
         libs+=(--lib "openblas=$(DEIT_BLAS=openblas swift build -c release "${openblas[@]}" --show-bin-path)/libdeit.so")
     else
         options+=("$argument")
