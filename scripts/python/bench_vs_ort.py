@@ -12,6 +12,7 @@ ORT's idle worker threads keep spinning for tens of milliseconds after `run` ret
 measures and prints how long); with two cores that spinning thread takes half the machine from
 whatever runs next. So each round ends with a pause longer than that tail (`--settle-ms`), and the
 spinning ORT runs last in the round: no runtime starts while another one's threads are still busy.
+The others change places every round (a rotation), since the first run after the pause can be slower.
 
   bench_vs_ort.py --lib .build/release/libdeit.so [--lib openblas=PATH] --model M.safetensors --onnx M.onnx
                   [--threads 1,2] [--runs 100] [--warmup 10] [--settle-ms 80] [--batches 1,4,16]
@@ -113,6 +114,18 @@ def stats(times):
     return ordered[0] * 1e3, statistics.median(ordered) * 1e3, p90 * 1e3
 
 
+def round_order(runtimes, round_index: int, name_of):
+    """The order of one round: the runtimes that do not spin, rotated by one place per round, then ORT's
+    spinning default sessions (named `...-default`) in their fixed order, so that no runtime starts
+    while another's threads still spin. The rotation matters: the first run after the pause is slower
+    on some hosts (a cold core; up to 7 % of the median on the 2-vCPU AMD EPYC), and with a fixed order
+    one runtime — deit f32, listed first — would always pay it."""
+    quiet = [runtime for runtime in runtimes if not name_of(runtime).endswith("-default")]
+    spinning = [runtime for runtime in runtimes if name_of(runtime).endswith("-default")]
+    shift = round_index % len(quiet) if quiet else 0
+    return quiet[shift:] + quiet[:shift] + spinning
+
+
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -180,13 +193,14 @@ def batch_mode(args, builds) -> None:
                 run()
             time.sleep(args.settle_ms / 1e3)
         times = {(b, name): [] for b, name, _ in cells}
-        for _ in range(args.runs):
-            for index, (b, name, run) in enumerate(cells):
-                start = time.perf_counter()
-                run()
-                times[(b, name)].append(time.perf_counter() - start)
-                if index + 1 == len(cells) or cells[index + 1][0] != b:
-                    time.sleep(args.settle_ms / 1e3)
+        for round_index in range(args.runs):
+            for b in batches:
+                group = [cell for cell in cells if cell[0] == b]
+                for _, name, run in round_order(group, round_index, name_of=lambda cell: cell[1]):
+                    start = time.perf_counter()
+                    run()
+                    times[(b, name)].append(time.perf_counter() - start)
+                time.sleep(args.settle_ms / 1e3)
         print(f"\n{threads} thread{'s' if threads > 1 else ''}:")
         print(f"  {'batch':>5} {'runtime':<14} {'images/s':>9} {'ms/batch':>9} {'p90 ms':>8}")
         for b in batches:
@@ -275,8 +289,8 @@ def main() -> None:
         tails = {name: busy_after_run(run) for name, run in runtimes}
         time.sleep(args.settle_ms / 1e3)
         times = {name: [] for name, _ in runtimes}
-        for _ in range(args.runs):
-            for name, run in runtimes:
+        for round_index in range(args.runs):
+            for name, run in round_order(runtimes, round_index, name_of=lambda runtime: runtime[0]):
                 start = time.perf_counter()
                 run()
                 times[name].append(time.perf_counter() - start)
