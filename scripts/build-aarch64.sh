@@ -41,15 +41,8 @@ package_tool=build-aarch64
 package_read_version
 
 # 1. Cross compilers (Debian packages), only when missing. g++ is for users' C++ code (examples/).
-packages=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross)
-if ! command -v "$cross-gcc" >/dev/null || ! command -v "$cross-g++" >/dev/null ||
-   ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
-    step "installing ${packages[*]}"
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
-fi
+step "Debian packages (scripts/setup.sh with the cross compilers; libstb-dev is among its own)"
+scripts/setup.sh gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
 [ -f /usr/include/stb/stb_image.h ] || { echo "build-aarch64: /usr/include/stb/stb_image.h missing (apt-get install libstb-dev)" >&2; exit 1; }
 lld_dir=$(dirname "$(command -v swiftc)")
 [ -x "$lld_dir/ld.lld" ] || { echo "build-aarch64: ld.lld not found beside swiftc" >&2; exit 1; }

@@ -37,14 +37,8 @@ started=$SECONDS
 step() { echo "check-aarch64: [$((SECONDS - started))s] $*"; }
 
 # 1. Tools to run and to build the examples (the cross compilers: scripts/build-aarch64.sh).
-packages=(qemu-user cmake)
-if ! command -v qemu-aarch64 >/dev/null || ! command -v cmake >/dev/null; then
-    step "installing ${packages[*]}"
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
-fi
+step "Debian packages (scripts/setup.sh qemu-user: cmake is among its own)"
+scripts/setup.sh qemu-user >/dev/null
 
 step "cross-building libdeit (scripts/build-aarch64.sh $prefix)"
 DEIT_AARCH64_BUILD_DIR="$build_dir" scripts/build-aarch64.sh "$prefix" >"$build_dir/build.log" 2>&1 ||

@@ -135,6 +135,7 @@ for set in avx512 avx512-vnni avx-vnni; do
 done
 
 echo "== qemu-x86_64: the same libdeit.so on a baseline x86-64 CPU and on Haswell"
+command -v qemu-x86_64 >/dev/null || scripts/setup.sh qemu-user >/dev/null
 if ! command -v qemu-x86_64 >/dev/null; then
     echo "kernel sets: qemu-x86_64 not found (apt-get install qemu-user)" >&2
     exit 1

@@ -2,6 +2,8 @@
 # Installs the Debian packages that building and testing deit need, then checks the Swift toolchain.
 # Idempotent: when everything is present it only queries dpkg (well under a second) and installs
 # nothing. To need a new package, add it to `required_packages`.
+#
+#   scripts/setup.sh [PACKAGE ...]   # PACKAGEs too: what one check needs (qemu-user, cross compilers)
 set -euo pipefail
 
 # Debian packages the build and the tests use.
@@ -15,6 +17,7 @@ required_packages=(
     cmake       # building the examples against an installed libdeit (scripts/check-packaging.sh)
     libopenblas-dev  # optional OpenBLAS backend: the DEIT_BLAS=openblas build and its test (scripts/check-openblas.sh)
 )
+required_packages+=("$@")
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

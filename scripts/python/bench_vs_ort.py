@@ -118,8 +118,8 @@ def round_order(runtimes, round_index: int, name_of):
     """The order of one round: the runtimes that do not spin, rotated by one place per round, then ORT's
     spinning default sessions (named `...-default`) in their fixed order, so that no runtime starts
     while another's threads still spin. The rotation matters: the first run after the pause is slower
-    on some hosts (a cold core; up to 7 % of the median on the 2-vCPU AMD EPYC), and with a fixed order
-    one runtime — deit f32, listed first — would always pay it."""
+    on some hosts (two deit builds on the 2-vCPU AMD EPYC: median ratio 1.07 with one first, 1.01 with
+    the other first), and with a fixed order one runtime — deit f32, listed first — would always pay it."""
     quiet = [runtime for runtime in runtimes if not name_of(runtime).endswith("-default")]
     spinning = [runtime for runtime in runtimes if name_of(runtime).endswith("-default")]
     shift = round_index % len(quiet) if quiet else 0
