@@ -51,6 +51,7 @@ class SessionOptions(ctypes.Structure):
 
 PRECISIONS = {"f32": 0, "int8": 1}  # deit_precision
 INT8_OVER_F32_TARGET = {1: 0.75, 2: 0.80}  # issue 14, DeiT-Ti batch 1: 1 thread, 2 threads and more
+SPINNING = ("ort-default", "ort-int8-default")  # ORT sessions with their defaults: idle workers spin
 
 
 class Deit:
@@ -116,12 +117,12 @@ def stats(times):
 
 def round_order(runtimes, round_index: int, name_of):
     """The order of one round: the runtimes that do not spin, rotated by one place per round, then ORT's
-    spinning default sessions (named `...-default`) in their fixed order, so that no runtime starts
+    spinning default sessions (`SPINNING`) in their fixed order, so that no runtime starts
     while another's threads still spin. The rotation matters: the first run after the pause is slower
     on some hosts (two deit builds on the 2-vCPU AMD EPYC: median ratio 1.07 with one first, 1.01 with
     the other first), and with a fixed order one runtime — deit f32, listed first — would always pay it."""
-    quiet = [runtime for runtime in runtimes if not name_of(runtime).endswith("-default")]
-    spinning = [runtime for runtime in runtimes if name_of(runtime).endswith("-default")]
+    quiet = [runtime for runtime in runtimes if name_of(runtime) not in SPINNING]
+    spinning = [runtime for runtime in runtimes if name_of(runtime) in SPINNING]
     shift = round_index % len(quiet) if quiet else 0
     return quiet[shift:] + quiet[:shift] + spinning
 
@@ -193,10 +194,10 @@ def batch_mode(args, builds) -> None:
                 run()
             time.sleep(args.settle_ms / 1e3)
         times = {(b, name): [] for b, name, _ in cells}
+        groups = {b: [cell for cell in cells if cell[0] == b] for b in batches}
         for round_index in range(args.runs):
             for b in batches:
-                group = [cell for cell in cells if cell[0] == b]
-                for _, name, run in round_order(group, round_index, name_of=lambda cell: cell[1]):
+                for _, name, run in round_order(groups[b], round_index, name_of=lambda cell: cell[1]):
                     start = time.perf_counter()
                     run()
                     times[(b, name)].append(time.perf_counter() - start)
